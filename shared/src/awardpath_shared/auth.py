@@ -1,0 +1,109 @@
+"""Bearer-token auth: JWTs whose claims give the caller's role and subject id.
+
+Tokens are verified with the configured shared secret (HS256, local and small deployments)
+or, when `AWARDPATH_JWKS_URL` is set, with the identity provider's published keys.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from awardpath_shared.ids import utcnow
+from awardpath_shared.problems import Problem
+from awardpath_shared.settings import ServiceSettings
+
+Role = Literal["platform", "assessor", "issuer", "admin"]
+ROLES: tuple[Role, ...] = ("platform", "assessor", "issuer", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: Role
+    subject: str
+
+
+def mint_token(
+    settings: ServiceSettings, role: Role, subject: str, ttl: timedelta = timedelta(days=30)
+) -> str:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    now = utcnow()
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": subject,
+        "role": role,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+class TokenVerifier:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+
+    def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+                algorithms = ["RS256", "ES256", "EdDSA"]
+            else:
+                key, algorithms = self._settings.jwt_secret, ["HS256"]
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self._settings.jwt_audience,
+                issuer=self._settings.jwt_issuer,
+                options={"require": ["exp", "sub"]},
+            )
+        except (jwt.PyJWTError, ValueError) as error:
+            raise _unauthenticated(f"invalid token: {error}") from error
+        role, subject = claims.get("role"), claims.get("sub")
+        if role not in ROLES or not isinstance(subject, str) or not subject:
+            raise _unauthenticated("token lacks a valid role or subject")
+        return Principal(role=role, subject=subject)
+
+
+def _unauthenticated(detail: str) -> Problem:
+    return Problem(
+        401, "unauthenticated", "Authentication required", detail,
+        headers={"WWW-Authenticate": 'Bearer realm="awardpath"'},
+    )
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthenticated("send Authorization: Bearer <token>")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier.verify(credentials.credentials)
+
+
+def require_role(*roles: Role):
+    """A dependency giving the caller, refusing (403) any role not in `roles`."""
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise Problem(
+                403, "forbidden", "Forbidden",
+                f"this call is for role {' or '.join(roles)}, not {principal.role}",
+            )
+        return principal
+
+    return dependency
+
+
+def forbidden(detail: str) -> Problem:
+    return Problem(403, "forbidden", "Forbidden", detail)

@@ -1,0 +1,86 @@
+"""Database helpers: one schema per service, the same models on PostgreSQL and SQLite.
+
+On PostgreSQL each service's tables live in a schema named after the service. SQLite has
+no schemas, so each service gets its own database file beside the configured one
+(`awardpath.db` -> `awardpath.submission.db`) and the schema is translated away.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata(schema: str) -> MetaData:
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def make_base(schema: str) -> type[DeclarativeBase]:
+    """The declarative base of one service: every table in that service's schema."""
+
+    class Base(DeclarativeBase):
+        metadata = service_metadata(schema)
+
+    return Base
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def service_database_url(url: str, schema: str) -> URL:
+    """The URL this service connects to: SQLite gets a file of its own per service."""
+    parsed = make_url(url)
+    if not is_sqlite(parsed):
+        return parsed
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        raise ValueError("SQLite needs a file path (each service keeps its own file beside it)")
+    path = Path(database)
+    service_path = path.with_name(f"{path.stem}.{schema}{path.suffix or '.db'}")
+    service_path.parent.mkdir(parents=True, exist_ok=True)
+    return parsed.set(database=str(service_path))
+
+
+def schema_execution_options(url: str | URL, schema: str) -> dict[str, Any]:
+    return {"schema_translate_map": {schema: None}} if is_sqlite(url) else {}
+
+
+def create_engine(url: str, schema: str, **kwargs: Any) -> AsyncEngine:
+    service_url = service_database_url(url, schema)
+    if is_sqlite(service_url):
+        kwargs.setdefault("connect_args", {"timeout": 30})
+    engine = create_async_engine(
+        service_url,
+        execution_options=schema_execution_options(service_url, schema),
+        pool_pre_ping=not is_sqlite(service_url),
+        **kwargs,
+    )
+    if is_sqlite(service_url):
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the relay read while requests write; foreign keys are off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

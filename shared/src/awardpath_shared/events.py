@@ -1,0 +1,242 @@
+"""The event catalogue: every event that crosses a service boundary, in one place.
+
+Each event is a versioned pydantic contract named `noun.past_tense`. On the wire it is a
+CloudEvents 1.0 envelope whose `type` is `<name>.v<version>` (for example
+`submission.submitted.v1`), whose `subject` is the submission id (or the micro-credential id
+for catalog events) and whose `data` is the model as JSON. The subject is also the
+partition key, so the events of one submission stay in order.
+
+| event | producer | consumers | topic |
+|---|---|---|---|
+| `micro_credential.published` | award | submission, assessment | `awardpath.catalog` |
+| `submission.submitted` | submission | assessment | `awardpath.submission` |
+| `submission.resubmitted` | submission | assessment | `awardpath.submission` |
+| `assessment.assigned` | assessment | submission | `awardpath.assessment` |
+| `assessment.completed` | assessment | submission, award | `awardpath.assessment` |
+| `award.decided` | award | submission | `awardpath.award` |
+| `award.granted` | award | (credential issuance, later) | `awardpath.award` |
+
+Privacy contract: no event carries earner identity (name, email, external id, organisation
+id) except as keyed hashes, and none carries assessor identity.
+
+Changing a contract: add optional fields freely; anything else is a new version (a new
+class with `event_version = 2`) published beside the old one until every consumer moved.
+"""
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SectionEvidenceType = Literal["text"]
+
+
+class Event(BaseModel):
+    """Base of every contract. `event_name` and `event_version` make the CloudEvents type."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_name: ClassVar[str]
+    event_version: ClassVar[int] = 1
+    topic: ClassVar[str]
+
+    @classmethod
+    def event_type(cls) -> str:
+        return f"{cls.event_name}.v{cls.event_version}"
+
+    def subject(self) -> str:
+        """The submission (or catalog entry) this event is about; also the partition key."""
+        raise NotImplementedError
+
+
+# ---- catalog ---------------------------------------------------------------------------
+
+
+class RubricLevel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    description: str | None = None
+
+
+class RubricSection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    title: str
+    prompt: str
+    evidence: SectionEvidenceType = "text"
+    required: bool = True
+    levels: list[RubricLevel]
+    passing_level: str
+
+
+class MicroCredentialPublished(Event):
+    """A micro-credential version was published by its issuer of record."""
+
+    event_name = "micro_credential.published"
+    topic = "awardpath.catalog"
+
+    micro_credential_id: str
+    version: int
+    issuer_id: str
+    title: str
+    competency: str
+    key_method: str
+    max_attempts: int
+    decision_policy: Literal["manual", "auto"]
+    sections: list[RubricSection]
+    published_at: datetime
+
+    def subject(self) -> str:
+        return self.micro_credential_id
+
+
+# ---- submission ------------------------------------------------------------------------
+
+
+class ArtifactRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    url: str
+    media_type: str
+    sha256: str
+
+
+class SectionEvidence(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    section_id: str
+    text: str
+    artifacts: list[ArtifactRef] = Field(default_factory=list)
+
+
+class AttemptSubmitted(Event):
+    """Fields common to a first submission and a resubmission (blind: no earner identity)."""
+
+    submission_id: str
+    attempt_id: str
+    attempt: int
+    micro_credential_id: str
+    micro_credential_version: int
+    evidence: list[SectionEvidence]
+    # Keyed hashes (HMAC) of the earner's organisation and declared conflicts: conflict
+    # checks by equality without the assessment service ever seeing the plain ids.
+    conflict_hashes: list[str] = Field(default_factory=list)
+    submitted_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
+class SubmissionSubmitted(AttemptSubmitted):
+    """A platform submitted evidence for a micro-credential (attempt 1)."""
+
+    event_name = "submission.submitted"
+    topic = "awardpath.submission"
+
+
+class SubmissionResubmitted(AttemptSubmitted):
+    """A platform resubmitted evidence after a deny with resubmission open (attempt n > 1)."""
+
+    event_name = "submission.resubmitted"
+    topic = "awardpath.submission"
+
+
+# ---- assessment ------------------------------------------------------------------------
+
+
+class AssessmentAssigned(Event):
+    """An attempt was assigned to an assessor (who, is never said)."""
+
+    event_name = "assessment.assigned"
+    topic = "awardpath.assessment"
+
+    submission_id: str
+    attempt: int
+    assigned_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
+class SectionResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    section_id: str
+    level: str
+    feedback: str
+
+
+class AssessmentCompleted(Event):
+    """An assessor scored an attempt: a level and growth feedback per section, and a
+    recommendation. `review_id` is opaque; the assessor's identity never leaves assessment."""
+
+    event_name = "assessment.completed"
+    topic = "awardpath.assessment"
+
+    review_id: str
+    submission_id: str
+    attempt: int
+    micro_credential_id: str
+    micro_credential_version: int
+    sections: list[SectionResult]
+    recommendation: Literal["award", "resubmit"]
+    completed_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
+# ---- award -----------------------------------------------------------------------------
+
+DecisionOutcome = Literal["awarded", "resubmission_open", "denied"]
+
+
+class AwardDecided(Event):
+    """The issuer of record (or its auto policy) decided an attempt."""
+
+    event_name = "award.decided"
+    topic = "awardpath.award"
+
+    decision_id: str
+    submission_id: str
+    attempt: int
+    micro_credential_id: str
+    outcome: DecisionOutcome
+    note: str | None = None
+    decided_by: Literal["issuer", "policy"]
+    award_id: str | None = None
+    decided_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
+class AwardGranted(Event):
+    """An award was recorded; credential issuance turns it into a signed Open Badge."""
+
+    event_name = "award.granted"
+    topic = "awardpath.award"
+
+    award_id: str
+    submission_id: str
+    attempt: int
+    micro_credential_id: str
+    micro_credential_version: int
+    issuer_id: str
+    results: list[SectionResult]
+    awarded_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.event_type(): cls
+    for cls in (
+        MicroCredentialPublished,
+        SubmissionSubmitted,
+        SubmissionResubmitted,
+        AssessmentAssigned,
+        AssessmentCompleted,
+        AwardDecided,
+        AwardGranted,
+    )
+}

@@ -1,0 +1,170 @@
+"""The outbox relay: publishes committed outbox rows in order and marks them sent.
+
+Rows are claimed with a short lease (and `FOR UPDATE SKIP LOCKED` on PostgreSQL) so several
+relay replicas never publish the same row at once; a row whose key has an earlier unsent
+row that is not yet publishable waits, which keeps the events of one submission in order.
+A row that keeps failing is retried with backoff, then marked dead (kept, with its error).
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from awardpath_shared.ids import utcnow
+from awardpath_shared.events import EVENT_TYPES
+from awardpath_shared.messaging.envelope import to_cloudevent
+from awardpath_shared.messaging.outbox import OutboxMessageMixin, retry_delay
+from awardpath_shared.messaging.transport import Transport
+
+logger = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(seconds=60)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        source: str,
+        sessions: async_sessionmaker[AsyncSession],
+        model: type[OutboxMessageMixin],
+        transport: Transport,
+        poll_interval: float = 0.5,
+        batch_size: int = 100,
+        max_attempts: int = 10,
+    ) -> None:
+        self._source = source
+        self._sessions = sessions
+        self._model = model
+        self._transport = transport
+        self._poll_interval = poll_interval
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Ask for a pass now (called after a commit that staged events)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._source}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                published = await self.relay_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("outbox relay pass failed (%s)", self._source)
+                published = 0
+            if published < self._batch_size:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+                except TimeoutError:
+                    pass
+            self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """One pass: claim publishable rows, publish them in order; returns how many were sent."""
+        rows = await self._claim()
+        blocked_keys: set[str] = set()
+        sent = 0
+        for row in rows:
+            if row.key in blocked_keys:
+                await self._release(row.id)
+                continue
+            try:
+                cloudevent = to_cloudevent(
+                    EVENT_TYPES[row.event_type].model_validate(row.payload),
+                    event_id=row.id,
+                    source=self._source,
+                    time=row.created_at,
+                )
+                await self._transport.publish(row.topic, row.key, cloudevent)
+            except Exception as error:  # any failure: retry later, keep later same-key rows back
+                logger.warning("publishing %s %s failed: %r", row.event_type, row.id, error)
+                blocked_keys.add(row.key)
+                await self._record_failure(row, error)
+                continue
+            await self._mark_sent(row.id)
+            sent += 1
+        return sent
+
+    async def _claim(self) -> list[OutboxMessageMixin]:
+        model = self._model
+        earlier = aliased(model)
+        now = utcnow()
+        earlier_waiting = exists().where(
+            earlier.key == model.key,
+            earlier.id < model.id,
+            earlier.sent_at.is_(None),
+            earlier.dead_at.is_(None),
+            or_(earlier.claimed_until > now, earlier.next_attempt_at > now),
+        )
+        async with self._sessions() as session, session.begin():
+            rows = list(
+                await session.scalars(
+                    select(model)
+                    .where(
+                        model.sent_at.is_(None),
+                        model.dead_at.is_(None),
+                        or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
+                        or_(model.claimed_until.is_(None), model.claimed_until <= now),
+                        ~earlier_waiting,
+                    )
+                    .order_by(model.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if rows:
+                await session.execute(
+                    update(model)
+                    .where(model.id.in_([row.id for row in rows]))
+                    .values(claimed_until=now + CLAIM_LEASE)
+                )
+        return rows
+
+    async def _mark_sent(self, row_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(self._model)
+                .where(self._model.id == row_id)
+                .values(sent_at=utcnow(), claimed_until=None, last_error=None)
+            )
+
+    async def _release(self, row_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(self._model).where(self._model.id == row_id).values(claimed_until=None)
+            )
+
+    async def _record_failure(self, row: OutboxMessageMixin, error: Exception) -> None:
+        attempts = row.attempts + 1
+        now = utcnow()
+        values = {
+            "attempts": attempts,
+            "claimed_until": None,
+            "last_error": repr(error)[:2000],
+            "next_attempt_at": now + retry_delay(attempts),
+        }
+        if attempts >= self._max_attempts:
+            logger.error("outbox row %s (%s) is dead after %d attempts", row.id, row.event_type, attempts)
+            values["dead_at"] = now
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(self._model).where(self._model.id == row.id).values(**values))

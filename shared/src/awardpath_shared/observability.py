@@ -1,0 +1,61 @@
+"""Health, metrics and logs every service exposes the same way."""
+
+import logging
+import sys
+import time
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+from awardpath_shared.problems import problem_response
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+def install_observability(app: FastAPI, service: str) -> None:
+    registry = CollectorRegistry()
+    requests = Counter(
+        "http_requests_total", "HTTP requests", ["service", "method", "route", "status"], registry=registry
+    )
+    latency = Histogram(
+        "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
+        registry=registry,
+    )
+    app.state.metrics_registry = registry
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        requests.labels(service, request.method, route, str(response.status_code)).inc()
+        latency.labels(service, request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health/live", summary="The process is up")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready", summary="The process can serve: its database answers")
+    async def ready(request: Request):
+        try:
+            async with request.app.state.runtime.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:  # readiness reports, never raises
+            return problem_response(503, "not-ready", "Not ready", f"database: {error!r}")
+        return {"status": "ok"}
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(router)

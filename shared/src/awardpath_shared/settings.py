@@ -1,0 +1,43 @@
+"""Settings from environment variables, one class per service built on `ServiceSettings`.
+
+Every variable is `AWARDPATH_*`; a per-service variable (`AWARDPATH_SUBMISSION_DATABASE_URL`)
+overrides the shared one (`AWARDPATH_DATABASE_URL`).
+"""
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "awardpath-local-development-secret-change-me"
+DEV_CONFLICT_HASH_KEY = "awardpath-local-conflict-hash-key-change-me"
+
+
+def per_service(service: str, name: str, default: Any) -> Any:
+    """A field read from `AWARDPATH_<SERVICE>_<NAME>`, falling back to `AWARDPATH_<NAME>`."""
+    return Field(
+        default=default,
+        validation_alias=AliasChoices(
+            f"AWARDPATH_{service.upper()}_{name.upper()}", f"AWARDPATH_{name.upper()}"
+        ),
+    )
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AWARDPATH_", extra="ignore", populate_by_name=True)
+
+    transport: Literal["inprocess", "kafka"] = "inprocess"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "AWARDPATH_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "awardpath"
+    jwt_audience: str = "awardpath"
+    # Production identity providers publish keys; when set, tokens are verified against it.
+    jwks_url: str | None = None
+    relay_poll_interval_seconds: float = 0.5
+    relay_batch_size: int = 100
+    relay_max_attempts: int = 10
+    max_request_bytes: int = 1_000_000
+    log_level: str = "INFO"
