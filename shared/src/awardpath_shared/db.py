@@ -70,16 +70,26 @@ def create_engine(url: str, schema: str, **kwargs: Any) -> AsyncEngine:
     )
     if is_sqlite(service_url):
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the relay read while requests write; foreign keys are off by default.
+    # The driver's own implicit transactions break savepoints and read-then-write
+    # atomicity; take over (SQLAlchemy's documented recipe) and begin explicitly.
+    dbapi_connection.isolation_level = None
+    # WAL lets readers run beside the writer; foreign keys are off by default.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    # One writer per service file: taking the write lock up front makes every
+    # transaction serializable and avoids lock-upgrade failures under concurrency.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

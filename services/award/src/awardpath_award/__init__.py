@@ -1,0 +1,2 @@
+"""Award service (issuer of record): issuers, the micro-credential catalog, the issuer's
+decision queue and policy, and awards."""

@@ -1,0 +1,4 @@
+from awardpath_assessment.models import Base
+from awardpath_shared.migrations import run_env
+
+run_env(Base.metadata)
