@@ -1,0 +1,1 @@
+"""The operator's entry point: `awardpath serve|worker|migrate|token`."""

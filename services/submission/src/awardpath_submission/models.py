@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from awardpath_shared.db import make_base
+from awardpath_shared.db import UtcDateTime, make_base
 from awardpath_shared.messaging.inbox import ProcessedEventMixin
 from awardpath_shared.messaging.outbox import OutboxMessageMixin
 
@@ -32,7 +32,7 @@ class MicroCredential(Base):
     title: Mapped[str] = mapped_column(Text)
     max_attempts: Mapped[int] = mapped_column(Integer)
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Earner(Base):
@@ -64,8 +64,8 @@ class Submission(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     award_id: Mapped[str | None] = mapped_column(String(36))
     credential_id: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     earner: Mapped[Earner] = relationship(lazy="raise")
     attempts: Mapped[list["Attempt"]] = relationship(
@@ -82,7 +82,7 @@ class Attempt(Base):
     number: Mapped[int] = mapped_column(Integer)
     micro_credential_version: Mapped[int] = mapped_column(Integer)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     submission: Mapped[Submission] = relationship(lazy="raise", back_populates="attempts")
     reviews: Mapped[list["Review"]] = relationship(lazy="raise", order_by="Review.completed_at")
@@ -97,7 +97,7 @@ class Review(Base):
     attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     recommendation: Mapped[str] = mapped_column(String(20))
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class StatusChange(Base):
@@ -108,4 +108,4 @@ class StatusChange(Base):
     status: Mapped[str] = mapped_column(String(30))
     attempt: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

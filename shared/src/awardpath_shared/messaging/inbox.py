@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from cloudevents.core.base import BaseCloudEvent
-from sqlalchemy import DateTime, String, select
+from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from awardpath_shared.db import UtcDateTime
 from awardpath_shared.events import Event
 from awardpath_shared.ids import utcnow
 from awardpath_shared.messaging.envelope import from_cloudevent, topic_of
@@ -26,7 +27,7 @@ class ProcessedEventMixin:
 
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(100))
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class EventConsumer:
