@@ -1,6 +1,7 @@
 """Keyset pagination with opaque cursors over time-ordered ids."""
 
 import base64
+import re
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+_CURSOR_VALUE = re.compile(r"[0-9A-Za-z._:@/-]{1,200}")
 
 
 class Page(BaseModel, Generic[T]):
@@ -26,9 +28,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as error:
-        raise Problem(400, "invalid-cursor", "Invalid cursor", "the cursor is not one this API gave") from error
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        value = ""
+    if not _CURSOR_VALUE.fullmatch(value):
+        raise Problem(400, "invalid-cursor", "Invalid cursor", "the cursor is not one this API gave")
+    return value
 
 
 def next_cursor(ids: list[str], limit: int) -> str | None:

@@ -7,7 +7,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from awardpath_shared.db import make_base
+from awardpath_shared.db import UtcDateTime, make_base
 from awardpath_shared.messaging.inbox import ProcessedEventMixin
 from awardpath_shared.messaging.outbox import OutboxMessageMixin
 
@@ -42,7 +41,7 @@ class Issuer(Base):
     name: Mapped[str] = mapped_column(Text)
     url: Mapped[str] = mapped_column(Text)
     email: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MicroCredential(Base):
@@ -53,7 +52,7 @@ class MicroCredential(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
     latest_version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MicroCredentialVersion(Base):
@@ -74,7 +73,7 @@ class MicroCredentialVersion(Base):
     decision_policy: Mapped[str] = mapped_column(String(10))
     # The rubric: [{id, title, prompt, evidence, required, levels[{id, name, description}], passing_level}]
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     micro_credential: Mapped[MicroCredential] = relationship(lazy="raise")
 
@@ -111,8 +110,8 @@ class Decision(Base):
     outcome: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     award_id: Mapped[str | None] = mapped_column(String(36))
 
     # The exact definition the attempt was assessed against (title, max_attempts).
@@ -138,4 +137,4 @@ class Award(Base):
     micro_credential_version: Mapped[int] = mapped_column(Integer)
     issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    awarded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    awarded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -81,7 +81,7 @@ class SubmissionService:
                 "resubmission-not-open", "Resubmission is not open",
                 f"submission {submission_id} is {submission.status}; a resubmission is accepted "
                 "only after the issuer denied an attempt with resubmission open",
-                status=submission.status,
+                submission_status=submission.status,
             )
         micro_credential = await self._published(submission.micro_credential_id)
         if submission.current_attempt >= micro_credential.max_attempts:

@@ -1,0 +1,34 @@
+"""Wiring of the award service: the runtime and the HTTP app, in one place."""
+
+from fastapi import FastAPI
+
+from awardpath_award.api import router
+from awardpath_award.consumers import handlers
+from awardpath_award.models import OutboxMessage, ProcessedEvent
+from awardpath_award.settings import SERVICE, AwardSettings
+from awardpath_shared.http import create_service_app
+from awardpath_shared.messaging.transport import Transport
+from awardpath_shared.runtime import ServiceRuntime
+
+
+def build_runtime(settings: AwardSettings, transport: Transport) -> ServiceRuntime:
+    return ServiceRuntime.build(
+        name=SERVICE,
+        settings=settings,
+        database_url=settings.database_url,
+        transport=transport,
+        outbox_model=OutboxMessage,
+        processed_model=ProcessedEvent,
+        handlers=handlers,
+    )
+
+
+def create_app(runtime: ServiceRuntime, *, start_relay: bool = True) -> FastAPI:
+    return create_service_app(
+        runtime=runtime,
+        title="Awardpath award service",
+        description="The issuer of record: issuers, the micro-credential catalog (every version "
+        "kept), the issuer's decision queue and its auto policy, and awards.",
+        routers=[router],
+        start_relay=start_relay,
+    )

@@ -1,0 +1,238 @@
+"""Request and response bodies of the award API. Constraints here turn bad input into 422s."""
+
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    model_validator,
+)
+
+from awardpath_award.models import Decision, Issuer, MicroCredentialVersion
+
+# Opaque ids as this API hands them out (uuid7 today); the pattern keeps NUL bytes and
+# other junk out of database queries.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# Rubric section and level ids: short, stable, readable keys ("overview", "not_yet").
+Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+def _without_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _text(max_length: int) -> StringConstraints:
+    """Non-blank free text of at most `max_length` characters, surrounding space trimmed."""
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+Name = Annotated[str, _text(200), AfterValidator(_without_nul)]
+Description = Annotated[str, _text(2000), AfterValidator(_without_nul)]
+LongText = Annotated[str, _text(5000), AfterValidator(_without_nul)]
+Prompt = Annotated[str, _text(10_000), AfterValidator(_without_nul)]
+
+
+class RequestBody(BaseModel):
+    # A misspelt optional field would otherwise be dropped silently and take its default.
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- issuers ---------------------------------------------------------------------------
+
+
+class IssuerCreate(RequestBody):
+    name: Name = Field(examples=["Center for Educator Growth"])
+    url: HttpUrl = Field(examples=["https://growth.example.org"])
+    email: EmailStr = Field(examples=["credentials@growth.example.org"])
+
+
+class IssuerView(BaseModel):
+    id: str
+    name: str
+    url: str
+    email: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, issuer: Issuer) -> Self:
+        return cls(id=issuer.id, name=issuer.name, url=issuer.url, email=issuer.email, created_at=issuer.created_at)
+
+
+# ---- micro-credentials -----------------------------------------------------------------
+
+
+class RubricLevel(RequestBody):
+    id: Key = Field(examples=["proficient"])
+    name: Name = Field(examples=["Proficient"])
+    description: Description | None = None
+
+
+class RubricSection(RequestBody):
+    id: Key = Field(examples=["overview"])
+    title: Name = Field(examples=["Overview questions"])
+    prompt: Prompt = Field(examples=["Describe your classroom and the students you teach."])
+    evidence: Literal["text"] = "text"
+    required: bool = True
+    levels: list[RubricLevel] = Field(min_length=2, max_length=10, description="Lowest first.")
+    passing_level: Key = Field(examples=["proficient"])
+
+    @model_validator(mode="after")
+    def _levels_are_consistent(self) -> Self:
+        level_ids = [level.id for level in self.levels]
+        if len(set(level_ids)) != len(level_ids):
+            raise ValueError(f"section {self.id!r}: level ids must be unique")
+        if self.passing_level not in level_ids:
+            raise ValueError(f"section {self.id!r}: passing_level must be one of {level_ids}")
+        return self
+
+
+DEFINITION_EXAMPLE = {
+    "title": "Belonging and Caring Classroom Climate",
+    "competency": "The educator creates a classroom climate where students feel cared for "
+    "and that they belong.",
+    "key_method": "Student check-in circles",
+    "issuer_id": "0196d6f2-7c1a-7f00-8000-000000000001",
+    "max_attempts": 3,
+    "decision_policy": "manual",
+    "sections": [
+        {
+            "id": "overview",
+            "title": "Overview questions",
+            "prompt": "Describe your classroom and the students you teach.",
+            "evidence": "text",
+            "levels": [{"id": "not_yet", "name": "Not yet"}, {"id": "proficient", "name": "Proficient"}],
+            "passing_level": "proficient",
+        }
+    ],
+}
+
+
+class MicroCredentialDefinition(RequestBody):
+    """What an issuer publishes; every publication is a new, immutable version."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [DEFINITION_EXAMPLE]})
+
+    title: Name
+    competency: LongText
+    key_method: LongText
+    issuer_id: Id
+    max_attempts: int = Field(ge=1, le=10, description="Attempts an earner gets, resubmissions included.")
+    decision_policy: Literal["manual", "auto"] = Field(
+        default="manual", description="`auto`: the issuer accepts assessors' recommendations automatically."
+    )
+    sections: list[RubricSection] = Field(min_length=1, max_length=50)
+
+    @model_validator(mode="after")
+    def _section_ids_are_unique(self) -> Self:
+        section_ids = [section.id for section in self.sections]
+        if len(set(section_ids)) != len(section_ids):
+            raise ValueError("section ids must be unique")
+        return self
+
+
+class MicroCredentialView(MicroCredentialDefinition):
+    # The published definition plus its identity; the request example does not fit here.
+    model_config = ConfigDict(json_schema_extra=None)
+
+    id: str
+    version: int
+    published_at: datetime
+
+    @classmethod
+    def of(cls, definition: MicroCredentialVersion) -> Self:
+        return cls(
+            id=definition.micro_credential_id,
+            version=definition.version,
+            issuer_id=definition.micro_credential.issuer_id,
+            title=definition.title,
+            competency=definition.competency,
+            key_method=definition.key_method,
+            max_attempts=definition.max_attempts,
+            decision_policy=definition.decision_policy,
+            sections=definition.sections,
+            published_at=definition.published_at,
+        )
+
+
+# ---- decisions -------------------------------------------------------------------------
+
+
+class DecisionRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"decision": "award", "note": "Congratulations."},
+                {"decision": "deny", "resubmission_allowed": True, "note": "Please see the feedback."},
+            ]
+        }
+    )
+
+    decision: Literal["award", "deny"]
+    note: LongText | None = Field(default=None, description="Shown to the earner with the outcome.")
+    resubmission_allowed: bool = Field(
+        default=False,
+        description="With `deny`: open the submission for another attempt, if attempts remain.",
+    )
+
+    @model_validator(mode="after")
+    def _resubmission_only_with_deny(self) -> Self:
+        if self.decision == "award" and self.resubmission_allowed:
+            raise ValueError("resubmission_allowed applies to a deny only")
+        return self
+
+
+class SectionResultView(BaseModel):
+    section_id: str
+    level: str
+    feedback: str
+
+
+class DecisionView(BaseModel):
+    id: str
+    submission_id: str
+    attempt: int
+    micro_credential_id: str
+    micro_credential_version: int
+    micro_credential_title: str
+    recommendation: Literal["award", "resubmit"]
+    sections: list[SectionResultView]
+    state: Literal["pending", "decided"]
+    decision: Literal["award", "deny"] | None
+    resubmission_allowed: bool
+    outcome: Literal["awarded", "resubmission_open", "denied"] | None
+    note: str | None
+    decided_by: Literal["issuer", "policy"] | None
+    created_at: datetime
+    decided_at: datetime | None
+    award_id: str | None
+
+    @classmethod
+    def of(cls, decision: Decision) -> Self:
+        return cls(
+            id=decision.id,
+            submission_id=decision.submission_id,
+            attempt=decision.attempt,
+            micro_credential_id=decision.micro_credential_id,
+            micro_credential_version=decision.micro_credential_version,
+            micro_credential_title=decision.definition.title,
+            recommendation=decision.recommendation,
+            sections=decision.sections,
+            state=decision.state,
+            decision=decision.decision,
+            resubmission_allowed=decision.resubmission_allowed,
+            outcome=decision.outcome,
+            note=decision.note,
+            decided_by=decision.decided_by,
+            created_at=decision.created_at,
+            decided_at=decision.decided_at,
+            award_id=decision.award_id,
+        )

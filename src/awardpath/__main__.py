@@ -1,0 +1,3 @@
+from awardpath.cli import app
+
+app()
