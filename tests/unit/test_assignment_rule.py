@@ -1,0 +1,117 @@
+"""The pure assignment rule: eligibility, continuity for resubmissions, fairness."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from awardpath_assessment.assignment import (
+    AttemptToAssign,
+    CandidateAssessor,
+    choose_assessor,
+    is_eligible,
+)
+
+MC = "mc-climate"
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def assessor(
+    assessor_id: str,
+    *,
+    open_assignments: int = 0,
+    capacity: int = 5,
+    paused: bool = False,
+    micro_credential_ids: frozenset[str] = frozenset({MC}),
+    conflict_hashes: frozenset[str] = frozenset(),
+    last_assigned_at: datetime | None = None,
+) -> CandidateAssessor:
+    return CandidateAssessor(
+        id=assessor_id,
+        micro_credential_ids=micro_credential_ids,
+        capacity=capacity,
+        open_assignments=open_assignments,
+        paused=paused,
+        conflict_hashes=conflict_hashes,
+        last_assigned_at=last_assigned_at,
+    )
+
+
+def attempt(conflict_hashes: frozenset[str] = frozenset(), earlier: str | None = None) -> AttemptToAssign:
+    return AttemptToAssign(micro_credential_id=MC, conflict_hashes=conflict_hashes, earlier_assessor_id=earlier)
+
+
+def chosen_id(to_assign: AttemptToAssign, pool: list[CandidateAssessor]) -> str | None:
+    chosen = choose_assessor(to_assign, pool)
+    return chosen.id if chosen else None
+
+
+def test_a_conflicted_assessor_is_never_chosen_even_when_least_loaded():
+    pool = [assessor("a", conflict_hashes=frozenset({"org-1"})), assessor("b", open_assignments=3)]
+    assert chosen_id(attempt(frozenset({"org-1", "person-9"})), pool) == "b"
+
+
+def test_a_full_assessor_is_skipped_and_nobody_is_chosen_when_all_are_full():
+    assert chosen_id(attempt(), [assessor("a", open_assignments=2, capacity=2), assessor("b")]) == "b"
+    assert chosen_id(attempt(), [assessor("a", open_assignments=2, capacity=2)]) is None
+
+
+def test_paused_and_unqualified_assessors_are_skipped():
+    pool = [assessor("a", paused=True), assessor("b", micro_credential_ids=frozenset({"other"}))]
+    assert chosen_id(attempt(), pool) is None
+    assert chosen_id(attempt(), [*pool, assessor("c", open_assignments=4)]) == "c"
+
+
+def test_a_resubmission_goes_back_to_the_earlier_assessor_when_eligible():
+    pool = [assessor("a"), assessor("b", open_assignments=4)]
+    assert chosen_id(attempt(earlier="b"), pool) == "b"
+
+
+def test_a_resubmission_goes_elsewhere_when_the_earlier_assessor_is_not_eligible():
+    pool = [assessor("a", open_assignments=1), assessor("b", paused=True), assessor("c", open_assignments=2)]
+    assert chosen_id(attempt(earlier="b"), pool) == "a"
+    assert chosen_id(attempt(earlier="gone"), pool) == "a"
+
+
+def test_least_load_wins_then_least_recently_assigned_then_id():
+    assert chosen_id(attempt(), [assessor("a", open_assignments=2), assessor("b", open_assignments=1)]) == "b"
+    recent, earlier = T0 + timedelta(hours=1), T0
+    pool = [assessor("a", last_assigned_at=recent), assessor("b", last_assigned_at=earlier)]
+    assert chosen_id(attempt(), pool) == "b"
+    assert chosen_id(attempt(), [*pool, assessor("c", last_assigned_at=None)]) == "c"
+    assert chosen_id(attempt(), [assessor("z", last_assigned_at=T0), assessor("y", last_assigned_at=T0)]) == "y"
+
+
+hashes = st.frozensets(st.sampled_from(["h1", "h2", "h3", "h4"]), max_size=3)
+pools = st.lists(
+    st.builds(
+        CandidateAssessor,
+        id=st.text("abcdef", min_size=1, max_size=3),
+        micro_credential_ids=st.frozensets(st.sampled_from([MC, "other"]), max_size=2),
+        capacity=st.integers(1, 3),
+        open_assignments=st.integers(0, 4),
+        paused=st.booleans(),
+        conflict_hashes=hashes,
+        last_assigned_at=st.none() | st.integers(0, 5).map(lambda hours: T0 + timedelta(hours=hours)),
+    ),
+    max_size=8,
+)
+
+
+@given(pool=pools, conflict_hashes=hashes, earlier=st.none() | st.text("abcdef", min_size=1, max_size=3))
+def test_the_chosen_assessor_is_always_eligible_and_someone_is_chosen_iff_anyone_is(
+    pool, conflict_hashes, earlier
+):
+    to_assign = attempt(conflict_hashes, earlier)
+    eligible = [candidate for candidate in pool if is_eligible(candidate, to_assign)]
+    chosen = choose_assessor(to_assign, pool)
+    if chosen is None:
+        assert not eligible
+        return
+    assert is_eligible(chosen, to_assign)
+    assert chosen.conflict_hashes.isdisjoint(conflict_hashes)
+    assert chosen.open_assignments < chosen.capacity
+    if any(candidate.id == earlier for candidate in eligible):
+        assert chosen.id == earlier
+    else:
+        assert chosen.open_assignments == min(candidate.open_assignments for candidate in eligible)
