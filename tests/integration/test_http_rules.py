@@ -123,6 +123,10 @@ async def _both(first, second):
     return await first, await second
 
 
+async def submission_ids(path) -> list[str]:
+    return [item["id"] for item in (await path.platform.get("/v1/submissions")).json()["items"]]
+
+
 def _valid_body(path, earner):
     return {"micro_credential_id": path.micro_credential_id, "earner": earner.as_json(),
             "evidence": evidence("attempt 1")}
@@ -143,6 +147,9 @@ BAD_SUBMISSIONS = {
     "unknown micro-credential": lambda body: body.update(micro_credential_id="no-such-thing"),
     "evidence not a list": lambda body: body.update(evidence="all of it"),
     "oversized text": lambda body: body["evidence"][0].update(text="x" * 60_000),
+    "NUL in text": lambda body: body["evidence"][0].update(text="before\x00after"),
+    "NUL in earner name": lambda body: body["earner"].update(name="Ada\x00"),
+    "NUL in section id": lambda body: body["evidence"][0].update(section_id="overview\x00"),
 }
 
 
@@ -150,7 +157,7 @@ async def test_bad_submissions_get_a_clear_problem_and_change_nothing(clients):
     path = await open_award_path(clients, policy="manual")
     earner = Earner()
     await path.submit(Earner())  # waits until the catalog reached the submission service
-    before = (await path.platform.get("/v1/submissions")).json()["items"]
+    before = await submission_ids(path)
 
     for name, spoil in BAD_SUBMISSIONS.items():
         body = _valid_body(path, earner)
@@ -166,7 +173,7 @@ async def test_bad_submissions_get_a_clear_problem_and_change_nothing(clients):
         "/v1/submissions", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert not_json.status_code in (400, 422) and not_json.json()["status"] == not_json.status_code
-    assert (await path.platform.get("/v1/submissions")).json()["items"] == before
+    assert await submission_ids(path) == before
 
 
 async def test_reviews_that_contradict_or_skip_the_rubric_are_refused(clients):

@@ -4,11 +4,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.observability import install_observability
-from awardpath_shared.problems import install_problem_handlers
+from awardpath_shared.problems import install_problem_handlers, problem_response
 from awardpath_shared.runtime import ServiceRuntime
 
 
@@ -25,6 +26,43 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": the commit happens before the response is sent, never after.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `max_bytes` with a 413 problem. (Starlette's own limiter
+    answers in text/plain; every error here must be application/problem+json.)"""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            response = problem_response(
+                413, "payload-too-large", "Payload too large", self._detail(), scope.get("path")
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                # Raised while FastAPI reads the body, which passes HTTPExceptions on
+                # to the problem handlers.
+                raise HTTPException(413, self._detail())
+            return message
+
+        await self.app(scope, receive_limited, send)
+
+    def _detail(self) -> str:
+        return f"request bodies are limited to {self.max_bytes} bytes"
 
 
 def create_service_app(
@@ -51,7 +89,6 @@ def create_service_app(
         description=description,
         version="1.0.0",
         lifespan=lifespan,
-        max_body_size=runtime.settings.max_request_bytes,
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
@@ -59,4 +96,5 @@ def create_service_app(
     install_observability(app, runtime.name)
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_bytes)
     return app

@@ -7,12 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from awardpath_shared.events import RubricSection, SectionEvidence
 from awardpath_shared.pagination import Page
+from awardpath_shared.validation import Id, PlainText
 
-# Ids an admin gives (assessors) or another service minted (micro-credentials).
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$"
-ExternalId = Annotated[str, Field(pattern=ID_PATTERN, examples=["assessor-7"])]
-# Free text stored as text: NUL is the one character PostgreSQL refuses.
-PlainText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+ExternalId = Annotated[Id, Field(examples=["assessor-7"])]
 # Organisation or conflict ids: hashed on arrival, so any string will do.
 ConflictId = Annotated[str, Field(min_length=1, max_length=200)]
 

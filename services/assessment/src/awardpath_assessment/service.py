@@ -19,7 +19,6 @@ from awardpath_assessment.models import (
 )
 from awardpath_assessment.repository import AssessmentRepository
 from awardpath_assessment.schemas import (
-    ID_PATTERN,
     AssessorCreate,
     AssessorOut,
     AssessorUpdate,
@@ -44,6 +43,7 @@ from awardpath_shared.events import (
 )
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.outbox import record_event
+from awardpath_shared.validation import ID_PATTERN
 from awardpath_shared.pagination import Page, decode_cursor, next_cursor
 from awardpath_shared.privacy import conflict_hash
 from awardpath_shared.problems import Problem, conflict, not_found, unprocessable
@@ -469,7 +469,4 @@ def _is_wellformed_id(value: str) -> bool:
 
 
 def _after_id(cursor: str | None) -> str | None:
-    after_id = decode_cursor(cursor)
-    if after_id is not None and not _is_wellformed_id(after_id):
-        raise Problem(400, "invalid-cursor", "Invalid cursor", "the cursor is not one this API gave")
-    return after_id
+    return decode_cursor(cursor)

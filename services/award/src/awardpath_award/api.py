@@ -2,11 +2,10 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from awardpath_award import service
 from awardpath_award.schemas import (
-    ID_PATTERN,
     DecisionRequest,
     DecisionView,
     IssuerCreate,
@@ -17,10 +16,10 @@ from awardpath_award.schemas import (
 from awardpath_shared.auth import Principal, require_role
 from awardpath_shared.http import DbSession
 from awardpath_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from awardpath_shared.validation import ID_PATTERN, PathId
 
 router = APIRouter()
 
-PathId = Annotated[str, Path(pattern=ID_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]
 

@@ -15,19 +15,10 @@ from pydantic import (
 )
 
 from awardpath_award.models import Decision, Issuer, MicroCredentialVersion
+from awardpath_shared.validation import Id, without_nul
 
-# Opaque ids as this API hands them out (uuid7 today); the pattern keeps NUL bytes and
-# other junk out of database queries.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # Rubric section and level ids: short, stable, readable keys ("overview", "not_yet").
 Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-
-
-def _without_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
 
 
 def _text(max_length: int) -> StringConstraints:
@@ -35,10 +26,10 @@ def _text(max_length: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-Name = Annotated[str, _text(200), AfterValidator(_without_nul)]
-Description = Annotated[str, _text(2000), AfterValidator(_without_nul)]
-LongText = Annotated[str, _text(5000), AfterValidator(_without_nul)]
-Prompt = Annotated[str, _text(10_000), AfterValidator(_without_nul)]
+Name = Annotated[str, _text(200), AfterValidator(without_nul)]
+Description = Annotated[str, _text(2000), AfterValidator(without_nul)]
+LongText = Annotated[str, _text(5000), AfterValidator(without_nul)]
+Prompt = Annotated[str, _text(10_000), AfterValidator(without_nul)]
 
 
 class RequestBody(BaseModel):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from awardpath_shared.auth import Principal, require_role
 from awardpath_shared.http import DbSession
 from awardpath_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, next_cursor
+from awardpath_shared.validation import PathId, PlainText
 from awardpath_submission.models import Submission
 from awardpath_submission.schemas import (
     AttemptCreate,
@@ -49,7 +50,7 @@ async def submit(body: SubmissionCreate, platform: Platform, service: Service, r
 async def list_submissions(
     platform: Platform,
     service: Service,
-    earner_external_id: str | None = None,
+    earner_external_id: Annotated[PlainText | None, Query(max_length=200)] = None,
     status: SubmissionStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
@@ -69,21 +70,21 @@ async def list_submissions(
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut)
-async def get_submission(submission_id: str, platform: Platform, service: Service):
+async def get_submission(submission_id: PathId, platform: Platform, service: Service):
     """Status, attempts with every review's per-section levels and feedback, and the decision."""
     submission = await service.get(platform.subject, submission_id)
     return await _view(submission, service)
 
 
 @router.post("/{submission_id}/attempts", status_code=status.HTTP_201_CREATED, response_model=SubmissionAccepted)
-async def resubmit(submission_id: str, body: AttemptCreate, platform: Platform, service: Service):
+async def resubmit(submission_id: PathId, body: AttemptCreate, platform: Platform, service: Service):
     """Resubmit evidence after a deny with resubmission open."""
     attempt = await service.resubmit(platform.subject, submission_id, body)
     return SubmissionAccepted(id=submission_id, status="submitted", attempt=attempt.number)
 
 
 @router.get("/{submission_id}/timeline", response_model=Timeline)
-async def timeline(submission_id: str, platform: Platform, service: Service):
+async def timeline(submission_id: PathId, platform: Platform, service: Service):
     """Every status change of the submission, oldest first."""
     changes = await service.timeline(platform.subject, submission_id)
     return Timeline(

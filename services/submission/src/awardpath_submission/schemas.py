@@ -1,14 +1,15 @@
 """Request and response bodies of the submission API."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from awardpath_shared.validation import Id, PlainText
 
 SubmissionStatus = Literal[
     "submitted", "in_review", "resubmission_open", "awaiting_decision", "awarded", "denied", "withdrawn"
 ]
-Identifier = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@/-]+$")
 
 
 class StrictModel(BaseModel):
@@ -29,8 +30,8 @@ class ArtifactIn(StrictModel):
 
 
 class EvidenceIn(StrictModel):
-    section_id: str = Identifier
-    text: str = Field(min_length=1, description="The earner's evidence for this rubric section")
+    section_id: Id
+    text: PlainText = Field(min_length=1, description="The earner's evidence for this rubric section")
     artifacts: list[ArtifactIn] = Field(default_factory=list)
 
     @field_validator("text")
@@ -42,18 +43,18 @@ class EvidenceIn(StrictModel):
 
 
 class EarnerIn(StrictModel):
-    external_id: str = Field(min_length=1, max_length=200, description="The platform's id of the earner")
-    name: str = Field(min_length=1, max_length=300)
+    external_id: PlainText = Field(min_length=1, max_length=200, description="The platform's id of the earner")
+    name: PlainText = Field(min_length=1, max_length=300)
     email: EmailStr
-    organization_id: str | None = Field(default=None, min_length=1, max_length=200)
-    conflict_ids: list[str] = Field(
+    organization_id: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    conflict_ids: list[Annotated[PlainText, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=20,
         description="Other organisation ids an assessor must not belong to (conflicts of interest)",
     )
 
 
 class SubmissionCreate(StrictModel):
-    micro_credential_id: str = Identifier
+    micro_credential_id: Id
     earner: EarnerIn
     evidence: list[EvidenceIn] = Field(min_length=1, max_length=50)
 
