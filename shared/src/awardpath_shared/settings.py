@@ -38,6 +38,7 @@ class ServiceSettings(BaseSettings):
     jwks_url: str | None = None
     relay_poll_interval_seconds: float = 0.5
     relay_batch_size: int = 100
-    relay_max_attempts: int = 10
+    # With backoff capped at five minutes, about 1.5 hours of retries before a row is dead.
+    relay_max_attempts: int = 25
     max_request_bytes: int = 1_000_000
     log_level: str = "INFO"
