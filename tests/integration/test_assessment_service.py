@@ -188,9 +188,10 @@ async def test_capacity_and_pause_hold_attempts_back_until_capacity_appears(serv
     assert raised.open_assignments == 2
     assert (await service.list_unassigned(limit=10, cursor=None)).count == 0
 
-    await service.update_assessor("ada", AssessorUpdate(paused=True, capacity=5))
+    paused = await service.update_assessor("ada", AssessorUpdate(paused=True, capacity=5))
+    assert paused.open_assignments == 0  # on leave: the open work went back to the pool
     await service.receive_attempt(attempt_event(micro_credential_id))
-    assert (await service.list_unassigned(limit=10, cursor=None)).count == 1
+    assert (await service.list_unassigned(limit=10, cursor=None)).count == 3
 
     resumed = await service.update_assessor("ada", AssessorUpdate(paused=False))
     assert (resumed.paused, resumed.open_assignments) == (False, 3)

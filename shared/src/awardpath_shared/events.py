@@ -165,8 +165,15 @@ class SectionResult(BaseModel):
 
 
 class AssessmentCompleted(Event):
-    """An assessor scored an attempt: a level and growth feedback per section, and a
-    recommendation. `review_id` is opaque; the assessor's identity never leaves assessment."""
+    """An attempt was scored: a level and growth feedback per section, and a recommendation.
+    `review_id` is opaque; the assessor's identity never leaves assessment.
+
+    Exactly one per attempt. A double-scored attempt is sent once its outcome is settled:
+    the deciding review (the earlier of two that agree, or the adjudicator's) is the one
+    carried here, so the earner sees one consistent set of levels and feedback.
+
+    `note_to_issuer` is the deciding assessor's private note for the issuer of record. The
+    earner never sees it: the submission service ignores it and does not store it."""
 
     event_name = "assessment.completed"
     topic = "awardpath.assessment"
@@ -179,6 +186,7 @@ class AssessmentCompleted(Event):
     sections: list[SectionResult]
     recommendation: Literal["award", "resubmit"]
     completed_at: datetime
+    note_to_issuer: str | None = None
 
     def subject(self) -> str:
         return self.submission_id

@@ -10,16 +10,25 @@ from awardpath_assessment.schemas import (
     AssessorOut,
     AssessorUpdate,
     BlindAssignmentView,
+    CalibrationItem,
+    CalibrationReviewOut,
+    CalibrationSetCreate,
+    CalibrationSetOut,
     ClaimOut,
     QueueItem,
+    ReleaseOut,
+    ReliabilityReport,
     ReviewIn,
     ReviewOut,
+    ScoringPolicyIn,
+    ScoringPolicyOut,
     UnassignedPage,
 )
 from awardpath_assessment.service import AssessmentService
 from awardpath_shared.auth import Principal, require_role
 from awardpath_shared.http import DbSession
 from awardpath_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from awardpath_shared.validation import Id, PathId
 
 router = APIRouter()
 
@@ -69,6 +78,44 @@ async def update_assessor(assessor_id: str, body: AssessorUpdate, admin: AdminCa
     return await service.update_assessor(assessor_id, body)
 
 
+@router.get(
+    "/v1/micro-credentials/{micro_credential_id}/scoring-policy", response_model=ScoringPolicyOut, tags=["scoring"]
+)
+async def get_scoring_policy(micro_credential_id: PathId, admin: AdminCaller, service: Service):
+    """The share of this micro-credential's attempts that is double scored."""
+    return await service.get_scoring_policy(micro_credential_id)
+
+
+@router.put(
+    "/v1/micro-credentials/{micro_credential_id}/scoring-policy", response_model=ScoringPolicyOut, tags=["scoring"]
+)
+async def set_scoring_policy(micro_credential_id: PathId, body: ScoringPolicyIn, admin: AdminCaller, service: Service):
+    """Set the share of attempts scored by two independent assessors (from the next
+    arrival on). When their recommendations disagree a third assessor adjudicates."""
+    return await service.set_scoring_policy(micro_credential_id, body)
+
+
+@router.post(
+    "/v1/calibration-sets",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CalibrationSetOut,
+    tags=["calibration"],
+    responses={422: PROBLEM},
+)
+async def create_calibration_set(body: CalibrationSetCreate, admin: AdminCaller, service: Service):
+    """Load example submissions with agreed levels for one micro-credential version. From
+    now on an assessor newly granted the micro-credential scores these first and gets live
+    work only when their exact agreement with the agreed levels meets `threshold`."""
+    return await service.create_calibration_set(body)
+
+
+@router.get("/v1/reports/reliability", response_model=ReliabilityReport, tags=["reports"], responses={404: PROBLEM})
+async def reliability_report(admin: AdminCaller, service: Service, micro_credential_id: Annotated[Id, Query()]):
+    """Counts, turnaround, pass rates, and exact / adjacent agreement and Cohen's kappa of
+    section levels from double-scored work, for the micro-credential and per assessor."""
+    return await service.reliability(micro_credential_id)
+
+
 @router.get("/v1/unassigned", response_model=UnassignedPage, tags=["assessors"])
 async def list_unassigned(admin: AdminCaller, service: Service, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
     """Attempts waiting for an eligible assessor, oldest first, with their total count."""
@@ -96,6 +143,37 @@ async def claim_next(assessor: AssessorCaller, service: Service):
     if claimed is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return claimed
+
+
+@router.post(
+    "/v1/assignments/{assignment_id}/release",
+    response_model=ReleaseOut,
+    tags=["queue"],
+    responses={403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+)
+async def release_assignment(assignment_id: str, assessor: AssessorCaller, service: Service):
+    """Hand an open assignment back (for example a conflict you recognised): it goes to
+    another assessor, never back to you."""
+    return await service.release(assessor.subject, assignment_id)
+
+
+@router.get("/v1/calibration", response_model=list[CalibrationItem], tags=["calibration"], responses={403: PROBLEM})
+async def calibration_work(assessor: AssessorCaller, service: Service):
+    """The calibration examples the caller still has to score before getting live work."""
+    return await service.calibration_work(assessor.subject)
+
+
+@router.post(
+    "/v1/calibration/{example_id}/review",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CalibrationReviewOut,
+    tags=["calibration"],
+    responses={403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+)
+async def submit_calibration_review(example_id: str, body: ReviewIn, assessor: AssessorCaller, service: Service):
+    """Score a calibration example like live work. After the last example the result says
+    whether the caller is qualified."""
+    return await service.submit_calibration_review(assessor.subject, example_id, body)
 
 
 @router.get(

@@ -6,6 +6,7 @@ from awardpath_assessment.api import router
 from awardpath_assessment.consumers import handlers
 from awardpath_assessment.models import OutboxMessage, ProcessedEvent
 from awardpath_assessment.settings import SERVICE, AssessmentSettings
+from awardpath_assessment.sweeper import lease_sweeper
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.runtime import ServiceRuntime
@@ -20,6 +21,7 @@ def build_runtime(settings: AssessmentSettings, transport: Transport) -> Service
         outbox_model=OutboxMessage,
         processed_model=ProcessedEvent,
         handlers=handlers,
+        periodic_tasks=lease_sweeper,
     )
 
 

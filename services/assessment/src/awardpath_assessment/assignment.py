@@ -1,11 +1,19 @@
 """The assignment rule, over plain data: which assessor gets an attempt.
 
-Simple and fair until the full assignment engine arrives: an assessor is eligible when
-qualified for the micro-credential, not paused, under capacity and without a conflict with
-the attempt. A resubmission goes back to the assessor who reviewed the earlier attempt when
-they are eligible (continuity of feedback); otherwise the least loaded eligible assessor
-gets it, ties going to whoever was assigned least recently (never assigned counts as
-longest ago), then to the smaller id so the choice is deterministic.
+An assessor is eligible when qualified for the micro-credential (calibrated, where the
+micro-credential has a calibration set), not paused, under capacity, without a conflict
+with the attempt and not excluded from it: an assessor who holds or held a review of the
+attempt (double scoring and adjudication need independent assessors) or released it.
+
+A resubmission goes back to the assessor who decided the earlier attempt when they are
+eligible (continuity of feedback). Otherwise the least loaded eligible assessor gets it,
+ties going to whoever was assigned least recently (never assigned counts as longest ago),
+then to the smaller id so the choice is deterministic. Assessors to avoid (their lease on
+this attempt ran out, or they were paused while holding it) get it only when nobody else
+is eligible, so work comes back to them rather than waiting.
+
+The service applies the same rule page by page over assessors read in fairness order from
+the database (`fairness_order` is that order), so a decision reads a few rows, not the pool.
 """
 
 from collections.abc import Iterable
@@ -16,6 +24,7 @@ from datetime import datetime
 @dataclass(frozen=True)
 class CandidateAssessor:
     id: str
+    # The micro-credentials the assessor is qualified (and calibrated) for.
     micro_credential_ids: frozenset[str]
     capacity: int
     open_assignments: int
@@ -30,6 +39,8 @@ class AttemptToAssign:
     micro_credential_id: str
     conflict_hashes: frozenset[str]
     earlier_assessor_id: str | None = None
+    excluded_assessor_ids: frozenset[str] = frozenset()
+    avoided_assessor_ids: frozenset[str] = frozenset()
 
 
 def is_eligible(assessor: CandidateAssessor, attempt: AttemptToAssign) -> bool:
@@ -38,6 +49,7 @@ def is_eligible(assessor: CandidateAssessor, attempt: AttemptToAssign) -> bool:
         and not assessor.paused
         and assessor.open_assignments < assessor.capacity
         and assessor.conflict_hashes.isdisjoint(attempt.conflict_hashes)
+        and assessor.id not in attempt.excluded_assessor_ids
     )
 
 
@@ -47,12 +59,16 @@ def choose_assessor(
     """The assessor who gets `attempt`, or None when nobody is eligible (it waits)."""
     eligible = [assessor for assessor in assessors if is_eligible(assessor, attempt)]
     for assessor in eligible:
-        if assessor.id == attempt.earlier_assessor_id:
+        if assessor.id == attempt.earlier_assessor_id and assessor.id not in attempt.avoided_assessor_ids:
             return assessor
-    return min(eligible, key=_fairness_order, default=None)
+    return min(eligible, key=lambda assessor: _preference(attempt, assessor), default=None)
 
 
-def _fairness_order(assessor: CandidateAssessor) -> tuple[int, bool, datetime | None, str]:
+def fairness_order(assessor: CandidateAssessor) -> tuple[int, bool, datetime | None, str]:
     last = assessor.last_assigned_at
     # (False, None) sorts before every (True, time): never-assigned assessors come first.
     return (assessor.open_assignments, last is not None, last, assessor.id)
+
+
+def _preference(attempt: AttemptToAssign, assessor: CandidateAssessor) -> tuple[bool, tuple]:
+    return (assessor.id in attempt.avoided_assessor_ids, fairness_order(assessor))

@@ -1,8 +1,9 @@
 """Queries of the assessment tables: loading and locking, no business rules."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -11,11 +12,17 @@ from awardpath_assessment.models import (
     AssessorQualification,
     Assignment,
     Attempt,
+    CalibrationExample,
+    CalibrationReview,
+    CalibrationSet,
     Review,
     Rubric,
+    ScoringPolicy,
 )
 
 OPEN_STATES = ("assigned", "claimed")
+# Open or done: the assignments that count towards the reviews an attempt needs.
+LIVE_STATES = (*OPEN_STATES, "completed")
 # Key of the PostgreSQL advisory lock serialising assignment decisions (any fixed number).
 ASSIGNMENT_LOCK_KEY = 4_127_001
 
@@ -37,6 +44,9 @@ class AssessmentRepository:
             select(Assessor).where(Assessor.id == assessor_id).options(selectinload(Assessor.qualifications))
         )
 
+    async def scoring_policy(self, micro_credential_id: str) -> ScoringPolicy | None:
+        return await self.session.get(ScoringPolicy, micro_credential_id)
+
     async def take_assignment_lock(self) -> None:
         """Make this transaction the only one deciding assignments until it ends.
 
@@ -47,44 +57,53 @@ class AssessmentRepository:
         if self.session.get_bind().dialect.name == "postgresql":
             await self.session.execute(select(func.pg_advisory_xact_lock(ASSIGNMENT_LOCK_KEY)))
 
-    async def qualified_assessors(self, micro_credential_id: str) -> list[Assessor]:
-        """Unpaused assessors qualified for the micro-credential, with their qualifications."""
+    # ---- assignment ------------------------------------------------------------------
+
+    async def available_assessors(self, micro_credential_id: str, *, offset: int, limit: int) -> list[Assessor]:
+        """Unpaused assessors under capacity and qualified for the micro-credential, in the
+        rule's fairness order (an index scan on PostgreSQL: see `ix_assessors_fairness_order`)."""
         qualified = select(AssessorQualification.assessor_id).where(
-            AssessorQualification.micro_credential_id == micro_credential_id
+            AssessorQualification.micro_credential_id == micro_credential_id,
+            AssessorQualification.status == "qualified",
         )
         found = await self.session.scalars(
             select(Assessor)
-            .where(Assessor.id.in_(qualified), Assessor.paused.is_(False))
-            .options(selectinload(Assessor.qualifications))
+            .where(~Assessor.paused, Assessor.open_assignments < Assessor.capacity, Assessor.id.in_(qualified))
+            .order_by(Assessor.open_assignments, Assessor.last_assigned_at.asc().nulls_first(), Assessor.id)
+            .offset(offset)
+            .limit(limit)
         )
         return list(found)
 
-    async def open_assignment_counts(self, assessor_ids: Sequence[str]) -> dict[str, int]:
-        if not assessor_ids:
-            return {}
-        rows = await self.session.execute(
-            select(Assignment.assessor_id, func.count())
-            .where(Assignment.assessor_id.in_(assessor_ids), Assignment.state.in_(OPEN_STATES))
-            .group_by(Assignment.assessor_id)
+    async def attempt_assignments(self, attempt_id: str) -> list[Assignment]:
+        return list(
+            await self.session.scalars(
+                select(Assignment).where(Assignment.attempt_id == attempt_id).order_by(Assignment.id)
+            )
         )
-        counts = {assessor_id: 0 for assessor_id in assessor_ids}
-        counts.update({assessor_id: count for assessor_id, count in rows})
-        return counts
 
-    async def latest_earlier_reviewer(self, submission_id: str, before: int) -> str | None:
-        """Who reviewed the most recent earlier attempt of the submission, if anyone did."""
+    async def attempt_reviews(self, attempt_id: str) -> list[Review]:
+        """The attempt's reviews in the order they were completed."""
+        return list(
+            await self.session.scalars(
+                select(Review).where(Review.attempt_id == attempt_id).order_by(Review.completed_at, Review.id)
+            )
+        )
+
+    async def earlier_decider(self, submission_id: str, before: int) -> str | None:
+        """Who wrote the deciding review of the most recent earlier attempt, if anyone did."""
         return await self.session.scalar(
             select(Review.assessor_id)
-            .join(Attempt, Attempt.id == Review.attempt_id)
+            .join(Attempt, Attempt.deciding_review_id == Review.id)
             .where(Attempt.submission_id == submission_id, Attempt.number < before)
-            .order_by(Attempt.number.desc(), Review.completed_at.desc())
+            .order_by(Attempt.number.desc())
             .limit(1)
         )
 
     async def waiting_attempts(
         self, micro_credential_ids: Sequence[str], *, after_id: str | None, limit: int
     ) -> list[Attempt]:
-        """Unassigned attempts for these micro-credentials, in arrival order."""
+        """Attempts still needing a review for these micro-credentials, in arrival order."""
         query = select(Attempt).where(
             Attempt.state == "unassigned", Attempt.micro_credential_id.in_(micro_credential_ids)
         )
@@ -102,14 +121,28 @@ class AssessmentRepository:
         query = select(func.count()).select_from(Attempt).where(Attempt.state == "unassigned")
         return await self.session.scalar(query) or 0
 
-    async def mark_attempt_assigned(self, attempt_id: str) -> bool:
-        """Move the attempt from unassigned to assigned; False if another transaction did first."""
-        result = await self.session.execute(
-            update(Attempt)
-            .where(Attempt.id == attempt_id, Attempt.state == "unassigned")
-            .values(state="assigned")
+    async def open_assignments_of(self, assessor_id: str) -> list[Assignment]:
+        return list(
+            await self.session.scalars(
+                select(Assignment)
+                .where(Assignment.assessor_id == assessor_id, Assignment.state.in_(OPEN_STATES))
+                .order_by(Assignment.id)
+                .options(selectinload(Assignment.attempt))
+            )
         )
-        return result.rowcount == 1
+
+    async def expired_leases(self, now: datetime, *, limit: int) -> list[Assignment]:
+        return list(
+            await self.session.scalars(
+                select(Assignment)
+                .where(Assignment.state == "claimed", Assignment.lease_expires_at <= now)
+                .order_by(Assignment.lease_expires_at)
+                .limit(limit)
+                .options(selectinload(Assignment.attempt))
+            )
+        )
+
+    # ---- the assessor's work ---------------------------------------------------------
 
     async def queue_page(
         self, assessor_id: str, *, after_id: str | None, limit: int
@@ -150,11 +183,67 @@ class AssessmentRepository:
         return await self.session.scalar(query)
 
     async def earlier_reviews(self, submission_id: str, before: int) -> list[tuple[int, Review]]:
-        """Reviews of the submission's attempts before `before`, oldest attempt first."""
+        """The deciding reviews of the submission's attempts before `before`, oldest first:
+        what the earner was shown, never a second or disagreeing review."""
         rows = await self.session.execute(
             select(Attempt.number, Review)
-            .join(Review, Review.attempt_id == Attempt.id)
+            .join(Review, Review.id == Attempt.deciding_review_id)
             .where(Attempt.submission_id == submission_id, Attempt.number < before)
-            .order_by(Attempt.number, Review.completed_at)
+            .order_by(Attempt.number)
+        )
+        return [tuple(row) for row in rows]
+
+    # ---- calibration -----------------------------------------------------------------
+
+    async def latest_calibration_set(self, micro_credential_id: str) -> CalibrationSet | None:
+        return await self.session.scalar(
+            select(CalibrationSet)
+            .where(CalibrationSet.micro_credential_id == micro_credential_id)
+            .order_by(CalibrationSet.id.desc())
+            .limit(1)
+        )
+
+    async def calibration_set(self, set_id: str) -> CalibrationSet | None:
+        return await self.session.scalar(
+            select(CalibrationSet)
+            .where(CalibrationSet.id == set_id)
+            .options(selectinload(CalibrationSet.examples), selectinload(CalibrationSet.rubric))
+        )
+
+    async def calibration_example(self, example_id: str) -> CalibrationExample | None:
+        return await self.session.get(CalibrationExample, example_id)
+
+    async def calibration_reviews(self, assessor_id: str, set_id: str) -> list[tuple[CalibrationReview, CalibrationExample]]:
+        rows = await self.session.execute(
+            select(CalibrationReview, CalibrationExample)
+            .join(CalibrationExample, CalibrationExample.id == CalibrationReview.example_id)
+            .where(CalibrationReview.assessor_id == assessor_id, CalibrationExample.set_id == set_id)
+        )
+        return [tuple(row) for row in rows]
+
+    async def forget_calibration_reviews(self, assessor_id: str, set_id: str) -> None:
+        examples = select(CalibrationExample.id).where(CalibrationExample.set_id == set_id)
+        await self.session.execute(
+            delete(CalibrationReview).where(
+                CalibrationReview.assessor_id == assessor_id, CalibrationReview.example_id.in_(examples)
+            )
+        )
+
+    # ---- reporting -------------------------------------------------------------------
+
+    async def rubrics_of(self, micro_credential_id: str) -> list[Rubric]:
+        return list(await self.session.scalars(select(Rubric).where(Rubric.micro_credential_id == micro_credential_id)))
+
+    async def attempts_of(self, micro_credential_id: str) -> list[Attempt]:
+        return list(await self.session.scalars(select(Attempt).where(Attempt.micro_credential_id == micro_credential_id)))
+
+    async def reviews_of(self, micro_credential_id: str) -> list[tuple[Review, Assignment]]:
+        """Every review of the micro-credential's attempts with its assignment, in completion order."""
+        rows = await self.session.execute(
+            select(Review, Assignment)
+            .join(Assignment, Assignment.id == Review.assignment_id)
+            .join(Attempt, Attempt.id == Review.attempt_id)
+            .where(Attempt.micro_credential_id == micro_credential_id)
+            .order_by(Review.completed_at, Review.id)
         )
         return [tuple(row) for row in rows]

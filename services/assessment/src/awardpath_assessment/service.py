@@ -1,8 +1,11 @@
-"""Business rules of blind review: rubrics, the assessor pool, assignment, the queue and
-reviews. The service flushes and stages events; its caller owns the transaction."""
+"""Business rules of blind review: rubrics, the assessor pool and its calibration,
+assignment (with double scoring and adjudication), the queue with leases, and reviews.
+The service flushes and stages events; its caller owns the transaction."""
 
+import hashlib
+import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,22 +16,37 @@ from awardpath_assessment.models import (
     AssessorQualification,
     Assignment,
     Attempt,
+    CalibrationExample,
+    CalibrationReview,
+    CalibrationSet,
     OutboxMessage,
     Review,
     Rubric,
+    ScoringPolicy,
 )
-from awardpath_assessment.repository import AssessmentRepository
+from awardpath_assessment.reports import reliability_report
+from awardpath_assessment.repository import LIVE_STATES, OPEN_STATES, AssessmentRepository
 from awardpath_assessment.schemas import (
     AssessorCreate,
     AssessorOut,
     AssessorUpdate,
     BlindAssignmentView,
+    CalibrationExampleIn,
+    CalibrationItem,
+    CalibrationReviewOut,
+    CalibrationSetCreate,
+    CalibrationSetOut,
     ClaimOut,
     EarlierFeedback,
     MicroCredentialOut,
+    QualificationOut,
     QueueItem,
+    ReleaseOut,
+    ReliabilityReport,
     ReviewIn,
     ReviewOut,
+    ScoringPolicyIn,
+    ScoringPolicyOut,
     UnassignedAttemptOut,
     UnassignedPage,
 )
@@ -43,13 +61,19 @@ from awardpath_shared.events import (
 )
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.outbox import record_event
-from awardpath_shared.validation import ID_PATTERN
 from awardpath_shared.pagination import Page, decode_cursor, next_cursor
 from awardpath_shared.privacy import conflict_hash
 from awardpath_shared.problems import Problem, conflict, not_found, unprocessable
+from awardpath_shared.validation import ID_PATTERN
+
+logger = logging.getLogger(__name__)
 
 # How many waiting attempts are looked at per query when capacity appears.
 WAITING_BATCH = 100
+# Assessors read per query when choosing; one page decides unless most are conflicted.
+CANDIDATE_PAGE = 20
+# Expired leases handled per sweep (the rest in the next one).
+EXPIRY_BATCH = 200
 
 _WELLFORMED_ID = re.compile(ID_PATTERN)
 
@@ -57,6 +81,13 @@ _WELLFORMED_ID = re.compile(ID_PATTERN)
 class RubricNotYetKnown(Exception):
     """An attempt arrived before its micro-credential version did: failing the handler makes
     the transport deliver it again later, so the attempt is never dropped."""
+
+
+def is_double_scored(submission_id: str, attempt: int, share: float) -> bool:
+    """Whether this attempt is in the double-scored share: a stable draw from the attempt's
+    identity, so a redelivered event or another replica decides the same."""
+    digest = hashlib.sha256(f"{submission_id}/{attempt}".encode()).digest()
+    return int.from_bytes(digest[:8]) / 2**64 < share
 
 
 class AssessmentService:
@@ -94,6 +125,8 @@ class AssessmentService:
                 f"micro-credential {event.micro_credential_id} v{event.micro_credential_version} is not "
                 f"published here yet (submission {event.submission_id}, attempt {event.attempt})"
             )
+        share = await self._double_score_share(event.micro_credential_id)
+        double_scored = is_double_scored(event.submission_id, event.attempt, share)
         attempt = Attempt(
             id=new_id(),
             submission_id=event.submission_id,
@@ -103,6 +136,8 @@ class AssessmentService:
             evidence=[section.model_dump(mode="json") for section in event.evidence],
             conflict_hashes=sorted(set(event.conflict_hashes)),
             state="unassigned",
+            reviews_needed=2 if double_scored else 1,
+            double_scored=double_scored,
             submitted_at=event.submitted_at,
             received_at=utcnow(),
         )
@@ -113,37 +148,69 @@ class AssessmentService:
     # ---- assignment ------------------------------------------------------------------
 
     async def assign(self, attempt: Attempt) -> None:
-        """Give the attempt to the assessor the rule picks; None leaves it waiting.
-        The caller holds the assignment lock."""
-        assessors = await self.repository.qualified_assessors(attempt.micro_credential_id)
-        counts = await self.repository.open_assignment_counts([assessor.id for assessor in assessors])
+        """Give out the reviews the attempt still needs, to the assessors the rule picks;
+        what nobody can take waits. The caller holds the assignment lock."""
+        if attempt.state == "completed":
+            return
+        assignments = await self.repository.attempt_assignments(attempt.id)
+        live = [assignment for assignment in assignments if assignment.state in LIVE_STATES]
         earlier_assessor_id = (
-            await self.repository.latest_earlier_reviewer(attempt.submission_id, attempt.number)
+            await self.repository.earlier_decider(attempt.submission_id, attempt.number)
             if attempt.number > 1
             else None
         )
-        chosen = choose_assessor(
-            AttemptToAssign(
-                micro_credential_id=attempt.micro_credential_id,
-                conflict_hashes=frozenset(attempt.conflict_hashes),
-                earlier_assessor_id=earlier_assessor_id,
-            ),
-            [_candidate(assessor, counts[assessor.id]) for assessor in assessors],
-        )
-        if chosen is None or not await self.repository.mark_attempt_assigned(attempt.id):
-            return
-        now = utcnow()
-        assignment = Assignment(
-            id=new_id(), attempt_id=attempt.id, assessor_id=chosen.id, state="assigned", assigned_at=now
-        )
-        self.session.add(assignment)
-        next(assessor for assessor in assessors if assessor.id == chosen.id).last_assigned_at = now
-        record_event(
-            self.session,
-            OutboxMessage,
-            AssessmentAssigned(submission_id=attempt.submission_id, attempt=attempt.number, assigned_at=now),
-        )
+        while len(live) < attempt.reviews_needed:
+            chosen = await self._choose(_to_assign(attempt, assignments, earlier_assessor_id))
+            if chosen is None:
+                break
+            now = utcnow()
+            assignment = Assignment(
+                id=new_id(),
+                attempt_id=attempt.id,
+                assessor_id=chosen.id,
+                state="assigned",
+                kind="adjudication" if len(live) == 2 else "review",
+                assigned_at=now,
+            )
+            self.session.add(assignment)
+            chosen.open_assignments += 1
+            chosen.last_assigned_at = now
+            if not assignments:  # the submission goes "in review" once, however many assessors
+                record_event(
+                    self.session,
+                    OutboxMessage,
+                    AssessmentAssigned(submission_id=attempt.submission_id, attempt=attempt.number, assigned_at=now),
+                )
+            assignments.append(assignment)
+            live.append(assignment)
+        attempt.state = "assigned" if len(live) >= attempt.reviews_needed else "unassigned"
         await self.session.flush()
+
+    async def _choose(self, to_assign: AttemptToAssign) -> Assessor | None:
+        """The rule's choice, read from the database a page at a time in fairness order: the
+        first page holding an eligible assessor who is not to be avoided decides."""
+        if to_assign.earlier_assessor_id is not None:
+            earlier = await self.repository.assessor(to_assign.earlier_assessor_id)
+            if earlier is not None and choose_assessor(to_assign, [_candidate(earlier)]) is not None:
+                if earlier.id not in to_assign.avoided_assessor_ids:
+                    return earlier
+        fallback: Assessor | None = None
+        offset = 0
+        while True:
+            page = await self.repository.available_assessors(
+                to_assign.micro_credential_id, offset=offset, limit=CANDIDATE_PAGE
+            )
+            # Every row is qualified for this micro-credential: the query checked it.
+            candidates = {a.id: _candidate(a, {to_assign.micro_credential_id}) for a in page}
+            chosen = choose_assessor(to_assign, candidates.values())
+            if chosen is not None:
+                assessor = next(a for a in page if a.id == chosen.id)
+                if chosen.id not in to_assign.avoided_assessor_ids:
+                    return assessor
+                fallback = fallback or assessor
+            if len(page) < CANDIDATE_PAGE:
+                return fallback
+            offset += CANDIDATE_PAGE
 
     async def assign_waiting(self, assessor: Assessor) -> None:
         """Capacity appeared at `assessor`: assign the attempts that were waiting for someone.
@@ -153,10 +220,10 @@ class AssessmentService:
         after_id: str | None = None
         while True:
             batch = await self.repository.waiting_attempts(
-                assessor.micro_credential_ids, after_id=after_id, limit=WAITING_BATCH
+                assessor.qualified_micro_credential_ids, after_id=after_id, limit=WAITING_BATCH
             )
             for attempt in batch:
-                if not await self._has_room(assessor):
+                if assessor.paused or assessor.open_assignments >= assessor.capacity:
                     return
                 if assessor.all_conflict_hashes.isdisjoint(attempt.conflict_hashes):
                     await self.assign(attempt)
@@ -164,11 +231,51 @@ class AssessmentService:
                 return
             after_id = batch[-1].id
 
-    async def _has_room(self, assessor: Assessor) -> bool:
-        if assessor.paused:
-            return False
-        counts = await self.repository.open_assignment_counts([assessor.id])
-        return counts[assessor.id] < assessor.capacity
+    async def _return_to_pool(self, assignment: Assignment, state: str) -> None:
+        """End an open assignment without a review and give its attempt out again."""
+        assessor = await self._assessor_or_404(assignment.assessor_id)
+        assignment.state = state
+        assignment.ended_at = utcnow()
+        assessor.open_assignments -= 1
+        assignment.attempt.state = "unassigned"
+        await self.session.flush()
+        await self.assign(assignment.attempt)
+
+    async def expire_leases(self, now: datetime | None = None) -> int:
+        """Return claimed assignments whose lease ran out to the pool and reassign them;
+        returns how many expired. The assessor who let it lapse gets it back only if nobody
+        else is eligible."""
+        await self.repository.take_assignment_lock()
+        expired = await self.repository.expired_leases(now or utcnow(), limit=EXPIRY_BATCH)
+        for assignment in expired:
+            logger.info("lease of assignment %s expired; returning it to the pool", assignment.id)
+            await self._return_to_pool(assignment, "expired")
+        return len(expired)
+
+    async def _double_score_share(self, micro_credential_id: str) -> float:
+        policy = await self.repository.scoring_policy(micro_credential_id)
+        return policy.double_score_share if policy is not None else self.settings.double_score_share
+
+    # ---- scoring policy (admin) ------------------------------------------------------
+
+    async def get_scoring_policy(self, micro_credential_id: str) -> ScoringPolicyOut:
+        policy = await self.repository.scoring_policy(micro_credential_id)
+        return ScoringPolicyOut(
+            micro_credential_id=micro_credential_id,
+            double_score_share=await self._double_score_share(micro_credential_id),
+            configured=policy is not None,
+        )
+
+    async def set_scoring_policy(self, micro_credential_id: str, body: ScoringPolicyIn) -> ScoringPolicyOut:
+        """Applies to attempts arriving from now on."""
+        policy = await self.repository.scoring_policy(micro_credential_id)
+        if policy is None:
+            policy = ScoringPolicy(micro_credential_id=micro_credential_id)
+            self.session.add(policy)
+        policy.double_score_share = body.double_score_share
+        policy.updated_at = utcnow()
+        await self.session.flush()
+        return await self.get_scoring_policy(micro_credential_id)
 
     # ---- the assessor pool (admin) ---------------------------------------------------
 
@@ -182,11 +289,12 @@ class AssessmentService:
             display_name=body.display_name,
             capacity=body.capacity,
             paused=False,
+            open_assignments=0,
             organization_hash=conflict_hash(key, body.organization_id) if body.organization_id else None,
             conflict_hashes=sorted({conflict_hash(key, value) for value in body.conflict_ids}),
             created_at=utcnow(),
             qualifications=[
-                AssessorQualification(micro_credential_id=micro_credential_id)
+                await self._new_qualification(body.id, micro_credential_id)
                 for micro_credential_id in dict.fromkeys(body.micro_credential_ids)
             ],
         )
@@ -194,16 +302,14 @@ class AssessmentService:
         self.session.add(assessor)
         await self.session.flush()
         await self.assign_waiting(assessor)
-        return await self._assessor_out(assessor)
+        return _assessor_out(assessor)
 
     async def get_assessor(self, assessor_id: str) -> AssessorOut:
-        return await self._assessor_out(await self._assessor_or_404(assessor_id))
+        return _assessor_out(await self._assessor_or_404(assessor_id))
 
     async def update_assessor(self, assessor_id: str, body: AssessorUpdate) -> AssessorOut:
         await self.repository.take_assignment_lock()
         assessor = await self._assessor_or_404(assessor_id)
-        if body.paused is not None:
-            assessor.paused = body.paused
         if body.capacity is not None:
             assessor.capacity = body.capacity
         if body.micro_credential_ids is not None:
@@ -211,15 +317,33 @@ class AssessmentService:
             kept = [q for q in assessor.qualifications if q.micro_credential_id in wanted]
             held = {q.micro_credential_id for q in kept}
             assessor.qualifications = kept + [
-                AssessorQualification(micro_credential_id=m) for m in wanted if m not in held
+                await self._new_qualification(assessor.id, m) for m in wanted if m not in held
             ]
+        if body.paused is not None and body.paused != assessor.paused:
+            assessor.paused = body.paused
+            await self.session.flush()
+            if body.paused:
+                # On leave: whatever they hold goes to others now rather than waiting.
+                for assignment in await self.repository.open_assignments_of(assessor.id):
+                    await self._return_to_pool(assignment, "withdrawn")
         await self.session.flush()
         # Unpausing, more capacity or a new qualification may each let waiting attempts in.
         await self.assign_waiting(assessor)
-        return await self._assessor_out(assessor)
+        return _assessor_out(assessor)
+
+    async def _new_qualification(self, assessor_id: str, micro_credential_id: str) -> AssessorQualification:
+        """A new grant: calibrating when the micro-credential has a calibration set (the
+        assessor scores the newest one before any live work), qualified otherwise."""
+        calibration = await self.repository.latest_calibration_set(micro_credential_id)
+        if calibration is None:
+            return AssessorQualification(micro_credential_id=micro_credential_id, status="qualified")
+        await self.repository.forget_calibration_reviews(assessor_id, calibration.id)  # a fresh start
+        return AssessorQualification(
+            micro_credential_id=micro_credential_id, status="calibrating", calibration_set_id=calibration.id
+        )
 
     async def list_unassigned(self, *, limit: int, cursor: str | None) -> UnassignedPage:
-        attempts = await self.repository.unassigned_page(after_id=_after_id(cursor), limit=limit + 1)
+        attempts = await self.repository.unassigned_page(after_id=decode_cursor(cursor), limit=limit + 1)
         return UnassignedPage(
             items=[
                 UnassignedAttemptOut(
@@ -242,22 +366,11 @@ class AssessmentService:
             raise not_found("assessor", assessor_id)
         return assessor
 
-    async def _assessor_out(self, assessor: Assessor) -> AssessorOut:
-        counts = await self.repository.open_assignment_counts([assessor.id])
-        return AssessorOut(
-            id=assessor.id,
-            display_name=assessor.display_name,
-            micro_credential_ids=assessor.micro_credential_ids,
-            capacity=assessor.capacity,
-            paused=assessor.paused,
-            open_assignments=counts[assessor.id],
-        )
-
     # ---- the assessor's work ---------------------------------------------------------
 
     async def queue(self, assessor_id: str, *, limit: int, cursor: str | None) -> Page[QueueItem]:
         await self._registered_assessor(assessor_id)
-        rows = await self.repository.queue_page(assessor_id, after_id=_after_id(cursor), limit=limit + 1)
+        rows = await self.repository.queue_page(assessor_id, after_id=decode_cursor(cursor), limit=limit + 1)
         return Page[QueueItem](
             items=[
                 QueueItem(
@@ -287,24 +400,26 @@ class AssessmentService:
         await self.session.flush()
         return ClaimOut(assignment_id=assignment.id, lease_expires_at=assignment.lease_expires_at)
 
+    async def release(self, assessor_id: str, assignment_id: str) -> ReleaseOut:
+        """The assessor hands an open assignment back (a conflict they recognised, no time):
+        it goes to someone else, never back to them, and they have room for other work."""
+        await self.repository.take_assignment_lock()
+        assignment = await self._open_assignment(assessor_id, assignment_id)
+        await self._return_to_pool(assignment, "released")
+        await self.assign_waiting(await self._assessor_or_404(assessor_id))
+        return ReleaseOut(assignment_id=assignment.id, state="released")
+
     async def blind_view(self, assessor_id: str, assignment_id: str) -> BlindAssignmentView:
         assignment = await self._own_assignment(assessor_id, assignment_id)
         attempt = assignment.attempt
-        rubric = attempt.rubric
         earlier = await self.repository.earlier_reviews(attempt.submission_id, attempt.number)
         return BlindAssignmentView(
             assignment_id=assignment.id,
             state=assignment.state,
             attempt=attempt.number,
             lease_expires_at=assignment.lease_expires_at,
-            micro_credential=MicroCredentialOut(
-                id=rubric.micro_credential_id,
-                version=rubric.version,
-                title=rubric.title,
-                competency=rubric.competency,
-                key_method=rubric.key_method,
-            ),
-            rubric=rubric.sections,
+            micro_credential=_micro_credential_out(attempt.rubric),
+            rubric=attempt.rubric.sections,
             evidence=attempt.evidence,
             earlier_feedback=[
                 EarlierFeedback(attempt=number, sections=review.sections, recommendation=review.recommendation)
@@ -314,9 +429,7 @@ class AssessmentService:
 
     async def submit_review(self, assessor_id: str, assignment_id: str, body: ReviewIn) -> ReviewOut:
         await self.repository.take_assignment_lock()  # the review frees a place to fill
-        assignment = await self._own_assignment(assessor_id, assignment_id, for_update=True)
-        if assignment.state == "completed":
-            raise conflict("assignment-completed", "Assignment completed", "this assignment was reviewed already")
+        assignment = await self._open_assignment(assessor_id, assignment_id)
         attempt = assignment.attempt
         results = validated_results(attempt.rubric.sections, body, self.settings.min_feedback_chars)
         now = utcnow()
@@ -324,7 +437,8 @@ class AssessmentService:
         assignment.claimed_at = assignment.claimed_at or now
         assignment.state = "completed"
         assignment.completed_at = now
-        attempt.state = "completed"
+        assessor = await self._assessor_or_404(assessor_id)
+        assessor.open_assignments -= 1
         review = Review(
             id=new_id(),
             assignment_id=assignment.id,
@@ -332,9 +446,42 @@ class AssessmentService:
             assessor_id=assessor_id,
             sections=[result.model_dump() for result in results],
             recommendation=body.recommendation,
+            note_to_issuer=body.note_to_issuer.strip() if body.note_to_issuer else None,
             completed_at=now,
         )
         self.session.add(review)
+        await self.session.flush()
+        await self._settle(attempt)
+        # The review freed a place in this assessor's queue.
+        await self.assign_waiting(assessor)
+        return ReviewOut(review_id=review.id, assignment_id=assignment.id, recommendation=body.recommendation)
+
+    async def _settle(self, attempt: Attempt) -> None:
+        """After a review: send the outcome once the attempt has the reviews it needs.
+
+        Two independent reviews that agree on the recommendation settle it with the earlier
+        one; if they disagree a third assessor (neither of them) adjudicates, and the
+        adjudication decides."""
+        reviews = await self.repository.attempt_reviews(attempt.id)
+        if len(reviews) < attempt.reviews_needed:
+            return  # the other independent review is still to come
+        if attempt.reviews_needed == 2:
+            first, second = reviews
+            if first.recommendation != second.recommendation:
+                attempt.reviews_needed = 3
+                attempt.state = "unassigned"
+                await self.session.flush()
+                await self.assign(attempt)
+                return
+            await self._decide(attempt, first)
+            return
+        await self._decide(attempt, reviews[-1])
+
+    async def _decide(self, attempt: Attempt, review: Review) -> None:
+        now = utcnow()
+        attempt.state = "completed"
+        attempt.deciding_review_id = review.id
+        attempt.completed_at = now
         record_event(
             self.session,
             OutboxMessage,
@@ -344,15 +491,13 @@ class AssessmentService:
                 attempt=attempt.number,
                 micro_credential_id=attempt.micro_credential_id,
                 micro_credential_version=attempt.micro_credential_version,
-                sections=results,
-                recommendation=body.recommendation,
-                completed_at=now,
+                sections=[SectionResult.model_validate(section) for section in review.sections],
+                recommendation=review.recommendation,
+                note_to_issuer=review.note_to_issuer,
+                completed_at=review.completed_at,
             ),
         )
         await self.session.flush()
-        # The review freed a place in this assessor's queue.
-        await self.assign_waiting(await self._assessor_or_404(assessor_id))
-        return ReviewOut(review_id=review.id, assignment_id=assignment.id, recommendation=body.recommendation)
 
     async def _registered_assessor(self, assessor_id: str) -> Assessor:
         assessor = await self.repository.assessor(assessor_id) if _is_wellformed_id(assessor_id) else None
@@ -374,17 +519,230 @@ class AssessmentService:
             raise forbidden("this assignment is given to another assessor")
         return assignment
 
+    async def _open_assignment(self, assessor_id: str, assignment_id: str) -> Assignment:
+        """The caller's assignment, locked, refused with a 409 unless still open."""
+        assignment = await self._own_assignment(assessor_id, assignment_id, for_update=True)
+        if assignment.state == "completed":
+            raise conflict("assignment-completed", "Assignment completed", "this assignment was reviewed already")
+        if assignment.state not in OPEN_STATES:
+            raise conflict(
+                "assignment-returned", "Assignment returned to the pool",
+                f"this assignment is {assignment.state} and went back to the pool; it can no longer be worked",
+                state=assignment.state,
+            )
+        return assignment
 
-def _candidate(assessor: Assessor, open_assignments: int) -> CandidateAssessor:
+    # ---- calibration -----------------------------------------------------------------
+
+    async def create_calibration_set(self, body: CalibrationSetCreate) -> CalibrationSetOut:
+        """Load example submissions with agreed levels. New grants of the micro-credential
+        calibrate against the newest set; assessors qualified already stay qualified."""
+        rubric = await self.repository.rubric(body.micro_credential_id, body.micro_credential_version)
+        if rubric is None:
+            raise unprocessable(
+                "unknown-rubric", "Unknown micro-credential version",
+                f"micro-credential {body.micro_credential_id} v{body.micro_credential_version} is not "
+                "published here (yet)",
+            )
+        calibration = CalibrationSet(
+            id=new_id(),
+            micro_credential_id=rubric.micro_credential_id,
+            micro_credential_version=rubric.version,
+            threshold=body.threshold if body.threshold is not None else self.settings.calibration_threshold,
+            created_at=utcnow(),
+            examples=[
+                CalibrationExample(
+                    id=new_id(),
+                    position=position,
+                    evidence=_calibration_evidence(rubric.sections, example, position),
+                    agreed_levels=_agreed_levels(rubric.sections, example, position),
+                )
+                for position, example in enumerate(body.examples)
+            ],
+        )
+        self.session.add(calibration)
+        await self.session.flush()
+        return CalibrationSetOut(
+            id=calibration.id,
+            micro_credential_id=calibration.micro_credential_id,
+            micro_credential_version=calibration.micro_credential_version,
+            threshold=calibration.threshold,
+            example_ids=[example.id for example in calibration.examples],
+            created_at=calibration.created_at,
+        )
+
+    async def calibration_work(self, assessor_id: str) -> list[CalibrationItem]:
+        """The calibration examples the caller still has to score, set by set."""
+        assessor = await self._registered_assessor(assessor_id)
+        items: list[CalibrationItem] = []
+        for qualification in assessor.qualifications:
+            if qualification.status != "calibrating":
+                continue
+            calibration = await self.repository.calibration_set(qualification.calibration_set_id)
+            scored = {example.id for _, example in await self.repository.calibration_reviews(assessor_id, calibration.id)}
+            items += [
+                CalibrationItem(
+                    example_id=example.id,
+                    micro_credential=_micro_credential_out(calibration.rubric),
+                    rubric=calibration.rubric.sections,
+                    evidence=example.evidence,
+                )
+                for example in calibration.examples
+                if example.id not in scored
+            ]
+        return items
+
+    async def submit_calibration_review(self, assessor_id: str, example_id: str, body: ReviewIn) -> CalibrationReviewOut:
+        """Score one example under the same rules as live work; once the whole set is
+        scored, the assessor is qualified if their exact agreement meets the threshold."""
+        await self.repository.take_assignment_lock()  # qualifying may let waiting work in
+        assessor = await self._registered_assessor(assessor_id)
+        example = await self.repository.calibration_example(example_id) if _is_wellformed_id(example_id) else None
+        if example is None:
+            raise not_found("calibration example", example_id)
+        calibration = await self.repository.calibration_set(example.set_id)
+        qualification = next(
+            (q for q in assessor.qualifications if q.calibration_set_id == calibration.id and q.status == "calibrating"),
+            None,
+        )
+        if qualification is None:
+            raise forbidden("this calibration example is not part of a calibration you are doing")
+        scored = await self.repository.calibration_reviews(assessor_id, calibration.id)
+        if example.id in {scored_example.id for _, scored_example in scored}:
+            raise conflict("calibration-example-scored", "Example scored", "you scored this example already")
+        results = validated_results(calibration.rubric.sections, body, self.settings.min_feedback_chars)
+        review = CalibrationReview(
+            id=new_id(),
+            assessor_id=assessor_id,
+            example_id=example.id,
+            sections=[result.model_dump() for result in results],
+            recommendation=body.recommendation,
+            completed_at=utcnow(),
+        )
+        self.session.add(review)
+        scored.append((review, example))
+        remaining = len(calibration.examples) - len(scored)
+        if remaining == 0:
+            qualification.calibration_agreement = calibration_agreement(scored)
+            passed = qualification.calibration_agreement >= calibration.threshold
+            qualification.status = "qualified" if passed else "not_qualified"
+        await self.session.flush()
+        if qualification.status == "qualified":
+            await self.assign_waiting(assessor)
+        return CalibrationReviewOut(
+            example_id=example.id,
+            remaining=remaining,
+            status=qualification.status,
+            agreement=qualification.calibration_agreement,
+        )
+
+    # ---- reporting (admin) -----------------------------------------------------------
+
+    async def reliability(self, micro_credential_id: str) -> ReliabilityReport:
+        rubrics = await self.repository.rubrics_of(micro_credential_id)
+        if not rubrics:
+            raise not_found("micro-credential", micro_credential_id)
+        return reliability_report(
+            micro_credential_id,
+            rubrics,
+            await self.repository.attempts_of(micro_credential_id),
+            await self.repository.reviews_of(micro_credential_id),
+        )
+
+
+def _to_assign(attempt: Attempt, assignments: list[Assignment], earlier_assessor_id: str | None) -> AttemptToAssign:
+    return AttemptToAssign(
+        micro_credential_id=attempt.micro_credential_id,
+        conflict_hashes=frozenset(attempt.conflict_hashes),
+        earlier_assessor_id=earlier_assessor_id,
+        # Independence: nobody reviews the same attempt twice; a release is final.
+        excluded_assessor_ids=frozenset(
+            a.assessor_id for a in assignments if a.state in LIVE_STATES or a.state == "released"
+        ),
+        avoided_assessor_ids=frozenset(a.assessor_id for a in assignments if a.state in ("expired", "withdrawn")),
+    )
+
+
+def _candidate(assessor: Assessor, micro_credential_ids: set[str] | None = None) -> CandidateAssessor:
     return CandidateAssessor(
         id=assessor.id,
-        micro_credential_ids=frozenset(assessor.micro_credential_ids),
+        micro_credential_ids=frozenset(
+            assessor.qualified_micro_credential_ids if micro_credential_ids is None else micro_credential_ids
+        ),
         capacity=assessor.capacity,
-        open_assignments=open_assignments,
+        open_assignments=assessor.open_assignments,
         paused=assessor.paused,
         conflict_hashes=assessor.all_conflict_hashes,
         last_assigned_at=assessor.last_assigned_at,
     )
+
+
+def _assessor_out(assessor: Assessor) -> AssessorOut:
+    return AssessorOut(
+        id=assessor.id,
+        display_name=assessor.display_name,
+        micro_credential_ids=assessor.micro_credential_ids,
+        qualifications=[
+            QualificationOut(
+                micro_credential_id=q.micro_credential_id,
+                status=q.status,
+                calibration_agreement=q.calibration_agreement,
+            )
+            for q in assessor.qualifications
+        ],
+        capacity=assessor.capacity,
+        paused=assessor.paused,
+        open_assignments=assessor.open_assignments,
+    )
+
+
+def _micro_credential_out(rubric: Rubric) -> MicroCredentialOut:
+    return MicroCredentialOut(
+        id=rubric.micro_credential_id,
+        version=rubric.version,
+        title=rubric.title,
+        competency=rubric.competency,
+        key_method=rubric.key_method,
+    )
+
+
+def calibration_agreement(scored: list[tuple[CalibrationReview, CalibrationExample]]) -> float:
+    """Share of all section levels, over every example, that match the agreed level."""
+    pairs = [
+        (section["level"], example.agreed_levels[section["section_id"]])
+        for review, example in scored
+        for section in review.sections
+    ]
+    return sum(given == agreed for given, agreed in pairs) / len(pairs)
+
+
+def _calibration_evidence(sections: list[dict[str, Any]], example: CalibrationExampleIn, position: int) -> list[dict[str, Any]]:
+    known = {section["id"] for section in sections}
+    given = [evidence.section_id for evidence in example.evidence]
+    unknown = [section_id for section_id in given if section_id not in known]
+    if unknown or len(set(given)) != len(given):
+        raise unprocessable(
+            "calibration-evidence-invalid", "Calibration evidence does not fit the rubric",
+            f"example {position}: evidence must name each rubric section at most once; "
+            f"unknown or repeated: {', '.join(unknown or given)}",
+            example=position,
+        )
+    return [{"section_id": e.section_id, "text": e.text, "artifacts": []} for e in example.evidence]
+
+
+def _agreed_levels(sections: list[dict[str, Any]], example: CalibrationExampleIn, position: int) -> dict[str, str]:
+    agreed = {level.section_id: level.level for level in example.agreed_levels}
+    wrong = [
+        section["id"] for section in sections if agreed.get(section["id"]) not in _level_ids(section)
+    ] + [section_id for section_id in agreed if section_id not in {section["id"] for section in sections}]
+    if wrong or len(agreed) != len(example.agreed_levels):
+        raise unprocessable(
+            "calibration-levels-invalid", "Agreed levels do not fit the rubric",
+            f"example {position}: every rubric section needs exactly one agreed level of its own; "
+            f"wrong or missing: {', '.join(wrong) or 'a section given twice'}",
+            example=position,
+        )
+    return agreed
 
 
 def _assessor_exists(assessor_id: str) -> Problem:
@@ -466,7 +824,3 @@ def _refused(slug: str, title: str, detail: str, section_id: str, **extensions: 
 def _is_wellformed_id(value: str) -> bool:
     # Anything else cannot exist here, and some of it (NUL) PostgreSQL would refuse outright.
     return _WELLFORMED_ID.fullmatch(value) is not None
-
-
-def _after_id(cursor: str | None) -> str | None:
-    return decode_cursor(cursor)

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from awardpath_shared.settings import DEV_CONFLICT_HASH_KEY, ServiceSettings, per_service
 
 SERVICE = "assessment"
@@ -10,3 +12,9 @@ class AssessmentSettings(ServiceSettings):
     conflict_hash_key: str = DEV_CONFLICT_HASH_KEY
     lease_seconds: int = 4 * 3600
     min_feedback_chars: int = 10
+    # How often the lease sweeper returns expired claims to the pool.
+    lease_sweep_interval_seconds: float = 30.0
+    # Share of attempts double scored where a micro-credential has no scoring policy.
+    double_score_share: float = Field(default=0.0, ge=0, le=1)
+    # Default share of calibration levels a new assessor must match to be qualified.
+    calibration_threshold: float = Field(default=0.8, ge=0, le=1)
