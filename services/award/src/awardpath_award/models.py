@@ -104,6 +104,8 @@ class Decision(Base):
     recommendation: Mapped[str] = mapped_column(String(20))
     # The assessor's results: [{section_id, level, feedback}]
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The assessor's private note to the issuer (never sent on to the earner).
+    assessor_note: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20))
     decision: Mapped[str | None] = mapped_column(String(10))
     resubmission_allowed: Mapped[bool] = mapped_column(Boolean, default=False)

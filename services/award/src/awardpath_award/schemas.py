@@ -196,6 +196,9 @@ class DecisionView(BaseModel):
     micro_credential_title: str
     recommendation: Literal["award", "resubmit"]
     sections: list[SectionResultView]
+    assessor_note: str | None = Field(
+        description="The assessor's private note to the issuer; never shown to the earner."
+    )
     state: Literal["pending", "decided"]
     decision: Literal["award", "deny"] | None
     resubmission_allowed: bool
@@ -217,6 +220,7 @@ class DecisionView(BaseModel):
             micro_credential_title=decision.definition.title,
             recommendation=decision.recommendation,
             sections=decision.sections,
+            assessor_note=decision.assessor_note,
             state=decision.state,
             decision=decision.decision,
             resubmission_allowed=decision.resubmission_allowed,

@@ -165,6 +165,7 @@ async def record_assessment(session: AsyncSession, event: AssessmentCompleted) -
         issuer_id=definition.micro_credential.issuer_id,
         recommendation=event.recommendation,
         sections=[section.model_dump(mode="json") for section in event.sections],
+        assessor_note=event.note_to_issuer,
         state="pending",
         resubmission_allowed=False,
         created_at=utcnow(),
