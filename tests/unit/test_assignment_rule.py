@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from awardpath_assessment.assignment import (
     AttemptToAssign,
     CandidateAssessor,
+    PagedChoice,
     choose_assessor,
+    fairness_order,
     is_eligible,
 )
 
@@ -115,3 +117,60 @@ def test_the_chosen_assessor_is_always_eligible_and_someone_is_chosen_iff_anyone
         assert chosen.id == earlier
     else:
         assert chosen.open_assignments == min(candidate.open_assignments for candidate in eligible)
+
+
+ids = st.text("abcdef", min_size=1, max_size=3)
+
+
+def test_excluded_assessors_are_never_chosen_and_avoided_ones_only_as_a_last_resort():
+    pool = [assessor("a"), assessor("b", open_assignments=3), assessor("c", open_assignments=4)]
+    excluded = AttemptToAssign(MC, frozenset(), excluded_assessor_ids=frozenset({"a"}))
+    assert chosen_id(excluded, pool) == "b"
+    avoided = AttemptToAssign(MC, frozenset(), earlier_assessor_id="a", avoided_assessor_ids=frozenset({"a", "b"}))
+    assert chosen_id(avoided, pool) == "c"
+    assert chosen_id(avoided, pool[:2]) == "a"  # nobody else: the work comes back to them
+
+
+@given(
+    pool=pools,
+    conflict_hashes=hashes,
+    excluded=st.frozensets(ids, max_size=3),
+    avoided=st.frozensets(ids, max_size=3),
+)
+def test_conflicted_full_paused_unqualified_or_excluded_assessors_are_never_chosen(
+    pool, conflict_hashes, excluded, avoided
+):
+    to_assign = AttemptToAssign(MC, conflict_hashes, excluded_assessor_ids=excluded, avoided_assessor_ids=avoided)
+    chosen = choose_assessor(to_assign, pool)
+    eligible = [candidate for candidate in pool if is_eligible(candidate, to_assign)]
+    assert (chosen is None) == (not eligible)
+    if chosen is not None:
+        assert chosen.conflict_hashes.isdisjoint(conflict_hashes)
+        assert chosen.open_assignments < chosen.capacity and not chosen.paused
+        assert MC in chosen.micro_credential_ids and chosen.id not in excluded
+        preferred = [candidate for candidate in eligible if candidate.id not in avoided]
+        assert (chosen.id not in avoided) == bool(preferred)
+
+
+@given(
+    pool=pools,
+    conflict_hashes=hashes,
+    excluded=st.frozensets(ids, max_size=3),
+    avoided=st.frozensets(ids, max_size=3),
+    page_size=st.integers(1, 4),
+)
+def test_choosing_page_by_page_in_fairness_order_is_the_same_choice(
+    pool, conflict_hashes, excluded, avoided, page_size
+):
+    # What the database hands the service: qualified, unpaused, under capacity, in order.
+    unique_pool = list({candidate.id: candidate for candidate in pool}.values())
+    to_assign = AttemptToAssign(MC, conflict_hashes, excluded_assessor_ids=excluded, avoided_assessor_ids=avoided)
+    available = sorted(
+        (c for c in unique_pool if MC in c.micro_credential_ids and not c.paused and c.open_assignments < c.capacity),
+        key=fairness_order,
+    )
+    choice = PagedChoice(to_assign)
+    for start in range(0, len(available), page_size):
+        if choice.offer(available[start:start + page_size]):
+            break
+    assert choice.finish() == choose_assessor(to_assign, unique_pool)

@@ -12,12 +12,13 @@ then to the smaller id so the choice is deterministic. Assessors to avoid (their
 this attempt ran out, or they were paused while holding it) get it only when nobody else
 is eligible, so work comes back to them rather than waiting.
 
-The service applies the same rule page by page over assessors read in fairness order from
-the database (`fairness_order` is that order), so a decision reads a few rows, not the pool.
+The service applies the same rule page by page (`PagedChoice`) over the available
+assessors read in `fairness_order` from the database, so a decision reads a few rows, not
+the pool.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 
@@ -72,3 +73,29 @@ def fairness_order(assessor: CandidateAssessor) -> tuple[int, bool, datetime | N
 
 def _preference(attempt: AttemptToAssign, assessor: CandidateAssessor) -> tuple[bool, tuple]:
     return (assessor.id in attempt.avoided_assessor_ids, fairness_order(assessor))
+
+
+class PagedChoice:
+    """`choose_assessor` over candidates offered a page at a time in `fairness_order` (the
+    earlier-assessor preference is checked separately, on that one assessor).
+
+    The first page holding an eligible assessor not to be avoided decides; the best avoided
+    one seen is kept in case no page does."""
+
+    def __init__(self, attempt: AttemptToAssign) -> None:
+        self._attempt = replace(attempt, earlier_assessor_id=None)
+        self._fallback: CandidateAssessor | None = None
+        self.chosen: CandidateAssessor | None = None
+
+    def offer(self, page: Iterable[CandidateAssessor]) -> bool:
+        """Look at the next page; True once decided (then `chosen` holds the choice)."""
+        best = choose_assessor(self._attempt, page)
+        if best is not None and best.id not in self._attempt.avoided_assessor_ids:
+            self.chosen = best
+            return True
+        self._fallback = self._fallback or best
+        return False
+
+    def finish(self) -> CandidateAssessor | None:
+        """No more pages: the choice, falling back to an avoided assessor."""
+        return self.chosen or self._fallback

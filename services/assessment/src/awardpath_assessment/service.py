@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awardpath_assessment.assignment import AttemptToAssign, CandidateAssessor, choose_assessor
+from awardpath_assessment.assignment import AttemptToAssign, CandidateAssessor, PagedChoice, choose_assessor
 from awardpath_assessment.models import (
     Assessor,
     AssessorQualification,
@@ -187,29 +187,25 @@ class AssessmentService:
         await self.session.flush()
 
     async def _choose(self, to_assign: AttemptToAssign) -> Assessor | None:
-        """The rule's choice, read from the database a page at a time in fairness order: the
-        first page holding an eligible assessor who is not to be avoided decides."""
+        """The rule's choice, reading available assessors a page at a time in fairness order."""
         if to_assign.earlier_assessor_id is not None:
             earlier = await self.repository.assessor(to_assign.earlier_assessor_id)
             if earlier is not None and choose_assessor(to_assign, [_candidate(earlier)]) is not None:
                 if earlier.id not in to_assign.avoided_assessor_ids:
                     return earlier
-        fallback: Assessor | None = None
+        choice = PagedChoice(to_assign)
+        loaded: dict[str, Assessor] = {}
         offset = 0
         while True:
             page = await self.repository.available_assessors(
                 to_assign.micro_credential_id, offset=offset, limit=CANDIDATE_PAGE
             )
+            loaded.update((assessor.id, assessor) for assessor in page)
             # Every row is qualified for this micro-credential: the query checked it.
-            candidates = {a.id: _candidate(a, {to_assign.micro_credential_id}) for a in page}
-            chosen = choose_assessor(to_assign, candidates.values())
-            if chosen is not None:
-                assessor = next(a for a in page if a.id == chosen.id)
-                if chosen.id not in to_assign.avoided_assessor_ids:
-                    return assessor
-                fallback = fallback or assessor
-            if len(page) < CANDIDATE_PAGE:
-                return fallback
+            candidates = [_candidate(assessor, {to_assign.micro_credential_id}) for assessor in page]
+            if choice.offer(candidates) or len(page) < CANDIDATE_PAGE:
+                chosen = choice.finish()
+                return loaded[chosen.id] if chosen is not None else None
             offset += CANDIDATE_PAGE
 
     async def assign_waiting(self, assessor: Assessor) -> None:
