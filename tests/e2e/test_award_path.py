@@ -4,11 +4,13 @@ import json
 
 from sqlalchemy import select
 
+from awardpath_assessment.models import Base as AssessmentBase
 from awardpath_assessment.models import OutboxMessage as AssessmentOutbox
 from awardpath_award.models import OutboxMessage as AwardOutbox
 from awardpath_shared.db import create_engine
 from awardpath_submission.models import OutboxMessage as SubmissionOutbox
 from tests.support.award_path import Earner, open_award_path
+from tests.support.system import eventually
 
 OUTBOX_MODELS = {"submission": SubmissionOutbox, "assessment": AssessmentOutbox, "award": AwardOutbox}
 
@@ -141,3 +143,65 @@ async def all_event_payloads(system) -> list[str]:
             await engine.dispose()
     assert payloads
     return payloads
+
+
+async def test_the_assessment_engine_never_shows_or_receives_earner_identity(system, clients):
+    """Double scoring, a release, adjudication, calibration and the reports, end to end:
+    every assessor-facing response, every event, the assessment database and the log are
+    searched for the earner's name, email, external id and organisation id."""
+    names = ("assessor-a", "assessor-b", "assessor-c", "assessor-d")
+    path = await open_award_path(clients, policy="manual", assessors=names)
+    policy = await path.admin.put(
+        f"/v1/micro-credentials/{path.micro_credential_id}/scoring-policy", json={"double_score_share": 1}
+    )
+    assert policy.status_code == 200, policy.text
+    earner = Earner()
+    submission_id = await path.submit(earner)
+
+    async def open_work() -> dict[str, list[dict]]:
+        queues = {name: (await path.assessor_get(name, "/v1/queue")).json()["items"] for name in names}
+        return {name: items for name, items in queues.items() if items}
+
+    holders = await eventually(open_work, lambda found: len(found) == 2)
+    releaser = sorted(holders)[0]
+    released = await path.assessors[releaser].post(f"/v1/assignments/{holders[releaser][0]['assignment_id']}/release")
+    path.assessor_facing.append(released.text)
+    assert released.status_code == 200, released.text
+    holders = await eventually(open_work, lambda found: len(found) == 2 and releaser not in found)
+    for (name, items), level in zip(sorted(holders.items()), ("proficient", "not_yet"), strict=True):
+        view = await path.assessor_get(name, f"/v1/assignments/{items[0]['assignment_id']}")
+        assert "[earner]" in view.text
+        await path.review(name, items[0]["assignment_id"], level, "award" if level == "proficient" else "resubmit")
+    [adjudicator] = [name for name in names if name != releaser and name not in holders]
+    [adjudication] = (await eventually(open_work, lambda found: adjudicator in found))[adjudicator]
+    await path.assessor_get(adjudicator, f"/v1/assignments/{adjudication['assignment_id']}")
+    await path.review(adjudicator, adjudication["assignment_id"], "developing", "resubmit")
+    decision = await path.pending_decision(submission_id, attempt=1)
+    assert decision["recommendation"] == "resubmit"
+
+    admin_facing = [
+        (await path.admin.get("/v1/reports/reliability", params={"micro_credential_id": path.micro_credential_id})).text,
+        (await path.admin.get("/v1/unassigned")).text,
+        *[(await path.admin.get(f"/v1/assessors/{path.assessor_ids[name]}")).text for name in names],
+    ]
+    earner_facing = str(await path.submission(submission_id))
+    texts = [
+        *path.assessor_facing, *admin_facing, *await all_event_payloads(system),
+        *await assessment_database_rows(system), system.log_path.read_text(),
+    ]
+    for leak in earner.identity_strings():
+        assert not [text for text in texts if leak in text]
+    assert not [assessor_id for assessor_id in path.assessor_ids.values() if assessor_id in earner_facing]
+
+
+async def assessment_database_rows(system) -> list[str]:
+    """Every row of every table of the assessment service, as text."""
+    engine = create_engine(system.env["AWARDPATH_DATABASE_URL"], "assessment")
+    try:
+        async with engine.connect() as connection:
+            rows = []
+            for table in AssessmentBase.metadata.sorted_tables:
+                rows += [str(tuple(row)) for row in await connection.execute(select(table))]
+            return rows
+    finally:
+        await engine.dispose()
