@@ -142,17 +142,18 @@ class AssessmentService:
             received_at=utcnow(),
         )
         self.session.add(attempt)
-        await self.session.flush()
-        await self.assign(attempt)
+        await self.assign(attempt, assignments=[])
 
     # ---- assignment ------------------------------------------------------------------
 
-    async def assign(self, attempt: Attempt) -> None:
+    async def assign(self, attempt: Attempt, assignments: list[Assignment] | None = None) -> None:
         """Give out the reviews the attempt still needs, to the assessors the rule picks;
-        what nobody can take waits. The caller holds the assignment lock."""
+        what nobody can take waits. `assignments`: the attempt's, when the caller knows them
+        (a new attempt has none). The caller holds the assignment lock."""
         if attempt.state == "completed":
             return
-        assignments = await self.repository.attempt_assignments(attempt.id)
+        if assignments is None:
+            assignments = await self.repository.attempt_assignments(attempt.id)
         live = [assignment for assignment in assignments if assignment.state in LIVE_STATES]
         earlier_assessor_id = (
             await self.repository.earlier_decider(attempt.submission_id, attempt.number)
