@@ -10,15 +10,26 @@ from awardpath.services import SERVICES, build_apps
 from awardpath_shared.auth import mint_token
 from awardpath_shared.messaging.inprocess import InProcessTransport
 from tests.support.award_path import SECTIONS, Earner, open_award_path, review
+from tests.support.databases import BACKENDS, create_database, drop_database, migrate_all
 from tests.support.system import eventually, problem
 
 SECRET = "test-secret-for-the-assessment-engine"
 LEASE_SECONDS = 1
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+async def own_database_url(request, tmp_path_factory):
+    """A database of this module's own: the apps commit, and the other modules' tests count
+    the rows they find (staged events) in the shared one."""
+    url = await create_database(request.param, tmp_path_factory.mktemp(f"engine-{request.param}"))
+    await migrate_all(url)
+    yield url
+    await drop_database(url)
+
+
 @pytest.fixture(scope="module")
-async def apps(migrated_database_url):
-    overrides = {"database_url": migrated_database_url, "jwt_secret": SECRET, "relay_poll_interval_seconds": 0.1}
+async def apps(own_database_url):
+    overrides = {"database_url": own_database_url, "jwt_secret": SECRET, "relay_poll_interval_seconds": 0.1}
     settings = {name: entry.settings().model_copy(update=overrides) for name, entry in SERVICES.items()}
     settings["assessment"] = settings["assessment"].model_copy(
         update={"lease_seconds": LEASE_SECONDS, "lease_sweep_interval_seconds": 0.1}
