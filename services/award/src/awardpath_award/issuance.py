@@ -216,6 +216,7 @@ async def _allocate_status_index(
         )
         _sign_status_list(status_list, settings, active)
         session.add(status_list)
+        await session.flush()  # before the credential that refers to it
     index = status_list.next_index
     status_list.next_index += 1
     return status_list, index

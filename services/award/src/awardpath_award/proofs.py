@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from awardpath_award.keys import base58btc_decode, base58btc_encode
-from awardpath_award.standards import canonicalize
+from awardpath_award.standards import UnsignableTerm, canonicalize
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 VC_JWT_MEDIA_TYPE = "application/vc+jwt"
@@ -86,7 +86,9 @@ def verify_data_integrity_proof(secured: dict[str, Any], resolve_key: KeyResolve
         public_key.verify(signature, _hash_data(unsecured, options))
     except InvalidSignature as error:
         raise ProofError("the Data Integrity signature does not match the credential") from error
-    except Exception as error:  # canonicalization of a hostile document
+    except UnsignableTerm as error:
+        raise ProofError(f"the credential has content no signature can cover: {error}") from error
+    except Exception as error:  # any other JSON-LD failure on a hostile document
         raise ProofError(f"the credential cannot be canonicalized: {error}") from error
     return proof
 

@@ -50,12 +50,39 @@ def document_loader(url: str, _options: dict[str, Any] | None = None) -> dict[st
     return {"contextUrl": None, "documentUrl": url, "document": document}
 
 
+class UnsignableTerm(ValueError):
+    """A term or IRI that JSON-LD processing would silently drop, so a signature could not
+    cover it: refused, as in jsonld.js "safe mode"."""
+
+
 def canonicalize(document: dict[str, Any]) -> str:
-    """RDF Dataset Canonicalization (RDFC-1.0, pyld's URDNA2015) as N-Quads."""
+    """RDF Dataset Canonicalization (RDFC-1.0, pyld's URDNA2015) as N-Quads, in safe mode:
+    a property no context defines, or a relative type or id, raises UnsignableTerm instead of
+    vanishing from what is signed (which would let it change under a valid proof)."""
+    expanded = jsonld.expand(document, {"documentLoader": document_loader}, on_property_dropped=_refuse_dropped)
+    _refuse_relative_iris(expanded)
     return jsonld.normalize(
-        document,
+        expanded,
         {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader},
     )
+
+
+def _refuse_dropped(term: str | None) -> None:
+    raise UnsignableTerm(f"the property {term!r} is not defined by the document's contexts")
+
+
+def _refuse_relative_iris(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _refuse_relative_iris(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("@id", "@type") and "@value" not in node:
+                for iri in value if isinstance(value, list) else [value]:
+                    if isinstance(iri, str) and ":" not in iri:
+                        raise UnsignableTerm(f"{key} {iri!r} is not an absolute IRI")
+            else:
+                _refuse_relative_iris(value)
 
 
 @cache
