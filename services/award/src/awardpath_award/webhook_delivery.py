@@ -208,6 +208,9 @@ class WebhookDeliveryWorker:
             error = f"no response within {self._settings.webhook_timeout_seconds}s"
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}"
+        except Exception as failure:  # recorded and retried like any failed attempt
+            logger.exception("webhook delivery %s could not be attempted", delivery_id)
+            error = f"could not send: {failure!r}"
         duration_ms = int((time.monotonic() - started) * 1000)
         await self._record(delivery_id, endpoint.id, status_code, error, retry_after, duration_ms)
 

@@ -8,6 +8,7 @@ that platform's endpoints subscribed to its type. Payloads are ids and statuses 
 """
 
 import asyncio
+import base64
 import ipaddress
 import secrets
 import socket
@@ -88,7 +89,8 @@ async def check_target(url: str, settings: AwardSettings) -> None:
 
 
 def new_secret() -> str:
-    return "whsec_" + keys.base64url(secrets.token_bytes(24))
+    """A Standard Webhooks secret: `whsec_` and 24 random bytes in standard base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 async def create_endpoint(
