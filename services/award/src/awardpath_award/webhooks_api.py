@@ -4,9 +4,10 @@ redelivery. Deliveries follow Standard Webhooks (`webhook-id`, `webhook-timestam
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from awardpath_award import repository, webhooks
+from awardpath_award.credentials_api import Settings
 from awardpath_award.schemas import (
     WebhookAttemptView,
     WebhookDeliveryDetail,
@@ -16,7 +17,6 @@ from awardpath_award.schemas import (
     WebhookEndpointView,
     WebhookSecretRotated,
 )
-from awardpath_award.settings import AwardSettings
 from awardpath_shared.auth import Principal, require_role
 from awardpath_shared.http import DbSession
 from awardpath_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -27,13 +27,6 @@ router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
 Platform = Annotated[Principal, Depends(require_role("platform"))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]
-
-
-def _settings(request: Request) -> AwardSettings:
-    return request.app.state.runtime.settings
-
-
-Settings = Annotated[AwardSettings, Depends(_settings)]
 
 
 @router.post("", status_code=201)
