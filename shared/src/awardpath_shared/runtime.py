@@ -5,7 +5,8 @@ the worker and the tests share this one place.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +19,14 @@ from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.settings import ServiceSettings
 
 
+class BackgroundWorker(Protocol):
+    """A loop a service runs beside its relay (the award service's webhook deliveries)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass
 class ServiceRuntime:
     name: str
@@ -28,6 +37,7 @@ class ServiceRuntime:
     relay: OutboxRelay
     consumer: EventConsumer
     token_verifier: TokenVerifier
+    workers: list[BackgroundWorker] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -72,8 +82,13 @@ class ServiceRuntime:
         )
 
     def start_relay(self) -> None:
+        """Start the outbox relay and the service's other background workers."""
         self.relay.start()
+        for worker in self.workers:
+            worker.start()
 
     async def close(self) -> None:
+        for worker in self.workers:
+            await worker.stop()
         await self.relay.stop()
         await self.engine.dispose()
