@@ -99,6 +99,7 @@ class AwardPath:
     micro_credential_id: str
     assessor_ids: dict[str, str]
     assessor_facing: list[str] = field(default_factory=list)
+    platform_id: str = ""
 
     async def submit(self, earner: Earner) -> str:
         body = {
@@ -164,6 +165,14 @@ class AwardPath:
         assert response.status_code == 200, response.text
         return response.json()
 
+    async def award(self, earner: Earner, assessor: str = "assessor-a") -> dict[str, Any]:
+        """Submit, review at the passing level and (auto policy) wait for the credential;
+        returns the submission as the platform sees it."""
+        submission_id = await self.submit(earner)
+        view = await self.claim(assessor)
+        await self.review(assessor, view["assignment_id"], "proficient", "award")
+        return await eventually(lambda: self.submission(submission_id), lambda body: body["credential_id"])
+
     async def resubmit(self, submission_id: str, attempt: int) -> None:
         response = await self.platform.post(
             f"/v1/submissions/{submission_id}/attempts", json={"evidence": evidence(f"attempt {attempt}")}
@@ -199,7 +208,8 @@ async def open_award_path(
             "capacity": 5, "organization_id": unique("university"),
         })
         assert created.status_code == 201, created.text
-    platform = clients("submission", "platform", unique("platform"))
+    platform_id = unique("platform")
+    platform = clients("submission", "platform", platform_id)
     return AwardPath(
         admin=admin,
         award_admin=award_admin,
@@ -209,4 +219,5 @@ async def open_award_path(
         issuer_id=issuer_id,
         micro_credential_id=micro_credential_id,
         assessor_ids=assessor_ids,
+        platform_id=platform_id,
     )

@@ -39,6 +39,14 @@ class RunningSystem:
             "AWARDPATH_JWT_SECRET": self.jwt_secret,
             "AWARDPATH_RELAY_POLL_INTERVAL_SECONDS": "0.2",
             "AWARDPATH_MIN_FEEDBACK_CHARS": "10",
+            "AWARDPATH_AWARD_PUBLIC_URL": self.urls["award"],
+            # Webhook receivers in tests listen on loopback over http, and retries are quick.
+            "AWARDPATH_AWARD_WEBHOOK_ALLOW_HTTP": "true",
+            "AWARDPATH_AWARD_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+            "AWARDPATH_AWARD_WEBHOOK_POLL_INTERVAL_SECONDS": "0.1",
+            "AWARDPATH_AWARD_WEBHOOK_RETRY_BASE_SECONDS": "0.2",
+            "AWARDPATH_AWARD_WEBHOOK_RETRY_MAX_DELAY_SECONDS": "1",
+            "AWARDPATH_AWARD_WEBHOOK_TIMEOUT_SECONDS": "5",
             **{f"AWARDPATH_{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
         }
         self.process: subprocess.Popen | None = None

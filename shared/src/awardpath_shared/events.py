@@ -14,10 +14,14 @@ partition key, so the events of one submission stay in order.
 | `assessment.assigned` | assessment | submission | `awardpath.assessment` |
 | `assessment.completed` | assessment | submission, award | `awardpath.assessment` |
 | `award.decided` | award | submission | `awardpath.award` |
-| `award.granted` | award | (credential issuance, later) | `awardpath.award` |
+| `award.granted` | award | award (credential issuance) | `awardpath.award` |
+| `recipient.identified` | submission | award only | `awardpath.recipient` |
+| `credential.issued` | award | submission | `awardpath.credential` |
+| `credential.revoked` | award | submission | `awardpath.credential` |
 
 Privacy contract: no event carries earner identity (name, email, external id, organisation
-id) except as keyed hashes, and none carries assessor identity.
+id) except as keyed hashes (or, on `recipient.identified` to award only, the salted hash a
+credential names its earner by), and none carries assessor identity.
 
 Changing a contract: add optional fields freely; anything else is a new version (a new
 class with `event_version = 2`) published beside the old one until every consumer moved.
@@ -236,6 +240,61 @@ class AwardGranted(Event):
         return self.submission_id
 
 
+# ---- recipient and credential --------------------------------------------------------
+
+
+class RecipientIdentified(Event):
+    """The earner of a submission as a credential may name them: an Open Badges 3.0 salted
+    `identityHash` of their email, never the email. Staged with the first submission on a
+    topic only the award service reads (assessment never sees it). `platform_id` says which
+    platform made the submission, for its webhooks; it is not earner identity."""
+
+    event_name = "recipient.identified"
+    topic = "awardpath.recipient"
+
+    submission_id: str
+    platform_id: str
+    identity_type: Literal["emailAddress"] = "emailAddress"
+    identity_hash: str  # "sha256$" + hex(sha256(email + salt))
+    salt: str
+    identified_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
+class CredentialIssued(Event):
+    """A signed Open Badges 3.0 credential was issued for an award."""
+
+    event_name = "credential.issued"
+    topic = "awardpath.credential"
+
+    credential_id: str
+    credential_url: str
+    award_id: str
+    submission_id: str
+    issuer_id: str
+    issued_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
+class CredentialRevoked(Event):
+    """The issuer revoked a credential; its status list bit is set."""
+
+    event_name = "credential.revoked"
+    topic = "awardpath.credential"
+
+    credential_id: str
+    submission_id: str
+    reason: str
+    revoked_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
     for cls in (
@@ -246,5 +305,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AssessmentCompleted,
         AwardDecided,
         AwardGranted,
+        RecipientIdentified,
+        CredentialIssued,
+        CredentialRevoked,
     )
 }

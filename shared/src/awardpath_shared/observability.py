@@ -17,6 +17,8 @@ def configure_logging(level: str) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # One line per outgoing request is noise at INFO (the demo seeding, later webhooks).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def install_observability(app: FastAPI, service: str) -> None:

@@ -1,5 +1,6 @@
 """A background loop that runs one unit of work every few seconds (for example the
-assessment service's lease sweeper). A failing pass is logged and the next one runs."""
+assessment service's lease sweeper): a `BackgroundWorker` of the service's runtime. A
+failing pass is logged and the next one runs."""
 
 import asyncio
 import logging

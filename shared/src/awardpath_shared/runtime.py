@@ -6,6 +6,7 @@ the worker and the tests share this one place.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -15,8 +16,15 @@ from awardpath_shared.messaging.inbox import EventConsumer, HandlerMap, Processe
 from awardpath_shared.messaging.outbox import OutboxMessageMixin
 from awardpath_shared.messaging.relay import OutboxRelay
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.periodic import PeriodicTask
 from awardpath_shared.settings import ServiceSettings
+
+
+class BackgroundWorker(Protocol):
+    """A loop a service runs beside its relay (the award service's webhook deliveries)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -29,8 +37,7 @@ class ServiceRuntime:
     relay: OutboxRelay
     consumer: EventConsumer
     token_verifier: TokenVerifier
-    # Background loops of the service (the assessment lease sweeper), run beside the relay.
-    periodic_tasks: list[PeriodicTask] = field(default_factory=list)
+    workers: list[BackgroundWorker] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -43,7 +50,6 @@ class ServiceRuntime:
         outbox_model: type[OutboxMessageMixin],
         processed_model: type[ProcessedEventMixin],
         handlers: Callable[[ServiceSettings], HandlerMap],
-        periodic_tasks: Callable[["ServiceRuntime"], list[PeriodicTask]] | None = None,
     ) -> "ServiceRuntime":
         engine = create_engine(database_url, name)
         sessions = create_session_factory(engine)
@@ -64,7 +70,7 @@ class ServiceRuntime:
             after_commit=relay.wake,
         )
         transport.subscribe(consumer)
-        runtime = cls(
+        return cls(
             name=name,
             settings=settings,
             engine=engine,
@@ -74,18 +80,15 @@ class ServiceRuntime:
             consumer=consumer,
             token_verifier=TokenVerifier(settings),
         )
-        if periodic_tasks is not None:
-            runtime.periodic_tasks = periodic_tasks(runtime)
-        return runtime
 
     def start_relay(self) -> None:
-        """Start the outbox relay and the service's periodic tasks."""
+        """Start the outbox relay and the service's other background workers."""
         self.relay.start()
-        for task in self.periodic_tasks:
-            task.start()
+        for worker in self.workers:
+            worker.start()
 
     async def close(self) -> None:
-        for task in self.periodic_tasks:
-            await task.stop()
+        for worker in self.workers:
+            await worker.stop()
         await self.relay.stop()
         await self.engine.dispose()

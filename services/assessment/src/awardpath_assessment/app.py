@@ -13,7 +13,7 @@ from awardpath_shared.runtime import ServiceRuntime
 
 
 def build_runtime(settings: AssessmentSettings, transport: Transport) -> ServiceRuntime:
-    return ServiceRuntime.build(
+    runtime = ServiceRuntime.build(
         name=SERVICE,
         settings=settings,
         database_url=settings.database_url,
@@ -21,8 +21,9 @@ def build_runtime(settings: AssessmentSettings, transport: Transport) -> Service
         outbox_model=OutboxMessage,
         processed_model=ProcessedEvent,
         handlers=handlers,
-        periodic_tasks=lease_sweeper,
     )
+    runtime.workers.append(lease_sweeper(runtime))
+    return runtime
 
 
 def create_app(runtime: ServiceRuntime, *, start_relay: bool = True) -> FastAPI:

@@ -23,10 +23,9 @@ async def sweep_expired_leases(runtime: ServiceRuntime, now: datetime | None = N
     return expired
 
 
-def lease_sweeper(runtime: ServiceRuntime) -> list[PeriodicTask]:
+def lease_sweeper(runtime: ServiceRuntime) -> PeriodicTask:
+    """The sweeper loop, a background worker of the runtime (started beside the relay)."""
     settings: AssessmentSettings = runtime.settings
-    return [
-        PeriodicTask(
-            "assessment-lease-sweeper", lambda: sweep_expired_leases(runtime), settings.lease_sweep_interval_seconds
-        )
-    ]
+    return PeriodicTask(
+        "assessment-lease-sweeper", lambda: sweep_expired_leases(runtime), settings.lease_sweep_interval_seconds
+    )

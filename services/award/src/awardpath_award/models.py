@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -140,3 +141,144 @@ class Award(Base):
     issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     awarded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# ---- credentials -----------------------------------------------------------------------
+
+
+class IssuerKey(Base):
+    """An issuer's Ed25519 signing key; the private half sealed with the master key. The
+    active key has no `retired_at`; retired keys stay published for verification."""
+
+    __tablename__ = "issuer_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    public_key_multibase: Mapped[str] = mapped_column(String(100), unique=True)
+    sealed_private_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Recipient(Base):
+    """Who an award goes to, as a credential may say it (from `recipient.identified`): the
+    salted hash of the earner's email, never the email; and the platform, for webhooks."""
+
+    __tablename__ = "recipients"
+
+    submission_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(100), index=True)
+    identity_type: Mapped[str] = mapped_column(String(30))
+    identity_hash: Mapped[str] = mapped_column(String(100))
+    salt: Mapped[str] = mapped_column(String(100))
+    identified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatusList(Base):
+    """A Bitstring Status List (revocation) of one issuer, and its signed credential."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    next_index: Mapped[int] = mapped_column(Integer)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    # The signed BitstringStatusListCredential as served; re-signed on every change.
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Credential(Base):
+    """The signed Open Badges 3.0 credential of an award: issued once per award."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("status_list_id", "status_list_index"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), unique=True)
+    submission_id: Mapped[str] = mapped_column(String(100), index=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("issuer_keys.id"))
+    status_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    status_list_index: Mapped[int] = mapped_column(Integer)
+    # The JSON-LD credential with its Data Integrity proof, and the same credential as a VC-JWT.
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    jwt: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+
+# ---- webhooks --------------------------------------------------------------------------
+
+
+class WebhookEndpoint(Base):
+    """A platform's webhook receiver. Secrets are sealed with the master key; during a
+    rotation the previous secret signs too, until `previous_secret_expires_at`."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(100), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    sealed_previous_secret: Mapped[str | None] = mapped_column(Text)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebhookMessage(Base):
+    """One webhook event about a submission; its id is the `webhook-id` every endpoint and
+    every retry receives. Fanned out to endpoints once the submission's platform is known."""
+
+    __tablename__ = "webhook_messages"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(100), index=True)
+    event_type: Mapped[str] = mapped_column(String(50))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class WebhookDelivery(Base):
+    """A message to one endpoint: pending until delivered, or failed after the retry window."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "message_id"),
+        CheckConstraint("state in ('pending', 'delivered', 'failed')", name="state"),
+        Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("webhook_messages.id"))
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    give_up_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    message: Mapped[WebhookMessage] = relationship(lazy="raise")
+
+
+class WebhookAttempt(Base):
+    """One HTTP attempt of a delivery: the endpoint's delivery log."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)

@@ -4,7 +4,19 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from awardpath_award.models import Award, Decision, Issuer, MicroCredential, MicroCredentialVersion
+from awardpath_award.models import (
+    Award,
+    Credential,
+    Decision,
+    Issuer,
+    IssuerKey,
+    MicroCredential,
+    MicroCredentialVersion,
+    StatusList,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 async def get_issuer(session: AsyncSession, issuer_id: str) -> Issuer | None:
@@ -92,3 +104,99 @@ async def list_decisions(
 async def award_exists_for(session: AsyncSession, submission_id: str) -> bool:
     found = await session.scalar(select(Award.id).where(Award.submission_id == submission_id))
     return found is not None
+
+
+# ---- credentials -----------------------------------------------------------------------
+
+
+async def lock_issuer(session: AsyncSession, issuer_id: str) -> Issuer | None:
+    """The issuer, locked: key creation and rotation for one issuer queue up."""
+    return await session.scalar(select(Issuer).where(Issuer.id == issuer_id).with_for_update())
+
+
+async def active_key(session: AsyncSession, issuer_id: str) -> IssuerKey | None:
+    query = select(IssuerKey).where(IssuerKey.issuer_id == issuer_id, IssuerKey.retired_at.is_(None))
+    return await session.scalar(query.order_by(IssuerKey.created_at.desc()))
+
+
+async def issuer_keys(session: AsyncSession, issuer_id: str) -> list[IssuerKey]:
+    """Every key the issuer ever had, newest first."""
+    query = select(IssuerKey).where(IssuerKey.issuer_id == issuer_id).order_by(IssuerKey.created_at.desc())
+    return list(await session.scalars(query))
+
+
+async def key_by_multikey(session: AsyncSession, public_key_multibase: str) -> IssuerKey | None:
+    return await session.scalar(select(IssuerKey).where(IssuerKey.public_key_multibase == public_key_multibase))
+
+
+async def open_status_list(session: AsyncSession, issuer_id: str) -> StatusList | None:
+    """The issuer's status list with room left, locked so two issuances never share an index."""
+    query = (
+        select(StatusList)
+        .where(StatusList.issuer_id == issuer_id, StatusList.next_index < StatusList.size)
+        .order_by(StatusList.id)
+        .limit(1)
+        .with_for_update()
+    )
+    return await session.scalar(query)
+
+
+async def get_status_list(session: AsyncSession, status_list_id: str, *, for_update: bool = False) -> StatusList | None:
+    query = select(StatusList).where(StatusList.id == status_list_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+async def credential_for_award(session: AsyncSession, award_id: str) -> Credential | None:
+    return await session.scalar(select(Credential).where(Credential.award_id == award_id))
+
+
+async def get_credential(session: AsyncSession, credential_id: str, *, for_update: bool = False) -> Credential | None:
+    query = select(Credential).where(Credential.id == credential_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+# ---- webhooks --------------------------------------------------------------------------
+
+
+async def list_webhook_endpoints(
+    session: AsyncSession, platform_id: str, *, after: str | None, limit: int
+) -> list[WebhookEndpoint]:
+    query = select(WebhookEndpoint).where(WebhookEndpoint.platform_id == platform_id)
+    if after is not None:
+        query = query.where(WebhookEndpoint.id > after)
+    return list(await session.scalars(query.order_by(WebhookEndpoint.id).limit(limit)))
+
+
+async def list_deliveries(
+    session: AsyncSession, endpoint_id: str, *, state: str | None, after: str | None, limit: int
+) -> list[WebhookDelivery]:
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .options(selectinload(WebhookDelivery.message))
+        .order_by(WebhookDelivery.id)
+        .limit(limit)
+    )
+    if state is not None:
+        query = query.where(WebhookDelivery.state == state)
+    if after is not None:
+        query = query.where(WebhookDelivery.id > after)
+    return list(await session.scalars(query))
+
+
+async def get_delivery(session: AsyncSession, delivery_id: str, *, for_update: bool = False) -> WebhookDelivery | None:
+    query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).options(
+        selectinload(WebhookDelivery.message)
+    )
+    if for_update:
+        query = query.with_for_update(of=WebhookDelivery).execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+async def delivery_attempts(session: AsyncSession, delivery_id: str) -> list[WebhookAttempt]:
+    query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(WebhookAttempt.id)
+    return list(await session.scalars(query))

@@ -14,7 +14,16 @@ from pydantic import (
     model_validator,
 )
 
-from awardpath_award.models import Decision, Issuer, MicroCredentialVersion
+from awardpath_award.models import (
+    Decision,
+    Issuer,
+    IssuerKey,
+    MicroCredentialVersion,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from awardpath_award.webhooks import WebhookEventType
 from awardpath_shared.validation import Id, without_nul
 
 # Rubric section and level ids: short, stable, readable keys ("overview", "not_yet").
@@ -231,3 +240,122 @@ class DecisionView(BaseModel):
             decided_at=decision.decided_at,
             award_id=decision.award_id,
         )
+
+
+# ---- credentials -----------------------------------------------------------------------
+
+
+class RevokeRequest(RequestBody):
+    reason: Description = Field(examples=["Awarded in error: the evidence was not the earner's own."])
+
+
+class RevocationView(BaseModel):
+    credential_id: str
+    revoked_at: datetime
+    reason: str
+
+
+class IssuerKeyView(BaseModel):
+    id: str
+    public_key_multibase: str
+    verification_method: str
+    created_at: datetime
+    retired_at: datetime | None
+
+    @classmethod
+    def of(cls, key: IssuerKey, verification_method: str) -> Self:
+        return cls(
+            id=key.id, public_key_multibase=key.public_key_multibase, verification_method=verification_method,
+            created_at=key.created_at, retired_at=key.retired_at,
+        )
+
+
+class VerificationCheck(BaseModel):
+    check: Literal["proof", "schema", "status", "validity"]
+    ok: bool
+    detail: str
+
+
+class VerificationView(BaseModel):
+    verified: bool
+    format: Literal["json-ld", "vc+jwt"]
+    credential_id: str | None
+    checks: list[VerificationCheck]
+
+
+# ---- webhooks --------------------------------------------------------------------------
+
+
+class WebhookEndpointCreate(RequestBody):
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(without_nul)] = Field(
+        examples=["https://platform.example.org/awardpath/webhooks"]
+    )
+    events: list[WebhookEventType] = Field(min_length=1, max_length=10)
+
+
+class WebhookEndpointView(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    enabled: bool
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, endpoint: WebhookEndpoint) -> Self:
+        return cls(
+            id=endpoint.id, url=endpoint.url, events=endpoint.event_types, enabled=endpoint.disabled_at is None,
+            disabled_at=endpoint.disabled_at, disabled_reason=endpoint.disabled_reason, created_at=endpoint.created_at,
+        )
+
+
+class WebhookEndpointCreated(WebhookEndpointView):
+    secret: str = Field(description="The Standard Webhooks signing secret (`whsec_...`); shown once.")
+
+
+class WebhookSecretRotated(BaseModel):
+    id: str
+    secret: str
+    previous_secret_expires_at: datetime
+
+
+class WebhookAttemptView(BaseModel):
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @classmethod
+    def of(cls, attempt: WebhookAttempt) -> Self:
+        return cls(
+            attempted_at=attempt.attempted_at, status_code=attempt.status_code, error=attempt.error,
+            duration_ms=attempt.duration_ms,
+        )
+
+
+class WebhookDeliveryView(BaseModel):
+    id: str
+    webhook_id: str = Field(description="The `webhook-id` header: the same on every retry.")
+    event_type: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery) -> Self:
+        return cls(
+            id=delivery.id, webhook_id=delivery.message_id, event_type=delivery.message.event_type,
+            state=delivery.state, attempts=delivery.attempts,
+            next_attempt_at=delivery.next_attempt_at if delivery.state == "pending" else None,
+            last_status_code=delivery.last_status_code, last_error=delivery.last_error,
+            delivered_at=delivery.delivered_at, created_at=delivery.created_at,
+        )
+
+
+class WebhookDeliveryDetail(WebhookDeliveryView):
+    log: list[WebhookAttemptView]

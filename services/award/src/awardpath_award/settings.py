@@ -1,6 +1,7 @@
 from awardpath_shared.settings import ServiceSettings, per_service
 
 SERVICE = "award"
+DEV_MASTER_KEY = "awardpath-local-master-key-change-me"
 
 
 class AwardSettings(ServiceSettings):
@@ -8,3 +9,19 @@ class AwardSettings(ServiceSettings):
     port: int = per_service(SERVICE, "port", 8003)
     # Base of credential ids, did:web identifiers and public pages.
     public_url: str = per_service(SERVICE, "public_url", "http://127.0.0.1:8003")
+    # Seals issuer signing keys and webhook secrets at rest. Set a long random value in production.
+    master_key: str = per_service(SERVICE, "master_key", DEV_MASTER_KEY)
+    # Bits per status list: 131,072 (16 KiB) is the Bitstring Status List minimum for privacy.
+    status_list_size: int = per_service(SERVICE, "status_list_size", 131_072)
+    # Webhook targets: https and public addresses only, unless allowed (local development, tests).
+    webhook_allow_http: bool = per_service(SERVICE, "webhook_allow_http", False)
+    webhook_allow_private_targets: bool = per_service(SERVICE, "webhook_allow_private_targets", False)
+    webhook_timeout_seconds: float = per_service(SERVICE, "webhook_timeout_seconds", 10.0)
+    # Retries: exponential backoff with jitter from the base up to the cap, for the window (3 days).
+    webhook_retry_base_seconds: float = per_service(SERVICE, "webhook_retry_base_seconds", 10.0)
+    webhook_retry_max_delay_seconds: float = per_service(SERVICE, "webhook_retry_max_delay_seconds", 6 * 3600.0)
+    webhook_retry_window_seconds: float = per_service(SERVICE, "webhook_retry_window_seconds", 3 * 86400.0)
+    webhook_poll_interval_seconds: float = per_service(SERVICE, "webhook_poll_interval_seconds", 1.0)
+    webhook_batch_size: int = per_service(SERVICE, "webhook_batch_size", 50)
+    # How long the previous secret keeps signing after a rotation.
+    webhook_secret_overlap_seconds: float = per_service(SERVICE, "webhook_secret_overlap_seconds", 86400.0)

@@ -143,6 +143,8 @@ async def _view(submission: Submission, service: SubmissionService) -> Submissio
         ),
         award_id=submission.award_id,
         credential_id=submission.credential_id,
+        credential_url=submission.credential_url,
+        credential_revoked_at=submission.credential_revoked_at,
         created_at=submission.created_at,
         updated_at=submission.updated_at,
     )

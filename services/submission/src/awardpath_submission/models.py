@@ -64,6 +64,8 @@ class Submission(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     award_id: Mapped[str | None] = mapped_column(String(36))
     credential_id: Mapped[str | None] = mapped_column(String(200))
+    credential_url: Mapped[str | None] = mapped_column(Text)
+    credential_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -115,6 +115,8 @@ class SubmissionOut(BaseModel):
     decision: DecisionOut | None
     award_id: str | None
     credential_id: str | None
+    credential_url: str | None = Field(default=None, description="The signed Open Badges 3.0 credential")
+    credential_revoked_at: datetime | None = Field(default=None, description="Set when the issuer revoked it")
     created_at: datetime
     updated_at: datetime
 

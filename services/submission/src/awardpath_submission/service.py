@@ -2,6 +2,7 @@
 holder of earner identity (events carry redacted evidence and keyed hashes only)."""
 
 import re
+import secrets
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,14 +13,17 @@ from awardpath_shared.events import (
     AssessmentCompleted,
     AttemptSubmitted,
     AwardDecided,
+    CredentialIssued,
+    CredentialRevoked,
     MicroCredentialPublished,
+    RecipientIdentified,
     SectionEvidence,
     SubmissionResubmitted,
     SubmissionSubmitted,
 )
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.outbox import record_event
-from awardpath_shared.privacy import conflict_hash
+from awardpath_shared.privacy import conflict_hash, identity_hash
 from awardpath_shared.problems import Problem, conflict, not_found, unprocessable
 from awardpath_submission.models import (
     Attempt,
@@ -71,6 +75,7 @@ class SubmissionService:
             self.session, OutboxMessage,
             self._attempt_event(SubmissionSubmitted, submission, attempt, earner),
         )
+        record_event(self.session, OutboxMessage, self._recipient_event(submission, earner))
         await self.session.flush()
         return submission
 
@@ -171,6 +176,19 @@ class SubmissionService:
         submission.decision_note = event.note
         submission.award_id = event.award_id
         self._change_status(submission, DECISION_STATUS[event.outcome], event.note)
+        await self.session.flush()
+
+    async def record_credential(self, event: CredentialIssued) -> None:
+        submission = await self._for_event(event.submission_id)
+        submission.credential_id = event.credential_id
+        submission.credential_url = event.credential_url
+        submission.updated_at = utcnow()
+        await self.session.flush()
+
+    async def record_revocation(self, event: CredentialRevoked) -> None:
+        submission = await self._for_event(event.submission_id)
+        submission.credential_revoked_at = event.revoked_at
+        submission.updated_at = utcnow()
         await self.session.flush()
 
     # ---- helpers ---------------------------------------------------------------------
@@ -294,6 +312,19 @@ class SubmissionService:
             ],
             conflict_hashes=submission.conflict_hashes,
             submitted_at=attempt.submitted_at,
+        )
+
+
+    def _recipient_event(self, submission: Submission, earner: Earner) -> RecipientIdentified:
+        """The earner as a credential names them (a salted hash of the email), for the award
+        service only; a fresh salt per submission keeps credentials unlinkable."""
+        salt = secrets.token_hex(16)
+        return RecipientIdentified(
+            submission_id=submission.id,
+            platform_id=submission.platform_id,
+            identity_hash=identity_hash(earner.email, salt),
+            salt=salt,
+            identified_at=submission.created_at,
         )
 
 

@@ -1,7 +1,7 @@
 """decision: the assessor's private note to the issuer
 
-Revision ID: 0002_assessor_note
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-24 12:36:17.823304
 """
 
@@ -11,10 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-# A named id rather than the next number: other award revisions are being written in
-# parallel, and a named one cannot collide with theirs (only needs re-chaining).
-revision: str = '0002_assessor_note'
-down_revision: str | None = '0001'
+revision: str = '0003'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

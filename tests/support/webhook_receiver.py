@@ -1,0 +1,73 @@
+"""A real webhook receiver on loopback: an HTTP server in a thread that answers with scripted
+status codes and records every request, then dedupes by `webhook-id` as receivers must."""
+
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+
+    @property
+    def webhook_id(self) -> str:
+        return self.headers["webhook-id"]
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+class WebhookReceiver:
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        # Status codes to answer, in order; then `default_status`.
+        self.script: list[tuple[int, dict[str, str]]] = []
+        self.default_status = 200
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                with receiver._lock:
+                    status, headers = receiver.script.pop(0) if receiver.script else (receiver.default_status, {})
+                    receiver.requests.append(
+                        Received({key.lower(): value for key, value in self.headers.items()}, body, status)
+                    )
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "WebhookReceiver":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def processed(self) -> list[Received]:
+        """What a receiver acts on: each `webhook-id` once, from its first 2xx."""
+        seen: set[str] = set()
+        accepted = []
+        with self._lock:
+            for request in self.requests:
+                if 200 <= request.answered < 300 and request.webhook_id not in seen:
+                    seen.add(request.webhook_id)
+                    accepted.append(request)
+        return accepted

@@ -1,0 +1,176 @@
+"""The building blocks of credentials and webhooks, without a database: RDF canonicalization
+and eddsa-rdfc-2022 against the Open Badges 3.0 guide's vectors, encodings, sealing, status
+lists, webhook signing, retry schedule and target checks."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from awardpath_award import keys
+from awardpath_award.credentials import bit_at, decode_status_list, encode_status_list, with_bit_set
+from awardpath_award.proofs import ProofError, add_data_integrity_proof, verify_data_integrity_proof
+from awardpath_award.settings import AwardSettings
+from awardpath_award.standards import UnsignableTerm, canonicalize, schema_errors
+from awardpath_award.webhook_delivery import parse_retry_after, retry_delay, signed_request
+from awardpath_award.webhooks import TargetRefused, check_target, new_secret
+from awardpath_award.models import WebhookMessage
+from awardpath_shared.privacy import identity_hash
+
+VECTORS = Path(__file__).parents[1] / "fixtures" / "ob3"
+VECTOR_SEED = bytes.fromhex("6241a409e6707bb640a0140a8a32bc3d193c33a661747284d6adfa4ed4180be4")
+VECTOR_MULTIKEY = "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+
+
+def signed_vector() -> dict:
+    return json.loads((VECTORS / "obv3p0-signed-credential.json").read_text())
+
+
+def vector_key(_method: str):
+    return keys.public_key_from_multikey(VECTOR_MULTIKEY)
+
+
+def test_canonicalization_reproduces_the_guides_n_quads():
+    document = signed_vector()
+    proof = document.pop("proof")
+    options = {key: value for key, value in proof.items() if key != "proofValue"}
+    assert canonicalize(document) == (VECTORS / "obv3p0-document-canon.txt").read_text()
+    assert canonicalize({"@context": document["@context"], **options}) == (VECTORS / "obv3p0-proof-canon.txt").read_text()
+
+
+def test_signing_reproduces_the_guides_proof_and_the_signed_vector_verifies():
+    document = signed_vector()
+    proof = document.pop("proof")
+    private_key = Ed25519PrivateKey.from_private_bytes(VECTOR_SEED)
+    assert keys.multikey(private_key.public_key()) == VECTOR_MULTIKEY
+    signed = add_data_integrity_proof(document, private_key, proof["verificationMethod"], proof["created"])
+    assert signed["proof"] == [proof]  # Ed25519 is deterministic
+    assert verify_data_integrity_proof(signed_vector(), vector_key)["proofValue"] == proof["proofValue"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda doc: doc.__setitem__("name", "Teamwork Badge!"),
+        lambda doc: doc["credentialSubject"].__setitem__("id", "did:example:someone-else"),
+        lambda doc: doc["proof"].__setitem__("created", "2010-01-01T19:23:25Z"),
+        lambda doc: doc["issuer"].__setitem__("tyxe", doc["issuer"].pop("type")),  # would be dropped
+        lambda doc: doc.__setitem__("@context", [*doc["@context"], "https://example.org/remote-context"]),
+    ],
+)
+def test_any_change_to_the_signed_vector_fails(change):
+    document = signed_vector()
+    change(document)
+    with pytest.raises(ProofError):
+        verify_data_integrity_proof(document, vector_key)
+
+
+def test_canonicalization_refuses_what_a_signature_would_not_cover():
+    document = signed_vector()
+    document.pop("proof")
+    document["issuer"]["undefinedTerm"] = "changes freely"
+    with pytest.raises(UnsignableTerm):
+        canonicalize(document)
+
+
+def test_the_shipped_schema_resolves_locally_and_reports_errors():
+    document = signed_vector()
+    assert any(error.startswith("proof:") for error in schema_errors(document))  # OB 3.0 wants an array
+    document["proof"] = [document["proof"]]
+    assert schema_errors(document) == []
+    del document["validFrom"]
+    assert any("validFrom" in error for error in schema_errors(document))
+
+
+def test_encodings_round_trip():
+    for data in (b"", b"\0\0abc", bytes(range(256))):
+        assert keys.base58btc_decode(keys.base58btc_encode(data)) == data
+    with pytest.raises(ValueError):
+        keys.public_key_from_multikey("z" + keys.base58btc_encode(b"\x12\x00" + bytes(32)))
+    assert keys.issuer_did("https://badges.example.org:8443/awardpath", "abc") == (
+        "did:web:badges.example.org%3A8443:awardpath:v1:issuers:abc"
+    )
+
+
+def test_sealed_values_open_only_with_the_master_key_and_on_their_own_row():
+    private_key = Ed25519PrivateKey.generate()
+    sealed = keys.seal_private_key(private_key, "master", "key-1")
+    assert keys.unseal_private_key(sealed, "master", "key-1").public_key() == private_key.public_key()
+    assert private_key.private_bytes_raw().hex() not in sealed
+    with pytest.raises(InvalidTag):
+        keys.unseal(sealed, "another master", "key-1")
+    with pytest.raises(InvalidTag):
+        keys.unseal(sealed, "master", "key-2")
+
+
+def test_status_list_bits():
+    bits = bytes(16384)
+    assert len(decode_status_list(encode_status_list(bits))) == 16384
+    changed = with_bit_set(bits, 9)
+    assert changed[1] == 0b0100_0000 and bit_at(changed, 9) and not bit_at(changed, 8)
+    assert decode_status_list(encode_status_list(changed)) == changed
+    with pytest.raises(IndexError):
+        bit_at(bits, 16384 * 8)
+
+
+def test_identity_hash_is_the_open_badges_salted_sha256():
+    import hashlib
+
+    assert identity_hash("Ada@School.example.org ", "s4lt") == "sha256$" + hashlib.sha256(b"ada@school.example.orgs4lt").hexdigest()
+
+
+def test_webhook_requests_verify_with_each_active_secret():
+    secrets = [new_secret(), new_secret()]
+    message = WebhookMessage(
+        id="msg_1", submission_id="s", event_type="submission.denied",
+        data={"submission_id": "s", "attempt": 2}, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    body, headers = signed_request(message, secrets, datetime.now(UTC))
+    assert json.loads(body) == {"type": "submission.denied", "timestamp": "2026-01-01T00:00:00Z",
+                                "data": {"submission_id": "s", "attempt": 2}}
+    for secret in secrets:
+        Webhook(secret).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(body, headers)
+
+
+def test_retry_delays_grow_with_jitter_up_to_the_cap_and_honour_retry_after():
+    settings = AwardSettings(webhook_retry_base_seconds=10, webhook_retry_max_delay_seconds=3600)
+    for attempts, backoff in [(1, 10), (2, 20), (5, 160), (20, 3600)]:
+        delay = retry_delay(attempts, None, settings)
+        assert backoff / 2 <= delay <= backoff
+    assert retry_delay(1, 120, settings) == 120
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_retry_after("30", now) == 30
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", now) == 60
+    assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://203.0.113.7/hook",  # plain http
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.10/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://localhost/hook",
+        "https://user:pw@203.0.113.8/hook",
+        "ftp://203.0.113.7/hook",
+    ],
+)
+async def test_webhook_targets_must_be_https_and_public(url):
+    with pytest.raises(TargetRefused):
+        await check_target(url, AwardSettings())
+
+
+async def test_public_https_targets_pass_and_configuration_can_allow_local_ones():
+    await check_target("https://8.8.8.8/hook", AwardSettings())
+    local = AwardSettings(webhook_allow_http=True, webhook_allow_private_targets=True)
+    await check_target("http://127.0.0.1:9999/hook", local)
