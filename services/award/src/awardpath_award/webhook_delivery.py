@@ -28,6 +28,7 @@ from awardpath_award.credentials import iso
 from awardpath_award.models import Recipient, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from awardpath_award.settings import AwardSettings
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.periodic import PeriodicTask
 
 logger = logging.getLogger(__name__)
 
@@ -73,32 +74,18 @@ def signed_request(message: WebhookMessage, secrets: list[str], sent_at: datetim
 
 
 class WebhookDeliveryWorker:
+    """Sends due webhook deliveries every `webhook_poll_interval_seconds` (a runtime worker)."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: AwardSettings) -> None:
         self._sessions = sessions
         self._settings = settings
-        self._task: asyncio.Task[None] | None = None
+        self._loop = PeriodicTask("webhook-delivery", self.run_once, settings.webhook_poll_interval_seconds)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="webhook-delivery")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("webhook delivery pass failed")
-            await asyncio.sleep(self._settings.webhook_poll_interval_seconds)
+        await self._loop.stop()
 
     async def run_once(self) -> int:
         """One pass: fan out new messages, then send every due delivery; returns how many
