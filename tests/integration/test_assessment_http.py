@@ -3,14 +3,15 @@ both backends): the lease sweeper run by the app, release, double scoring as the
 and the earner see it, the private note, calibration, the report, and bad input."""
 
 import pytest
-from asgi_lifespan import LifespanManager
-from httpx import ASGITransport, AsyncClient
 
-from awardpath.services import SERVICES, build_apps
-from awardpath_shared.auth import mint_token
-from awardpath_shared.messaging.inprocess import InProcessTransport
 from tests.support.award_path import SECTIONS, Earner, open_award_path, review
-from tests.support.databases import BACKENDS, create_database, drop_database, migrate_all
+from tests.support.databases import (
+    BACKENDS,
+    create_database,
+    drop_database,
+    migrate_all,
+)
+from tests.support.in_process import Clients, running_apps
 from tests.support.system import eventually, problem
 
 SECRET = "test-secret-for-the-assessment-engine"
@@ -29,34 +30,16 @@ async def own_database_url(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def apps(own_database_url):
-    overrides = {"database_url": own_database_url, "jwt_secret": SECRET, "relay_poll_interval_seconds": 0.1}
-    settings = {name: entry.settings().model_copy(update=overrides) for name, entry in SERVICES.items()}
-    settings["assessment"] = settings["assessment"].model_copy(
-        update={"lease_seconds": LEASE_SECONDS, "lease_sweep_interval_seconds": 0.1}
-    )
-    built = build_apps(InProcessTransport(), settings)
-    managers = [LifespanManager(app) for app in built.values()]
-    for manager in managers:
-        await manager.__aenter__()
-    yield built, settings["award"]
-    for manager in reversed(managers):
-        await manager.__aexit__(None, None, None)
+    assessment = {"lease_seconds": LEASE_SECONDS, "lease_sweep_interval_seconds": 0.1}
+    async with running_apps(own_database_url, SECRET, per_service={"assessment": assessment}) as started:
+        yield started
 
 
 @pytest.fixture
 async def clients(apps):
-    built, settings = apps
-    opened = []
-
-    def make(service: str, role: str, subject: str):
-        headers = {"Authorization": f"Bearer {mint_token(settings, role, subject)}"}
-        client = AsyncClient(transport=ASGITransport(app=built[service]), base_url="http://test", headers=headers)
-        opened.append(client)
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
+    made = Clients(apps, SECRET)
+    yield made
+    await made.close()
 
 
 async def queue_of(path, name: str) -> list[dict]:

@@ -2,13 +2,17 @@
 transport, migrated database on both backends)."""
 
 import pytest
-from asgi_lifespan import LifespanManager
-from httpx import ASGITransport, AsyncClient
-
-from awardpath.services import SERVICES, build_apps
 from awardpath_shared.auth import mint_token
-from awardpath_shared.messaging.inprocess import InProcessTransport
-from tests.support.award_path import Earner, evidence, micro_credential_definition, open_award_path, review
+from awardpath_shared.settings import ServiceSettings
+
+from tests.support.award_path import (
+    Earner,
+    evidence,
+    micro_credential_definition,
+    open_award_path,
+    review,
+)
+from tests.support.in_process import Clients, running_apps
 from tests.support.system import eventually, problem
 
 SECRET = "test-secret-for-http-rules"
@@ -16,38 +20,15 @@ SECRET = "test-secret-for-http-rules"
 
 @pytest.fixture(scope="module")
 async def apps(migrated_database_url):
-    settings = {
-        name: entry.settings().model_copy(update={
-            "database_url": migrated_database_url, "jwt_secret": SECRET,
-            "relay_poll_interval_seconds": 0.1, "max_request_bytes": 200_000,
-        })
-        for name, entry in SERVICES.items()
-    }
-    built = build_apps(InProcessTransport(), settings)
-    managers = [LifespanManager(app) for app in built.values()]
-    for manager in managers:
-        await manager.__aenter__()
-    yield built, settings["award"]
-    for manager in reversed(managers):
-        await manager.__aexit__(None, None, None)
+    async with running_apps(migrated_database_url, SECRET, max_request_bytes=200_000) as started:
+        yield started
 
 
 @pytest.fixture
 async def clients(apps):
-    built, settings = apps
-    opened = []
-
-    def make(service: str, role: str | None, subject: str = "someone", token: str | None = None):
-        headers = {}
-        if role is not None:
-            headers["Authorization"] = f"Bearer {token or mint_token(settings, role, subject)}"
-        client = AsyncClient(transport=ASGITransport(app=built[service]), base_url="http://test", headers=headers)
-        opened.append(client)
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
+    made = Clients(apps, SECRET)
+    yield made
+    await made.close()
 
 
 @pytest.mark.parametrize(
@@ -61,7 +42,7 @@ async def clients(apps):
 )
 async def test_calls_without_a_valid_token_are_401(clients, service, method, path):
     assert problem(await clients(service, None).request(method, path), 401)
-    forged = mint_token(SERVICES["award"].settings().model_copy(update={"jwt_secret": "other"}), "admin", "x")
+    forged = mint_token(ServiceSettings(jwt_secret="other-secret"), "admin", "x")
     assert problem(await clients(service, "admin", token=forged).request(method, path), 401)
     assert problem(await clients(service, "admin", token="not-a-jwt").request(method, path), 401)
 
