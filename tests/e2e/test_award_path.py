@@ -118,7 +118,7 @@ async def test_no_assessor_facing_response_event_or_log_line_carries_earner_iden
     submission = await path.submission(submission_id)
     assert submission["earner"]["email"] == earner.email  # the platform does see its earner
     decisions_seen_by_issuer = (await path.issuer.get("/v1/decisions", params={"state": "decided"})).text
-    server_log = system.log_path.read_text()
+    server_log = system.log_text()
     for leak in earner.identity_strings():
         for text in [*path.assessor_facing, decisions_seen_by_issuer, server_log]:
             assert leak not in text

@@ -26,7 +26,7 @@ FAST_GROUP_SETTINGS = {
     "kafka_heartbeat_interval_ms": 300,
     "kafka_rebalance_timeout_ms": 1_000,
     "kafka_topic_partitions": 4,
-    "consumer_retry_backoff_seconds": 0.05,
+    "consumer_retry_backoff_seconds": 0.1,
 }
 
 
@@ -85,3 +85,12 @@ class TansuBroker:
 
 def external_bootstrap_servers() -> str | None:
     return os.environ.get(BOOTSTRAP_ENV) or None
+
+
+def kafka_env(bootstrap_servers: str) -> dict[str, str]:
+    """The environment of Awardpath processes on this broker, in a namespace of their own."""
+    return {
+        BOOTSTRAP_ENV: bootstrap_servers,
+        "AWARDPATH_KAFKA_NAMESPACE": new_namespace(),
+        **{f"AWARDPATH_{name.upper()}": str(value) for name, value in FAST_GROUP_SETTINGS.items()},
+    }

@@ -40,9 +40,10 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_rebalance_timeout_ms: int = 30_000
-    # A message whose handler keeps failing is retried this often (with doubling backoff),
-    # then goes to the dead-letter topic. Database outages are retried without limit.
-    consumer_max_attempts: int = 5
+    # A message whose handler keeps failing is tried this often (with doubling backoff, about
+    # 15 s in all: time for an event it depends on to arrive on another topic), then goes to
+    # the dead-letter topic. Database outages are retried without limit.
+    consumer_max_attempts: int = 6
     consumer_retry_backoff_seconds: float = 0.5
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "awardpath"

@@ -160,11 +160,13 @@ class KafkaTransport:
 
 
 class _Abandoned(Exception):
-    """Shutdown interrupted a message's retries: leave it uncommitted for the next owner."""
+    """Shutdown or a rebalance interrupted a message's retries: leave it uncommitted for
+    whoever owns the partition next."""
 
 
 class GroupLoop(ConsumerRebalanceListener):
-    """One service's consumer group member: fetch, handle, commit, one message at a time."""
+    """One service's consumer group member: fetch, then per partition handle and commit one
+    message at a time (partitions run side by side)."""
 
     def __init__(
         self,
@@ -190,10 +192,12 @@ class GroupLoop(ConsumerRebalanceListener):
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
             rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
         )
-        # Held while a message is handled: a rebalance waits for the in-flight message.
-        self._in_flight = asyncio.Lock()
-        self._stale_batch = False
-        self._stopping = asyncio.Event()
+        # One task per partition with fetched messages (the partition is paused meanwhile):
+        # a message waiting for its retries holds back only its own partition.
+        self._partitions: dict[TopicPartition, asyncio.Task[None]] = {}
+        # Set on shutdown and on rebalance: partition tasks stop after their in-flight message.
+        self._interrupt = asyncio.Event()
+        self._stopping = False
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -202,64 +206,74 @@ class GroupLoop(ConsumerRebalanceListener):
         self.task = asyncio.create_task(self._run(), name=f"kafka-group-{self._group}")
 
     async def stop(self) -> None:
-        self._stopping.set()
+        self._stopping = True
+        self._interrupt.set()
         if self.task is not None:
             await asyncio.wait([self.task])
             self.task = None
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        # Wait for the message being handled (its offset is committed before the lock is
-        # released); the rest of the fetched batch belongs to the next owner.
-        async with self._in_flight:
-            self._stale_batch = True
+        # The messages being handled finish and commit; what was fetched beyond them
+        # belongs to the next owner, who starts at the committed offsets.
+        self._interrupt.set()
+        await self._finish_partitions()
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        if not self._stopping:
+            self._interrupt.clear()
         logger.info("%s assigned %s", self._group, sorted((tp.topic, tp.partition) for tp in assigned))
 
     async def _run(self) -> None:
         try:
-            while not self._stopping.is_set():
+            while not self._stopping:
                 batch = await self._kafka.getmany(timeout_ms=200)
-                self._stale_batch = False
-                for records in batch.values():
-                    for record in records:
-                        if self._stopping.is_set() or self._stale_batch:
-                            break
-                        await self._process(record)
+                for partition, records in batch.items():
+                    if self._interrupt.is_set():
+                        break
+                    self._kafka.pause(partition)
+                    self._partitions[partition] = asyncio.create_task(self._drain(partition, records))
+            await self._finish_partitions()
         except Exception:
             logger.exception("consumer group loop %s failed", self._group)
             raise
         finally:
             await self._kafka.stop()  # leaves the group: its partitions move at once
 
-    async def _process(self, record: ConsumerRecord) -> None:
-        partition = TopicPartition(record.topic, record.partition)
-        async with self._in_flight:
-            if self._stale_batch:
-                return
-            try:
-                await self._deliver(record)
-            except _Abandoned:
-                self._rewind(partition, record.offset)
-                return
-            except Exception:  # e.g. the dead-letter topic is unreachable: try the message again
-                logger.exception("%s: %s@%d will be fetched again", self._group, record.topic, record.offset)
-                self._rewind(partition, record.offset)
-                await self._stop_within(self._settings.consumer_retry_backoff_seconds)
-                return
-            try:
-                await self._kafka.commit({partition: record.offset + 1})
-            except KafkaError as error:
-                # The group is rebalancing: the next owner redelivers, the inbox drops it.
-                logger.warning("%s: commit of %s@%d failed: %r", self._group, record.topic, record.offset, error)
-                self._stale_batch = True
+    async def _finish_partitions(self) -> None:
+        if self._partitions:
+            await asyncio.wait(list(self._partitions.values()))
 
-    def _rewind(self, partition: TopicPartition, offset: int) -> None:
-        self._stale_batch = True
+    async def _drain(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
         try:
-            self._kafka.seek(partition, offset)
-        except IllegalStateError:  # no longer ours: the next owner starts at the committed offset
-            pass
+            for record in records:
+                if self._interrupt.is_set() or not await self._process(partition, record):
+                    return
+        finally:
+            del self._partitions[partition]
+            if not self._interrupt.is_set():
+                self._kafka.resume(partition)
+
+    async def _process(self, partition: TopicPartition, record: ConsumerRecord) -> bool:
+        """Handle and commit one message; False when the partition must stop here."""
+        try:
+            await self._deliver(record)
+        except _Abandoned:
+            return False
+        except Exception:  # e.g. the dead-letter topic is unreachable: try the message again
+            logger.exception("%s: %s@%d will be fetched again", self._group, record.topic, record.offset)
+            await self._stop_within(self._settings.consumer_retry_backoff_seconds)
+            try:
+                self._kafka.seek(partition, record.offset)
+            except IllegalStateError:  # no longer ours: the next owner starts at the committed offset
+                pass
+            return False
+        try:
+            await self._kafka.commit({partition: record.offset + 1})
+        except KafkaError as error:
+            # The group is rebalancing: the next owner redelivers, the inbox drops it.
+            logger.warning("%s: commit of %s@%d failed: %r", self._group, record.topic, record.offset, error)
+            return False
+        return True
 
     async def _deliver(self, record: ConsumerRecord) -> None:
         try:
@@ -272,7 +286,9 @@ class GroupLoop(ConsumerRebalanceListener):
         failures = outages = 0
         while True:
             try:
-                await self._consumer.handle(cloudevent)
+                handled = await self._consumer.handle(cloudevent)
+                logger.info("%s: %s %s %s from %s[%d]", self._group, "handled" if handled else "dropped duplicate",
+                            cloudevent.get_type(), cloudevent.get_id(), record.topic, record.partition)
                 return
             except TRANSIENT_ERRORS as error:
                 outages += 1
@@ -295,8 +311,9 @@ class GroupLoop(ConsumerRebalanceListener):
             raise _Abandoned
 
     async def _stop_within(self, seconds: float) -> bool:
+        """Wait `seconds` unless interrupted first; returns whether it was interrupted."""
         try:
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+            await asyncio.wait_for(self._interrupt.wait(), timeout=seconds)
         except TimeoutError:
             return False
         return True

@@ -145,6 +145,23 @@ class OutboxRelay:
                 )
         return rows
 
+    async def dead_rows(self) -> list[OutboxMessageMixin]:
+        """Rows delivery gave up on (kept with their error), oldest first."""
+        async with self._sessions() as session:
+            return list(
+                await session.scalars(select(self._model).where(self._model.dead_at.is_not(None)).order_by(self._model.id))
+            )
+
+    async def requeue_dead(self) -> int:
+        """Give every dead row a fresh set of attempts; returns how many."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(self._model)
+                .where(self._model.dead_at.is_not(None))
+                .values(dead_at=None, attempts=0, next_attempt_at=utcnow(), claimed_until=None)
+            )
+        return result.rowcount
+
     async def _take_claim_turn(self, session: AsyncSession) -> None:
         if session.get_bind().dialect.name == "postgresql":
             lock_id = zlib.crc32(self._model.__table__.fullname.encode())
