@@ -42,6 +42,13 @@ class DeadLetter:
 async def read_dead_letters(settings: ServiceSettings, group: str) -> list[DeadLetter]:
     """Every dead letter `group` left, oldest first per dead-letter partition."""
     names = kafka.KafkaNames(settings.kafka_namespace)
+    records = await read_topics(settings, [names.dead_letter_topic(topic) for topic in kafka.EVENT_TOPICS])
+    letters = [_dead_letter(record) for record in records]
+    return [letter for letter in letters if letter.group == group]
+
+
+async def read_topics(settings: ServiceSettings, topics: list[str]) -> list[ConsumerRecord]:
+    """Every message of `topics` from offset 0 to their current end, without joining a group."""
     reader = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None, enable_auto_commit=False
     )
@@ -49,7 +56,7 @@ async def read_dead_letters(settings: ServiceSettings, group: str) -> list[DeadL
     try:
         partitions = [
             TopicPartition(topic, partition)
-            for topic in (names.dead_letter_topic(topic) for topic in kafka.EVENT_TOPICS)
+            for topic in topics
             for partition in sorted(reader.partitions_for_topic(topic) or ())
         ]
         if not partitions:
@@ -61,10 +68,9 @@ async def read_dead_letters(settings: ServiceSettings, group: str) -> list[DeadL
         while [partition for partition in partitions if await reader.position(partition) < ends[partition]]:
             for batch in (await reader.getmany(timeout_ms=500)).values():
                 records += batch
+        return records
     finally:
         await reader.stop()
-    letters = [_dead_letter(record) for record in records]
-    return [letter for letter in letters if letter.group == group]
 
 
 async def replay(consumer: EventConsumer, letter: DeadLetter) -> tuple[ReplayOutcome, str]:

@@ -237,7 +237,7 @@ class GroupLoop(ConsumerRebalanceListener):
             logger.exception("consumer group loop %s failed", self._group)
             raise
         finally:
-            await self._kafka.stop()  # leaves the group: its partitions move at once
+            await self._kafka.stop()  # leaves the group (aiokafka skips it on generation 0, as Tansu starts)
 
     async def _finish_partitions(self) -> None:
         if self._partitions:
