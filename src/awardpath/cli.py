@@ -53,6 +53,8 @@ def serve(
     first = settings[names[0]]
     if target != "all" and first.transport != "kafka":
         raise typer.BadParameter("serving one service alone needs AWARDPATH_TRANSPORT=kafka; or use `serve all`")
+    if demo and target != "all":
+        raise typer.BadParameter("--demo seeds through all three APIs: use it with `serve all`")
     configure_logging(first.log_level)
     if migrate_first:
         for name in names:
@@ -71,7 +73,7 @@ def worker(
 ) -> None:
     """Run one service's consumers and outbox relay (AWARDPATH_TRANSPORT=kafka). Run as many
     replicas as needed: they share the service's consumer group."""
-    [name] = _services(service)
+    name = _service(service)
     settings = SERVICES[name].settings()
     if settings.transport != "kafka":
         raise typer.BadParameter("a worker needs AWARDPATH_TRANSPORT=kafka; `serve all` delivers in-process")
@@ -89,7 +91,7 @@ app.add_typer(dead_letters_app, name="dead-letters")
 def dead_letters_list(service: Annotated[str, typer.Argument(help="submission, assessment or award")]) -> None:
     """List the service's dead letters: messages its consumer group gave up on (Kafka
     `<topic>.dlq`) and outbox rows its relay gave up publishing."""
-    [name] = _services(service)
+    name = _service(service)
     lines = asyncio.run(dead_letters.listing(name, SERVICES[name].settings()))
     typer.echo("\n".join(lines))
 
@@ -98,7 +100,7 @@ def dead_letters_list(service: Annotated[str, typer.Argument(help="submission, a
 def dead_letters_replay(service: Annotated[str, typer.Argument(help="submission, assessment or award")]) -> None:
     """Hand the service's unprocessed dead letters to its handlers again, and give its dead
     outbox rows a fresh set of delivery attempts. Replaying twice changes nothing."""
-    [name] = _services(service)
+    name = _service(service)
     lines, failures = asyncio.run(dead_letters.replay_all(name, SERVICES[name].settings()))
     typer.echo("\n".join(lines))
     raise typer.Exit(1 if failures else 0)
@@ -113,10 +115,10 @@ async def _announce_demo(settings: dict[str, ServiceSettings], host: str) -> Non
     typer.echo("\nIn another shell: `source var/demo.env`, then follow the README walkthrough.\n")
 
 
-def _services(service: str) -> list[str]:
+def _service(service: str) -> str:
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; choose {', '.join(SERVICES)}")
-    return [service]
+    return service
 
 
 def _targets(target: str) -> list[str]:
