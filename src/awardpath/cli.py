@@ -1,31 +1,23 @@
-"""`awardpath`: run, migrate and operate the services."""
+"""`awardpath`: run, migrate and operate the services (see README, Operating)."""
 
 import asyncio
-import contextlib
-import signal
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
+from awardpath import dead_letters
 from awardpath.demo import seed_demo
+from awardpath.processes import run_worker, serve_apps
 from awardpath.services import SERVICES, build_apps
 from awardpath_shared.auth import ROLES, mint_token
-from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.migrations import upgrade
 from awardpath_shared.observability import configure_logging
+from awardpath_shared.runtime import create_transport
 from awardpath_shared.settings import ServiceSettings
 
 app = typer.Typer(help="Awardpath: assessment-and-award backend for educator micro-credentials.", no_args_is_help=True)
-
-class _Server(uvicorn.Server):
-    # Several servers share one loop; the launcher handles signals for all of them.
-    @contextlib.contextmanager
-    def capture_signals(self):
-        yield
-
 
 @app.command()
 def migrate(target: Annotated[str, typer.Argument(help="submission, assessment, award or all")]) -> None:
@@ -54,45 +46,79 @@ def serve(
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
     demo: Annotated[bool, typer.Option(help="seed demo records and print tokens")] = False,
 ) -> None:
-    """Serve the HTTP APIs. `all` runs the three services in one process."""
-    if target != "all":
-        raise typer.BadParameter(
-            "serving one service alone needs the Kafka transport; use `awardpath serve all`"
-        )
-    settings = {name: entry.settings() for name, entry in SERVICES.items()}
-    configure_logging(settings["submission"].log_level)
+    """Serve the HTTP APIs. `all` runs the three services in one process; one service alone
+    needs AWARDPATH_TRANSPORT=kafka (its consumers then run in `awardpath worker SERVICE`)."""
+    names = _targets(target)
+    settings = {name: SERVICES[name].settings() for name in names}
+    first = settings[names[0]]
+    if target != "all" and first.transport != "kafka":
+        raise typer.BadParameter("serving one service alone needs AWARDPATH_TRANSPORT=kafka; or use `serve all`")
+    if demo and target != "all":
+        raise typer.BadParameter("--demo seeds through all three APIs: use it with `serve all`")
+    configure_logging(first.log_level)
     if migrate_first:
-        for name in SERVICES:
+        for name in names:
             upgrade(name, settings[name].database_url)
-    asyncio.run(_serve_all(settings, host, demo))
+    # The API of one service consumes nothing; `all` runs every consumer group in-process.
+    transport = create_transport(first, client_id=f"awardpath-{target}-api", consume=target == "all")
+    apps = build_apps(transport, settings)
+    on_started = (lambda: _announce_demo(settings, host)) if demo else None
+    asyncio.run(serve_apps(apps, settings, host, transport, on_started))
 
 
-async def _serve_all(settings: dict[str, ServiceSettings], host: str, demo: bool) -> None:
-    apps = build_apps(InProcessTransport(), settings)
-    servers = {
-        name: _Server(uvicorn.Config(apps[name], host=host, port=settings[name].port, log_level="info"))
-        for name in apps
-    }
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda: [setattr(server, "should_exit", True) for server in servers.values()])
-    serving = [asyncio.create_task(server.serve()) for server in servers.values()]
-    if demo:
-        await _announce_demo(settings, servers, host)
-    await asyncio.gather(*serving)
+@app.command()
+def worker(
+    service: Annotated[str, typer.Argument(help="submission, assessment or award")],
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
+) -> None:
+    """Run one service's consumers and outbox relay (AWARDPATH_TRANSPORT=kafka). Run as many
+    replicas as needed: they share the service's consumer group."""
+    name = _service(service)
+    settings = SERVICES[name].settings()
+    if settings.transport != "kafka":
+        raise typer.BadParameter("a worker needs AWARDPATH_TRANSPORT=kafka; `serve all` delivers in-process")
+    configure_logging(settings.log_level)
+    if migrate_first:
+        upgrade(name, settings.database_url)
+    raise typer.Exit(asyncio.run(run_worker(name, settings)))
 
 
-async def _announce_demo(settings: dict[str, ServiceSettings], servers: dict[str, _Server], host: str) -> None:
-    while not all(server.started for server in servers.values()):
-        if any(server.should_exit for server in servers.values()):
-            return
-        await asyncio.sleep(0.05)
-    urls = {name: f"http://{host}:{settings[name].port}" for name in servers}
+dead_letters_app = typer.Typer(help="Events a service could not handle or not deliver.", no_args_is_help=True)
+app.add_typer(dead_letters_app, name="dead-letters")
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(service: Annotated[str, typer.Argument(help="submission, assessment or award")]) -> None:
+    """List the service's dead letters: messages its consumer group gave up on (Kafka
+    `<topic>.dlq`) and outbox rows its relay gave up publishing."""
+    name = _service(service)
+    lines = asyncio.run(dead_letters.listing(name, SERVICES[name].settings()))
+    typer.echo("\n".join(lines))
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(service: Annotated[str, typer.Argument(help="submission, assessment or award")]) -> None:
+    """Hand the service's unprocessed dead letters to its handlers again, and give its dead
+    outbox rows a fresh set of delivery attempts. Replaying twice changes nothing."""
+    name = _service(service)
+    lines, failures = asyncio.run(dead_letters.replay_all(name, SERVICES[name].settings()))
+    typer.echo("\n".join(lines))
+    raise typer.Exit(1 if failures else 0)
+
+
+async def _announce_demo(settings: dict[str, ServiceSettings], host: str) -> None:
+    urls = {name: f"http://{host}:{settings[name].port}" for name in settings}
     env_file = Path("var/demo.env")
     env = await seed_demo(settings["award"], urls, env_file)
     lines = [f"  {key}={value}" for key, value in env.items()]
     typer.echo("\nAwardpath is running. Demo records and tokens (also in var/demo.env):\n" + "\n".join(lines))
     typer.echo("\nIn another shell: `source var/demo.env`, then follow the README walkthrough.\n")
+
+
+def _service(service: str) -> str:
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; choose {', '.join(SERVICES)}")
+    return service
 
 
 def _targets(target: str) -> list[str]:

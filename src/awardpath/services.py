@@ -39,9 +39,9 @@ SERVICES: dict[str, ServiceEntry] = {
 
 
 def build_apps(transport: Transport, settings: dict[str, ServiceSettings] | None = None) -> dict[str, FastAPI]:
-    """Every service's app on one transport (the all-in-one process and the tests)."""
+    """The apps of the services `settings` names (default: all three) on one transport."""
     settings = settings or {name: entry.settings() for name, entry in SERVICES.items()}
     return {
-        name: entry.create_app(entry.build_runtime(settings[name], transport))
-        for name, entry in SERVICES.items()
+        name: SERVICES[name].create_app(SERVICES[name].build_runtime(service_settings, transport))
+        for name, service_settings in settings.items()
     }

@@ -1,17 +1,30 @@
-"""End-to-end tier: `awardpath serve all` as a real process, driven over real HTTP."""
+"""End-to-end tier: Awardpath as real processes, driven over real HTTP. The same tests run
+on `awardpath serve all` (in-process transport, both backends) and on the services as
+separate API and worker processes over Kafka on PostgreSQL."""
 
 import pytest
 
-from tests.support.databases import BACKENDS, create_database, drop_database
-from tests.support.system import RunningSystem
+from tests.support.broker import kafka_env
+from tests.support.databases import create_database, drop_database
+from tests.support.system import ProcessSystem, RunningSystem
+
+MODES = {
+    "all-in-one-sqlite": "sqlite",
+    "all-in-one-postgres": "postgres",
+    "kafka-processes-postgres": "postgres",
+}
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=list(MODES))
 async def system(request, tmp_path_factory):
     directory = tmp_path_factory.mktemp(f"e2e-{request.param}")
-    url = await create_database(request.param, directory)
-    running = RunningSystem(url, directory / "awardpath.log")
-    running.start()  # migrates the fresh database itself, as `awardpath serve all` does
+    url = await create_database(MODES[request.param], directory)
+    if request.param.startswith("kafka"):
+        running = ProcessSystem(url, directory, kafka_env(request.getfixturevalue("kafka_bootstrap_servers")))
+    else:
+        # Migrates the fresh database itself, as `awardpath serve all` does.
+        running = RunningSystem(url, directory / "awardpath.log")
+    running.start()
     yield running
     running.stop()
     await drop_database(url)

@@ -45,6 +45,7 @@ async def test_manual_path_with_feedback_resubmission_and_award(system, clients)
     assert [item["attempt"] for item in second["earlier_feedback"]] == [1]
     assert second["earlier_feedback"][0]["sections"][0]["level"] == "developing"
     await path.review("assessor-a", second["assignment_id"], "proficient", "award")
+    await path.wait_for_status(submission_id, "awaiting_decision")
 
     decision = await path.pending_decision(submission_id, attempt=2)
     decided = await path.decide(decision["id"], {"decision": "award", "note": "Well evidenced"})
@@ -120,7 +121,7 @@ async def test_no_assessor_facing_response_event_or_log_line_carries_earner_iden
     submission = await path.submission(submission_id)
     assert submission["earner"]["email"] == earner.email  # the platform does see its earner
     decisions_seen_by_issuer = (await path.issuer.get("/v1/decisions", params={"state": "decided"})).text
-    server_log = system.log_path.read_text()
+    server_log = system.log_text()
     for leak in earner.identity_strings():
         for text in [*path.assessor_facing, decisions_seen_by_issuer, server_log]:
             assert leak not in text

@@ -1,4 +1,5 @@
-"""A running Awardpath (real processes, real HTTP) and a client that speaks its API."""
+"""A running Awardpath (real processes, real HTTP) and a client that speaks its API: all in
+one process, or every service's API and worker as separate processes over Kafka."""
 
 import asyncio
 import os
@@ -25,11 +26,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class RunningSystem:
-    """`awardpath serve all` in a child process on free loopback ports."""
+SERVICES = ("submission", "assessment", "award")
 
-    def __init__(self, database_url: str, log_path: Path) -> None:
-        self.ports = {name: free_port() for name in ("submission", "assessment", "award")}
+
+class _System:
+    """What every way of running Awardpath shares: free ports, env, tokens, clients, logs."""
+
+    def __init__(self, database_url: str, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.ports = {name: free_port() for name in SERVICES}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.jwt_secret = os.urandom(16).hex()
         self.log_path = log_path
@@ -48,33 +52,39 @@ class RunningSystem:
             "AWARDPATH_AWARD_WEBHOOK_RETRY_MAX_DELAY_SECONDS": "1",
             "AWARDPATH_AWARD_WEBHOOK_TIMEOUT_SECONDS": "5",
             **{f"AWARDPATH_{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
+            **(extra_env or {}),
         }
-        self.process: subprocess.Popen | None = None
+        self._log = None
 
-    def start(self) -> None:
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "awardpath", "serve", "all"],
-            env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def _spawn(self, *args: str) -> subprocess.Popen:
+        if self._log is None:
+            self._log = self.log_path.open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-m", "awardpath", *args], env=self.env, stdout=self._log, stderr=subprocess.STDOUT
         )
+
+    def _wait_ready(self, processes: list[subprocess.Popen], services=SERVICES) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"awardpath exited early:\n{self.log_path.read_text()}")
-            if all(self._ready(url) for url in self.urls.values()):
+            if any(process.poll() is not None for process in processes):
+                raise RuntimeError(f"awardpath exited early:\n{self.log_text()}")
+            if all(self._ready(self.urls[name]) for name in services):
                 return
             time.sleep(0.2)
-        raise TimeoutError(f"awardpath did not become ready:\n{self.log_path.read_text()}")
+        raise TimeoutError(f"awardpath did not become ready:\n{self.log_text()}")
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(sig)
+    @staticmethod
+    def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+        if process.poll() is None:
+            process.send_signal(sig)
             try:
-                self.process.wait(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+                process.kill()
+                process.wait()
 
     @staticmethod
     def _ready(url: str) -> bool:
@@ -91,6 +101,69 @@ class RunningSystem:
             base_url=self.urls[service], timeout=10,
             headers={"Authorization": f"Bearer {self.token(role, subject)}"},
         )
+
+
+class RunningSystem(_System):
+    """`awardpath serve all` in a child process on free loopback ports (in-process transport)."""
+
+    def start(self) -> None:
+        self.process = self._spawn("serve", "all")
+        self._wait_ready([self.process])
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        self._stop(self.process, sig)
+        self._log.close()
+
+
+class ProcessSystem(_System):
+    """The services as separate OS processes over Kafka: `awardpath serve SERVICE` and
+    `awardpath worker SERVICE` per service (more worker replicas on request), migrated
+    first by `awardpath migrate all` as a deployment's migration job does."""
+
+    def __init__(self, database_url: str, log_dir: Path, kafka_env: dict[str, str]) -> None:
+        super().__init__(database_url, log_dir / "awardpath.log", {"AWARDPATH_TRANSPORT": "kafka", **kafka_env})
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, worker_replicas: dict[str, int] | None = None) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "awardpath", "migrate", "all"], env=self.env, check=True, capture_output=True
+        )
+        for name in SERVICES:
+            self.start_process(f"{name}-api")
+            for replica in range(1, (worker_replicas or {}).get(name, 1) + 1):
+                self.start_process(f"{name}-worker-{replica}")
+        self._wait_ready(list(self.processes.values()))
+
+    def start_process(self, key: str) -> None:
+        """`<service>-api` or `<service>-worker-<n>`; each also logs to `<key>.log`."""
+        service, role = key.split("-")[:2]
+        command = "serve" if role == "api" else "worker"
+        log = (self.log_dir / f"{key}.log").open("ab")
+        self.processes[key] = subprocess.Popen(
+            [sys.executable, "-m", "awardpath", command, service, "--no-migrate"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        if role == "api":
+            self._wait_ready([self.processes[key]], services=[service])
+
+    def process_log(self, key: str) -> str:
+        return (self.log_dir / f"{key}.log").read_text(errors="replace")
+
+    def log_text(self) -> str:
+        return "".join(path.read_text(errors="replace") for path in sorted(self.log_dir.glob("*.log")))
+
+    def kill(self, key: str, sig: int = signal.SIGKILL) -> None:
+        self._stop(self.processes[key], sig)
+
+    def restart(self, key: str, sig: int = signal.SIGKILL) -> None:
+        self.kill(key, sig)
+        self.start_process(key)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            self._stop(process)
 
 
 async def eventually(

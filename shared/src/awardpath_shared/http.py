@@ -71,14 +71,12 @@ def create_service_app(
     title: str,
     description: str,
     routers: list,
-    start_relay: bool = True,
 ) -> FastAPI:
-    """The app shell of one service; its lifespan starts and stops the runtime's relay."""
+    """The app shell of one service; its lifespan starts and stops the runtime's relay and workers."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        if start_relay:
-            runtime.start_relay()
+        runtime.start_background()
         try:
             yield
         finally:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from awardpath_shared.auth import TokenVerifier
 from awardpath_shared.db import create_engine, create_session_factory
 from awardpath_shared.messaging.inbox import EventConsumer, HandlerMap, ProcessedEventMixin
+from awardpath_shared.messaging.inprocess import InProcessTransport
+from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.outbox import OutboxMessageMixin
 from awardpath_shared.messaging.relay import OutboxRelay
 from awardpath_shared.messaging.transport import Transport
@@ -25,6 +27,14 @@ class BackgroundWorker(Protocol):
     def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+def create_transport(settings: ServiceSettings, *, client_id: str, consume: bool = True) -> Transport:
+    """The transport `AWARDPATH_TRANSPORT` names. In-process delivery needs every consumer
+    in the same process; Kafka lets API processes publish only (`consume=False`)."""
+    if settings.transport == "kafka":
+        return KafkaTransport(settings, client_id=client_id, consume=consume)
+    return InProcessTransport()
 
 
 @dataclass
@@ -81,7 +91,7 @@ class ServiceRuntime:
             token_verifier=TokenVerifier(settings),
         )
 
-    def start_relay(self) -> None:
+    def start_background(self) -> None:
         """Start the outbox relay and the service's other background workers."""
         self.relay.start()
         for worker in self.workers:

@@ -31,6 +31,20 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "AWARDPATH_KAFKA_BOOTSTRAP_SERVERS"),
     )
+    # Prefix of every topic and consumer group name: several environments (or test runs)
+    # can share one cluster.
+    kafka_namespace: str = ""
+    kafka_topic_partitions: int = 6
+    kafka_replication_factor: int = 1
+    # Group membership: a crashed replica's partitions move once its session times out.
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    kafka_rebalance_timeout_ms: int = 30_000
+    # A message whose handler keeps failing is tried this often (with doubling backoff, about
+    # 15 s in all: time for an event it depends on to arrive on another topic), then goes to
+    # the dead-letter topic. Database outages are retried without limit.
+    consumer_max_attempts: int = 6
+    consumer_retry_backoff_seconds: float = 0.5
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "awardpath"
     jwt_audience: str = "awardpath"

@@ -26,7 +26,7 @@ def build_runtime(settings: AssessmentSettings, transport: Transport) -> Service
     return runtime
 
 
-def create_app(runtime: ServiceRuntime, *, start_relay: bool = True) -> FastAPI:
+def create_app(runtime: ServiceRuntime) -> FastAPI:
     return create_service_app(
         runtime=runtime,
         title="Awardpath assessment service",
@@ -34,5 +34,4 @@ def create_app(runtime: ServiceRuntime, *, start_relay: bool = True) -> FastAPI:
         "leases, section levels and growth feedback, and the recommendation. It never "
         "receives earner identity.",
         routers=[router],
-        start_relay=start_relay,
     )

@@ -27,7 +27,7 @@ def build_runtime(settings: AwardSettings, transport: Transport) -> ServiceRunti
     return runtime
 
 
-def create_app(runtime: ServiceRuntime, *, start_relay: bool = True) -> FastAPI:
+def create_app(runtime: ServiceRuntime) -> FastAPI:
     return create_service_app(
         runtime=runtime,
         title="Awardpath award service",
@@ -36,5 +36,4 @@ def create_app(runtime: ServiceRuntime, *, start_relay: bool = True) -> FastAPI:
         "3.0 credentials (verification, revocation, did:web keys, Open Badges 2.0 hosted "
         "assertions) and webhooks to platforms.",
         routers=[router, credentials_api.router, webhooks_api.router],
-        start_relay=start_relay,
     )

@@ -23,12 +23,11 @@ def build_runtime(settings: SubmissionSettings, transport: Transport) -> Service
     )
 
 
-def create_app(runtime: ServiceRuntime, *, start_relay: bool = True) -> FastAPI:
+def create_app(runtime: ServiceRuntime) -> FastAPI:
     return create_service_app(
         runtime=runtime,
         title="Awardpath submission service",
         description="Intake: platforms submit and resubmit evidence and follow status, "
         "timeline and feedback. The only service that holds earner identity.",
         routers=[router],
-        start_relay=start_relay,
     )

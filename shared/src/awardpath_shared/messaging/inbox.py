@@ -91,6 +91,10 @@ class EventConsumer:
             self._after_commit()
         return True
 
+    async def is_processed(self, event_id: str) -> bool:
+        async with self._sessions() as session:
+            return await self._already_processed(session, event_id)
+
     async def _already_processed(self, session: AsyncSession, event_id: str) -> bool:
         model = self._processed_model
         found = await session.scalar(select(model.event_id).where(model.event_id == event_id))

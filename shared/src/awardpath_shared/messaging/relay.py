@@ -3,14 +3,18 @@
 Rows are claimed with a short lease (and `FOR UPDATE SKIP LOCKED` on PostgreSQL) so several
 relay replicas never publish the same row at once; a row whose key has an earlier unsent
 row that is not yet publishable waits, which keeps the events of one submission in order.
+Claims themselves take turns (a transaction-scoped advisory lock on PostgreSQL; SQLite
+serialises every write transaction anyway): a claim must see the rows another relay has
+just claimed, or it would take a later row of the same key and publish it first.
 A row that keeps failing is retried with backoff, then marked dead (kept, with its error).
 """
 
 import asyncio
 import logging
+import zlib
 from datetime import timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -117,6 +121,7 @@ class OutboxRelay:
             or_(earlier.claimed_until > now, earlier.next_attempt_at > now),
         )
         async with self._sessions() as session, session.begin():
+            await self._take_claim_turn(session)
             rows = list(
                 await session.scalars(
                     select(model)
@@ -139,6 +144,28 @@ class OutboxRelay:
                     .values(claimed_until=now + CLAIM_LEASE)
                 )
         return rows
+
+    async def dead_rows(self) -> list[OutboxMessageMixin]:
+        """Rows delivery gave up on (kept with their error), oldest first."""
+        async with self._sessions() as session:
+            return list(
+                await session.scalars(select(self._model).where(self._model.dead_at.is_not(None)).order_by(self._model.id))
+            )
+
+    async def requeue_dead(self) -> int:
+        """Give every dead row a fresh set of attempts; returns how many."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(self._model)
+                .where(self._model.dead_at.is_not(None))
+                .values(dead_at=None, attempts=0, next_attempt_at=utcnow(), claimed_until=None)
+            )
+        return result.rowcount
+
+    async def _take_claim_turn(self, session: AsyncSession) -> None:
+        if session.get_bind().dialect.name == "postgresql":
+            lock_id = zlib.crc32(self._model.__table__.fullname.encode())
+            await session.execute(select(func.pg_advisory_xact_lock(lock_id)))
 
     async def _mark_sent(self, row_id: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -1,0 +1,188 @@
+"""The Kafka transport on the real broker: the wire format, topic creation, dead letters,
+events no handler wants, and a graceful stop."""
+
+import asyncio
+import json
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from awardpath_shared.events import MicroCredentialPublished, SubmissionResubmitted, SubmissionSubmitted
+from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.messaging.dead_letters import read_dead_letters, replay
+from awardpath_shared.messaging.envelope import to_cloudevent
+from awardpath_shared.messaging.kafka import KafkaNames, KafkaTransport, ensure_topics
+from tests.integration.test_messaging import published_event
+from tests.transport.conftest import Delivery, kafka_settings, wait_until
+
+
+@pytest.fixture
+async def kafka_delivery(postgres_url, kafka_bootstrap_servers):
+    opened = Delivery("kafka", postgres_url, kafka_settings(kafka_bootstrap_servers))
+    yield opened
+    await opened.close()
+
+
+async def read_topic(settings, topic: str, count: int) -> list:
+    reader = AIOKafkaConsumer(
+        KafkaNames(settings.kafka_namespace).topic(topic), bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None, auto_offset_reset="earliest",
+    )
+    await reader.start()
+    try:
+        records = []
+        while len(records) < count:
+            for batch in (await asyncio.wait_for(reader.getmany(timeout_ms=500), 10)).values():
+                records += batch
+        return records
+    finally:
+        await reader.stop()
+
+
+async def test_events_travel_as_cloudevents_in_binary_mode_keyed_by_subject(kafka_bootstrap_servers):
+    settings = kafka_settings(kafka_bootstrap_servers)
+    transport = KafkaTransport(settings, client_id="wire-test")
+    await transport.start()
+    event = published_event("on the wire")
+    cloudevent = to_cloudevent(event, event_id=new_id(), source="/awardpath/award", time=utcnow())
+    try:
+        await transport.publish(event.topic, event.subject(), cloudevent)
+    finally:
+        await transport.stop()
+
+    [record] = await read_topic(settings, event.topic, 1)
+    headers = {name: value.decode() for name, value in record.headers}
+    assert record.key == event.subject().encode()
+    assert headers["ce_id"] == cloudevent.get_id()
+    assert headers["ce_type"] == "micro_credential.published.v1"
+    assert headers["ce_source"] == "/awardpath/award"
+    assert headers["ce_subject"] == event.subject()
+    assert headers["ce_specversion"] == "1.0"
+    assert headers["content-type"] == "application/json"
+    assert json.loads(record.value) == event.model_dump(mode="json")
+
+
+async def test_topics_are_created_once_with_the_configured_partitions(kafka_bootstrap_servers):
+    settings = kafka_settings(kafka_bootstrap_servers, kafka_topic_partitions=3)
+    await ensure_topics(settings)
+    await ensure_topics(settings)  # a second process starting finds them: nothing changes
+
+    names = KafkaNames(settings.kafka_namespace)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(names.all_topics())
+    finally:
+        await admin.close()
+    assert sorted(topic["topic"] for topic in described) == sorted(
+        f"{settings.kafka_namespace}{topic}" for topic in (
+            "awardpath.assessment", "awardpath.assessment.dlq", "awardpath.award", "awardpath.award.dlq",
+            "awardpath.catalog", "awardpath.catalog.dlq", "awardpath.submission", "awardpath.submission.dlq",
+        )
+    )
+    assert {len(topic["partitions"]) for topic in described} == {3}
+
+
+async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_next_one_is_processed(kafka_delivery):
+    handled = []
+
+    async def refuses_poison(_session, event: MicroCredentialPublished) -> None:
+        if event.title == "poison":
+            raise ValueError("cannot handle this one")
+        handled.append(event.title)
+
+    await kafka_delivery.open({MicroCredentialPublished: refuses_poison})
+    key = new_id()
+    poison, next_one = published_event("poison", key), published_event("next", key)
+    await kafka_delivery.publish(poison, next_one)
+    await wait_until(lambda: handled == ["next"])
+
+    [letter] = await read_dead_letters(kafka_delivery.settings, kafka_delivery.consumer.group)
+    assert letter.topic == "awardpath.catalog"
+    assert letter.attempts == kafka_delivery.settings.consumer_max_attempts
+    assert "cannot handle this one" in letter.error
+    assert letter.event_type == "micro_credential.published.v1"
+    assert letter.cloudevent.get_subject() == key and letter.cloudevent.get_data()["title"] == "poison"
+    # Replaying it while the handler still fails keeps it; once fixed, it is handled once.
+    assert (await replay(kafka_delivery.consumer, letter))[0] == "failed"
+    kafka_delivery.consumer._handlers[MicroCredentialPublished.event_type()] = lambda _s, e: asyncio.sleep(0)
+    assert await replay(kafka_delivery.consumer, letter) == ("handled", "")
+    assert await replay(kafka_delivery.consumer, letter) == ("already processed", "")
+
+
+async def test_a_message_that_is_not_a_cloudevent_is_dead_lettered_at_once(kafka_delivery):
+    handled = []
+
+    async def record(_session, event: MicroCredentialPublished) -> None:
+        handled.append(event.title)
+
+    await kafka_delivery.open({MicroCredentialPublished: record})
+    names = KafkaNames(kafka_delivery.settings.kafka_namespace)
+    await kafka_delivery.transport._producer.send_and_wait(
+        names.topic("awardpath.catalog"), value=b"not json", key=b"k", headers=[("ce_type", b"x")]
+    )
+    await kafka_delivery.publish(published_event("after garbage"))
+    await wait_until(lambda: handled == ["after garbage"])
+    [letter] = await read_dead_letters(kafka_delivery.settings, kafka_delivery.consumer.group)
+    assert letter.cloudevent is None and letter.attempts == 1
+    assert (await replay(kafka_delivery.consumer, letter))[0] == "undecodable"
+
+
+async def test_events_the_group_does_not_handle_are_skipped_and_committed(kafka_delivery):
+    handled = []
+
+    async def record(_session, event: SubmissionSubmitted) -> None:
+        handled.append(event.submission_id)
+
+    await kafka_delivery.open({SubmissionSubmitted: record})
+    submitted = submission_event(SubmissionSubmitted)
+    other_type_same_topic = submission_event(SubmissionResubmitted, submitted.submission_id)
+    await kafka_delivery.publish(other_type_same_topic, submitted)
+    await wait_until(lambda: handled == [submitted.submission_id])
+    assert await committed_offsets(kafka_delivery) == 2
+
+
+async def test_stopping_finishes_the_message_in_flight_and_commits_it(kafka_delivery):
+    started, release, finished = asyncio.Event(), asyncio.Event(), []
+
+    async def slow(_session, event: MicroCredentialPublished) -> None:
+        started.set()
+        await release.wait()
+        finished.append(event.title)
+
+    await kafka_delivery.open({MicroCredentialPublished: slow})
+    await kafka_delivery.publish(published_event("in flight"))
+    await asyncio.wait_for(started.wait(), 30)
+    await kafka_delivery.relay.stop()
+    stopping = asyncio.create_task(kafka_delivery.transport.stop())
+    await asyncio.sleep(0.3)
+    assert not stopping.done()  # waits for the handler, does not cut it off
+    release.set()
+    await asyncio.wait_for(stopping, 30)
+    assert finished == ["in flight"]
+    assert await committed_offsets(kafka_delivery) == 1
+
+
+def submission_event(event_class, submission_id: str | None = None):
+    return event_class(
+        submission_id=submission_id or new_id(), attempt_id=new_id(), attempt=1, micro_credential_id="mc",
+        micro_credential_version=1, evidence=[], submitted_at=utcnow(),
+    )
+
+
+async def committed_offsets(delivery: Delivery) -> int:
+    """The sum of the group's committed offsets over its topic's partitions."""
+    settings = delivery.settings
+    names = KafkaNames(settings.kafka_namespace)
+    [topic] = [names.topic(topic) for topic in delivery.consumer.topics]
+    probe = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=names.group(delivery.consumer.group),
+        enable_auto_commit=False,
+    )
+    await probe.start()
+    try:
+        partitions = [TopicPartition(topic, partition) for partition in probe.partitions_for_topic(topic)]
+        return sum([await probe.committed(partition) or 0 for partition in partitions])
+    finally:
+        await probe.stop()

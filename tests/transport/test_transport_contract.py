@@ -1,0 +1,81 @@
+"""What every transport promises, tested the same way on each (in-process and Kafka): events
+staged in an outbox reach the consumer group, in order per key, once, and a failing handler
+gets the event again until it succeeds."""
+
+from sqlalchemy import func, select
+
+from awardpath_shared.events import MicroCredentialPublished
+from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.messaging.envelope import to_cloudevent
+from awardpath_submission.models import OutboxMessage, ProcessedEvent
+from tests.integration.test_messaging import published_event
+from tests.transport.conftest import wait_until
+
+
+def recording(seen: list[tuple[str, str]]):
+    async def record(_session, event: MicroCredentialPublished) -> None:
+        seen.append((event.micro_credential_id, event.title))
+
+    return {MicroCredentialPublished: record}
+
+
+async def test_published_events_reach_the_consumer_group(delivery):
+    seen = []
+    await delivery.open(recording(seen))
+    events = [published_event(f"event {n}") for n in range(3)]
+    await delivery.publish(*events)
+    await wait_until(lambda: len(seen) == 3)
+    assert sorted(seen) == sorted((event.micro_credential_id, event.title) for event in events)
+
+
+async def test_the_events_of_one_key_arrive_in_the_order_they_were_staged(delivery):
+    seen = []
+    await delivery.open(recording(seen))
+    keys = [new_id() for _ in range(3)]
+    events = [published_event(f"{n}", keys[n % 3]) for n in range(30)]
+    for start in range(0, 30, 7):  # several transactions, interleaved keys
+        await delivery.publish(*events[start:start + 7])
+    await wait_until(lambda: len(seen) == 30)
+    for key in keys:
+        assert [title for seen_key, title in seen if seen_key == key] == [
+            event.title for event in events if event.micro_credential_id == key
+        ]
+
+
+async def test_a_redelivered_event_is_handled_once(delivery):
+    seen = []
+    await delivery.open(recording(seen))
+    event = published_event("once")
+    cloudevent = to_cloudevent(event, event_id=new_id(), source="/test", time=utcnow())
+    marker = published_event("after the duplicate", event.micro_credential_id)
+    for _ in range(3):  # a relay that crashed before marking the row sent publishes it again
+        await delivery.transport.publish(event.topic, event.subject(), cloudevent)
+    await delivery.publish(marker)
+    await wait_until(lambda: ("after the duplicate" in [title for _, title in seen]))
+    assert [title for _, title in seen] == ["once", "after the duplicate"]
+    async with delivery.sessions() as session:
+        rows = await session.scalar(
+            select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.event_id == cloudevent.get_id())
+        )
+    assert rows == 1
+
+
+async def test_a_failing_handler_gets_the_event_again_until_it_succeeds(delivery):
+    calls = []
+
+    async def fails_twice(_session, event: MicroCredentialPublished) -> None:
+        calls.append(event.title)
+        if len(calls) <= 2:
+            raise RuntimeError("handler bug, fixed on the third try")
+
+    await delivery.open({MicroCredentialPublished: fails_twice})
+    event = published_event("flaky")
+    await delivery.publish(event)
+    await wait_until(lambda: len(calls) == 3)
+    async with delivery.sessions() as session:
+        processed = await session.scalar(
+            select(func.count()).select_from(ProcessedEvent).join(
+                OutboxMessage, OutboxMessage.id == ProcessedEvent.event_id
+            ).where(OutboxMessage.key == event.subject())
+        )
+    assert processed == 1 and calls == ["flaky"] * 3
