@@ -76,6 +76,11 @@ class _System:
             time.sleep(0.2)
         raise TimeoutError(f"awardpath did not become ready:\n{self.log_text()}")
 
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
     @staticmethod
     def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         if process.poll() is None:
@@ -112,7 +117,7 @@ class RunningSystem(_System):
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         self._stop(self.process, sig)
-        self._log.close()
+        self._close_log()
 
 
 class ProcessSystem(_System):
@@ -164,6 +169,7 @@ class ProcessSystem(_System):
     def stop(self) -> None:
         for process in self.processes.values():
             self._stop(process)
+        self._close_log()
 
 
 async def eventually(

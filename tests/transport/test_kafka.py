@@ -8,7 +8,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from awardpath_shared.events import MicroCredentialPublished, SubmissionResubmitted, SubmissionSubmitted
+from awardpath_shared.events import EVENT_TYPES, MicroCredentialPublished, SubmissionResubmitted, SubmissionSubmitted
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.dead_letters import read_dead_letters, replay
 from awardpath_shared.messaging.envelope import to_cloudevent
@@ -75,11 +75,10 @@ async def test_topics_are_created_once_with_the_configured_partitions(kafka_boot
         described = await admin.describe_topics(names.all_topics())
     finally:
         await admin.close()
+    families = {event_class.topic for event_class in EVENT_TYPES.values()}
+    assert {"awardpath.catalog", "awardpath.submission", "awardpath.assessment", "awardpath.award"} <= families
     assert sorted(topic["topic"] for topic in described) == sorted(
-        f"{settings.kafka_namespace}{topic}" for topic in (
-            "awardpath.assessment", "awardpath.assessment.dlq", "awardpath.award", "awardpath.award.dlq",
-            "awardpath.catalog", "awardpath.catalog.dlq", "awardpath.submission", "awardpath.submission.dlq",
-        )
+        f"{settings.kafka_namespace}{topic}{suffix}" for topic in families for suffix in ("", ".dlq")
     )
     assert {len(topic["partitions"]) for topic in described} == {3}
 
