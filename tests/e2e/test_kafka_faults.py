@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import func, select
 
 from awardpath_assessment.models import Base as AssessmentBase
-from awardpath_award.models import Award, Decision
+from awardpath_award.models import Award, Credential, Decision
 from awardpath_award.models import Base as AwardBase
 from awardpath_shared.db import create_engine
 from awardpath_shared.events import SubmissionSubmitted
@@ -118,7 +118,7 @@ async def test_killing_every_worker_mid_stream_loses_and_duplicates_nothing(syst
 
     def settled(body) -> bool:
         # The decision travels on another topic than the review and may overtake it.
-        return body["status"] == "awarded" and bool(body["attempts"][0]["reviews"])
+        return body["status"] == "awarded" and bool(body["attempts"][0]["reviews"]) and bool(body["credential_id"])
 
     # A killed worker's partitions wait for its session to time out: allow for a slow machine.
     finals = [
@@ -128,19 +128,26 @@ async def test_killing_every_worker_mid_stream_loses_and_duplicates_nothing(syst
     reviews = [len(final["attempts"][0]["reviews"]) for final in finals]
     decisions = await count_by_submission(system, Decision, submission_ids)
     awards = await count_by_submission(system, Award, submission_ids)
+    credentials = await count_by_submission(system, Credential, submission_ids)
     print(f"fault test: killed {killed}; {len(finals)} of {total} submissions awarded, "
-          f"{sum(reviews)} reviews, {sum(decisions.values())} decisions, {sum(awards.values())} awards")
+          f"{sum(reviews)} reviews, {sum(decisions.values())} decisions, {sum(awards.values())} awards, "
+          f"{sum(credentials.values())} credentials")
     assert set(WORKERS) <= set(killed)
     assert reviews == [1] * total
     assert decisions == {submission_id: 1 for submission_id in submission_ids}
     assert awards == {submission_id: 1 for submission_id in submission_ids}
+    assert credentials == {submission_id: 1 for submission_id in submission_ids}
     assert all(final["award_id"] for final in finals)
 
 
-async def test_replaying_every_topic_from_offset_zero_changes_nothing(system):
+async def test_replaying_every_topic_from_offset_zero_changes_nothing(system, clients):
     """Every message ever published is handed again, from offset 0, to every service's
     consumer (its real handlers on its real database)."""
-    before = await row_counts(system)
+    path = await open_award_path(clients, policy="auto")
+    submission_id = await path.submit(Earner())
+    await path.review("assessor-a", (await path.claim("assessor-a"))["assignment_id"], "proficient", "award")
+    await eventually(lambda: path.submission(submission_id), lambda body: bool(body["credential_id"]), timeout=60)
+    before = await eventually(lambda: settled_row_counts(system), lambda counts: counts is not None, timeout=60)
     settings = {
         service: SERVICES[service].settings().model_copy(update={
             "database_url": system.env["AWARDPATH_DATABASE_URL"],
@@ -213,6 +220,30 @@ async def count_by_submission(system: ProcessSystem, model, submission_ids: list
             return dict(rows.all())
     finally:
         await engine.dispose()
+
+
+async def settled_row_counts(system: ProcessSystem) -> dict[str, int] | None:
+    """Row counts once nothing moves: no unsent outbox row and the same counts a second later."""
+    first = await row_counts(system)
+    await asyncio.sleep(1)
+    second = await row_counts(system)
+    unsent = await unsent_outbox_rows(system)
+    return second if first == second and unsent == 0 else None
+
+
+async def unsent_outbox_rows(system: ProcessSystem) -> int:
+    unsent = 0
+    for service, metadata in METADATA.items():
+        outbox = metadata.tables[f"{service}.outbox"]
+        engine = create_engine(system.env["AWARDPATH_DATABASE_URL"], service)
+        try:
+            async with engine.connect() as connection:
+                unsent += await connection.scalar(
+                    select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+                )
+        finally:
+            await engine.dispose()
+    return unsent
 
 
 async def row_counts(system: ProcessSystem) -> dict[str, int]:
