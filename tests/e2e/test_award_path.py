@@ -188,7 +188,7 @@ async def test_the_assessment_engine_never_shows_or_receives_earner_identity(sys
     earner_facing = str(await path.submission(submission_id))
     texts = [
         *path.assessor_facing, *admin_facing, *await all_event_payloads(system),
-        *await assessment_database_rows(system), system.log_path.read_text(),
+        *await assessment_database_rows(system), system.log_text(),
     ]
     for leak in earner.identity_strings():
         assert not [text for text in texts if leak in text]
