@@ -1,0 +1,356 @@
+"""The deployment files run commands the `awardpath` CLI has, with settings the services read.
+
+`docker-compose.yml` and `deploy/k8s/` are checked against the code itself: the CLI's Typer app,
+`SERVICES`, the pydantic-settings classes, the apps' routes and each service's consumer group
+and topics. A deployment file that names a command, a variable, a probe path, a consumer
+group or a topic the code does not have fails here, not in a cluster.
+"""
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import typer
+import yaml
+from pydantic import AliasChoices
+
+from awardpath import cli
+from awardpath.services import SERVICES, ServiceEntry
+from awardpath_shared.messaging.inprocess import InProcessTransport
+from awardpath_shared.runtime import ServiceRuntime
+from awardpath_shared.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+K8S_DIR = ROOT / "deploy" / "k8s"
+IMAGE = "awardpath"
+# Commands whose argument names exactly one service: one process per service and role.
+PER_SERVICE_COMMANDS = ("serve", "worker")
+# Never read by the services, so a real value here would be a leaked secret.
+PLACEHOLDER = re.compile("change-me", re.IGNORECASE)
+SECRET_VARIABLES = ("AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY")
+# Where a running service needs an explicit value (the defaults are for a laptop).
+REQUIRED_VARIABLES = (
+    "AWARDPATH_TRANSPORT",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "AWARDPATH_DATABASE_URL",
+    *SECRET_VARIABLES,
+)
+
+
+@dataclass
+class Container:
+    """One process an awardpath deployment file starts: `awardpath *args` with `env`."""
+
+    where: str
+    args: list[str]
+    env: dict[str, str]
+    probes: dict[str, tuple[str, int]] = field(default_factory=dict)  # kind -> (path, port)
+
+    @property
+    def verb(self) -> str:
+        return self.args[0]
+
+    @property
+    def target(self) -> str:
+        return self.args[1]
+
+
+# ---- reading the files -----------------------------------------------------------------
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def k8s_documents() -> list[dict[str, Any]]:
+    kustomization = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
+    documents = []
+    for resource in kustomization["resources"]:
+        documents += [doc for doc in yaml.safe_load_all((K8S_DIR / resource).read_text()) if doc]
+    return documents
+
+
+def k8s_of_kind(kind: str) -> list[dict[str, Any]]:
+    return [doc for doc in k8s_documents() if doc["kind"] == kind]
+
+
+def k8s_named(kind: str, name: str) -> dict[str, Any]:
+    (found,) = [doc for doc in k8s_of_kind(kind) if doc["metadata"]["name"] == name]
+    return found
+
+
+def interpolate(value: Any) -> str:
+    """Compose's `${NAME:-default}` as it runs with NAME unset."""
+    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", str(value))
+
+
+def compose_containers() -> list[Container]:
+    containers = []
+    for name, service in compose()["services"].items():
+        if not service.get("image", "").startswith(f"{IMAGE}:"):
+            continue
+        env = {key: interpolate(value) for key, value in service.get("environment", {}).items()}
+        probes = {}
+        if "healthcheck" in service:
+            url = re.search(r"http://127\.0\.0\.1:(\d+)(/[\w/]+)", " ".join(service["healthcheck"]["test"]))
+            assert url, f"compose {name}: the healthcheck calls no local URL"
+            probes["healthcheck"] = (url.group(2), int(url.group(1)))
+        containers.append(Container(f"compose:{name}", list(service["command"]), env, probes))
+    return containers
+
+
+def k8s_pod_specs() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"k8s:{doc['kind']}/{doc['metadata']['name']}", doc["spec"]["template"]["spec"])
+        for doc in k8s_documents()
+        if doc["kind"] in ("Deployment", "Job")
+    ]
+
+
+def k8s_env_from(container: dict[str, Any]) -> dict[str, str]:
+    env = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env |= k8s_named("ConfigMap", source["configMapRef"]["name"])["data"]
+        if "secretRef" in source:
+            env |= k8s_named("Secret", source["secretRef"]["name"])["stringData"]
+    return env | {item["name"]: item["value"] for item in container.get("env", [])}
+
+
+def k8s_containers() -> list[Container]:
+    containers = []
+    for where, pod in k8s_pod_specs():
+        for container in pod["containers"]:
+            if not container["image"].startswith(f"{IMAGE}:"):
+                continue
+            assert "command" not in container, f"{where}: the image's entrypoint is `awardpath`; give args only"
+            ports = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
+            probes = {
+                kind: (container[kind]["httpGet"]["path"], ports[container[kind]["httpGet"]["port"]])
+                for kind in ("livenessProbe", "readinessProbe", "startupProbe")
+                if kind in container
+            }
+            containers.append(Container(where, list(container["args"]), k8s_env_from(container), probes))
+    return containers
+
+
+def all_containers() -> list[Container]:
+    return compose_containers() + k8s_containers()
+
+
+def by_where(containers: list[Container]) -> list[Any]:
+    return [pytest.param(container, id=container.where) for container in containers]
+
+
+# ---- what the code has -----------------------------------------------------------------
+
+
+def cli_command(args: list[str]) -> tuple[click.Command, click.Context]:
+    """Parse `awardpath *args` as the CLI would, without running it."""
+    group = typer.main.get_command(cli.app)
+    root = click.Context(group, info_name="awardpath")
+    command = group.get_command(root, args[0])
+    assert command is not None, (
+        f"`awardpath {args[0]}` is not a command of the CLI "
+        f"(it has: {', '.join(sorted(group.list_commands(root)))})"
+    )
+    return command, command.make_context(args[0], args[1:], parent=root)
+
+
+def settings_variables() -> set[str]:
+    """Every environment variable a service's settings class reads (upper case)."""
+    classes = {ServiceSettings, *(entry.settings for entry in SERVICES.values())}
+    names = set()
+    for settings_class in classes:
+        prefix = settings_class.model_config.get("env_prefix", "")
+        for name, info in settings_class.model_fields.items():
+            alias = info.validation_alias
+            if isinstance(alias, AliasChoices):
+                names |= {choice for choice in alias.choices if isinstance(choice, str)}
+            elif isinstance(alias, str):
+                names.add(alias)
+            else:
+                names.add(f"{prefix}{name}")
+    return {name.upper() for name in names}
+
+
+def settings_in(entry: ServiceEntry, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
+    """The settings `entry`'s service builds inside a container with exactly `env`."""
+    for name in list(os.environ):
+        if name.upper().startswith(("AWARDPATH_", "KAFKA_")):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    return entry.settings()
+
+
+def runtime_of(name: str) -> ServiceRuntime:
+    """The service wired as a process wires it (no connection is made)."""
+    entry = SERVICES[name]
+    settings = entry.settings(database_url="postgresql+asyncpg://deploy-check@127.0.0.1/unused")
+    return entry.build_runtime(settings, InProcessTransport())
+
+
+def routes_of(name: str) -> set[str]:
+    return set(SERVICES[name].create_app(runtime_of(name)).openapi()["paths"])
+
+
+# ---- every process -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("container", by_where(all_containers()))
+def test_every_container_runs_a_command_of_the_cli_on_a_real_service(container):
+    command, context = cli_command(container.args)
+    arguments = [param for param in command.params if param.param_type_name == "argument"]
+    assert arguments, f"{container.where}: `awardpath {container.verb}` takes no service argument"
+    service = context.params[arguments[0].name]
+    allowed = set(SERVICES) if container.verb in PER_SERVICE_COMMANDS else {*SERVICES, "all"}
+    assert service in allowed, f"{container.where}: {service!r} is not one of {sorted(allowed)}"
+
+
+@pytest.mark.parametrize("container", by_where(all_containers()))
+def test_every_container_sets_only_variables_the_settings_read(container):
+    unknown = {
+        name for name in container.env
+        if name.upper().startswith(("AWARDPATH_", "KAFKA_")) and name.upper() not in settings_variables()
+    }
+    assert not unknown, f"{container.where}: no settings class reads {sorted(unknown)}"
+    missing = set(REQUIRED_VARIABLES) - set(container.env)
+    assert not missing, f"{container.where}: must set {sorted(missing)}"
+
+
+@pytest.mark.parametrize("container", by_where(all_containers()))
+def test_every_container_gets_kafka_postgresql_and_placeholder_secrets(container, monkeypatch):
+    services = list(SERVICES) if container.target == "all" else [container.target]
+    for name in services:
+        settings = settings_in(SERVICES[name], container.env, monkeypatch)
+        assert settings.transport == "kafka", container.where
+        assert settings.database_url.startswith("postgresql+asyncpg://"), container.where
+    for name in SECRET_VARIABLES:
+        assert PLACEHOLDER.search(container.env[name]), f"{container.where}: {name} must stay a placeholder"
+
+
+def test_each_service_has_an_api_and_a_worker_and_migrations_run_once():
+    for containers in (compose_containers(), k8s_containers()):
+        commands = sorted((container.verb, container.target) for container in containers)
+        expected = sorted([("migrate", "all")] + [(verb, name) for verb in PER_SERVICE_COMMANDS for name in SERVICES])
+        assert commands == expected
+
+
+@pytest.mark.parametrize("container", by_where([c for c in all_containers() if c.verb == "serve"]))
+def test_api_probes_call_real_health_paths_on_the_service_port(container, monkeypatch):
+    settings = settings_in(SERVICES[container.target], container.env, monkeypatch)
+    routes = routes_of(container.target)
+    expected_paths = {
+        "healthcheck": "/health/ready",
+        "readinessProbe": "/health/ready",
+        "livenessProbe": "/health/live",
+        "startupProbe": "/health/live",
+    }
+    assert {"healthcheck"} <= set(container.probes) or {"livenessProbe", "readinessProbe"} <= set(container.probes)
+    for kind, (path, port) in container.probes.items():
+        assert path == expected_paths[kind] and path in routes, (container.where, kind, path)
+        assert port == settings.port, (container.where, kind, port)
+
+
+# ---- docker compose ------------------------------------------------------------------------
+
+
+def test_compose_starts_processes_after_migrations_and_a_healthy_broker():
+    services = compose()["services"]
+    for name in ("kafka", "postgres"):
+        assert services[name]["healthcheck"]["test"], name
+    assert services["kafka"]["image"].startswith("apache/kafka:")
+    assert "controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]  # KRaft, no ZooKeeper
+    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    for name, service in services.items():
+        if service.get("command", [None])[0] in PER_SERVICE_COMMANDS:
+            assert service["depends_on"] == {
+                "migrate": {"condition": "service_completed_successfully"},
+                "kafka": {"condition": "service_healthy"},
+            }, name
+
+
+def test_compose_uses_the_broker_it_runs():
+    kafka = compose()["services"]["kafka"]["environment"]
+    advertised = {listener.split("://")[1] for listener in kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")}
+    for container in compose_containers():
+        assert set(container.env["KAFKA_BOOTSTRAP_SERVERS"].split(",")) <= advertised, container.where
+
+
+# ---- the image -----------------------------------------------------------------------------
+
+
+def test_the_image_runs_awardpath_as_a_non_root_user_from_the_lock():
+    dockerfile = DOCKERFILE.read_text()
+    final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
+    (entrypoint,) = re.findall(r"^ENTRYPOINT (.+)$", final_stage, re.M)
+    assert json.loads(entrypoint) == ["awardpath"]
+    (user,) = re.findall(r"^USER (\S+)$", final_stage, re.M)
+    assert int(user.split(":")[0]) != 0
+    assert "uv sync --frozen --no-dev --all-packages" in dockerfile
+    assert re.search(r"^ARG PYTHON_VERSION=3\.11$", dockerfile, re.M)
+    assert final_stage.startswith("python:${PYTHON_VERSION}-slim")
+    makefile_uv = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert re.search(rf"^ARG UV_VERSION={re.escape(makefile_uv)}$", dockerfile, re.M)
+
+
+def test_the_image_leaves_local_state_out_of_the_build_context():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".git", ".venv", ".tools", "var"} <= ignored
+
+
+# ---- kubernetes ----------------------------------------------------------------------------
+
+
+def test_kustomization_lists_every_manifest():
+    kustomization = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
+    manifests = {path.name for path in K8S_DIR.glob("*.yaml")} - {"kustomization.yaml"}
+    assert set(kustomization["resources"]) == manifests
+    namespaces = {doc["metadata"].get("namespace") for doc in k8s_documents() if doc["kind"] != "Namespace"}
+    assert namespaces == {k8s_of_kind("Namespace")[0]["metadata"]["name"]}
+
+
+@pytest.mark.parametrize("where,pod", k8s_pod_specs())
+def test_pods_run_as_non_root_with_resources(where, pod):
+    assert pod["securityContext"]["runAsNonRoot"] is True, where
+    assert pod["securityContext"]["runAsUser"] != 0, where
+    for container in pod["containers"]:
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False, where
+        assert container["resources"]["requests"]["cpu"] and container["resources"]["limits"]["memory"], where
+
+
+def test_each_api_has_a_service_and_cpu_autoscaling():
+    for name in SERVICES:
+        deployment = k8s_named("Deployment", f"{name}-api")
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        service = k8s_named("Service", f"{name}-api")
+        assert service["spec"]["selector"].items() <= pod_labels.items()
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert service["spec"]["ports"][0]["targetPort"] in {port["name"] for port in container["ports"]}
+        hpa = k8s_named("HorizontalPodAutoscaler", f"{name}-api")
+        assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{name}-api"}
+        assert [metric["resource"]["name"] for metric in hpa["spec"]["metrics"]] == ["cpu"]
+
+
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_workers_scale_on_the_lag_of_their_own_consumer_group_and_topics(name):
+    consumer = runtime_of(name).consumer
+    scaled = k8s_named("ScaledObject", f"{name}-worker")
+    assert scaled["spec"]["scaleTargetRef"]["name"] == k8s_named("Deployment", f"{name}-worker")["metadata"]["name"]
+    # The worker also runs the outbox relay: it never scales to zero.
+    assert scaled["spec"]["minReplicaCount"] >= 1
+    triggers = scaled["spec"]["triggers"]
+    assert {trigger["type"] for trigger in triggers} == {"kafka"}
+    assert {(t["metadata"]["consumerGroup"], t["metadata"]["topic"]) for t in triggers} == {
+        (consumer.group, topic) for topic in consumer.topics
+    }
+    bootstrap = k8s_named("ConfigMap", "awardpath-config")["data"]["KAFKA_BOOTSTRAP_SERVERS"]
+    assert {trigger["metadata"]["bootstrapServers"] for trigger in triggers} == {bootstrap}
