@@ -1,0 +1,440 @@
+"""Load generator: submissions accepted per second at the intake API and the delay from
+accepted (201) to the assignment visible in the assessor's queue, next to two ceilings measured
+in the same run on the same machine (a bare FastAPI endpoint; a raw aiokafka round trip).
+
+    .venv/bin/python -m bench.loadgen                       # all-in-one on SQLite and PostgreSQL, bare ceiling
+    KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092 .venv/bin/python -m bench.loadgen   # adds the Kafka ceiling
+
+Run from the repository root. Everything it starts (`awardpath serve all`, the bare endpoint, a
+fresh database) listens on or lives at 127.0.0.1 and is stopped and dropped at the end. The run
+is bounded: `--count` submissions per mode and `--time-limit` seconds of waiting per mode.
+Prints a markdown table (see bench/README.md).
+"""
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from awardpath.demo import DEMO_MICRO_CREDENTIAL
+from tests.support.databases import create_database, drop_database
+from tests.support.system import RunningSystem, free_port
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Each slot's assessor gets one submission per load.
+ASSESSOR_CAPACITY = 10
+# The watcher polls the queues of the oldest submissions in flight (the path is first in,
+# first out) every QUEUE_POLL_SECONDS: at most 80 small requests a second, so that watching
+# stays a small part of the load on the process it measures.
+QUEUE_POLL_SECONDS = 0.025
+POLLED_OLDEST = 2
+MODES = ("sqlite", "postgres", "bare", "kafka-raw")
+
+
+@dataclass
+class Row:
+    run: str
+    throughput: str
+    latencies_ms: list[float]
+    latency_is: str
+
+    def markdown(self) -> str:
+        if self.latencies_ms:
+            p50, p95, p99 = percentiles(self.latencies_ms)
+            cells = f"{p50:.1f} | {p95:.1f} | {p99:.1f}"
+        else:
+            cells = "- | - | -"
+        return f"| {self.run} | {self.throughput} | {cells} | {self.latency_is} |"
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+def submission_body(micro_credential_id: str, seq: int | str) -> dict[str, Any]:
+    # About the size of a real submission: three sections of a few hundred characters.
+    filler = "Students met in a check-in circle each morning; I followed up on what they shared. " * 4
+    return {
+        "micro_credential_id": micro_credential_id,
+        "earner": {
+            "external_id": f"bench-earner-{seq}",
+            "name": "Bench Earner",
+            "email": "bench.earner@example.org",
+            "organization_id": "bench-district",
+        },
+        "evidence": [
+            {"section_id": section["id"], "text": f"bench-{seq}: {filler}"}
+            for section in DEMO_MICRO_CREDENTIAL["sections"]
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Load:
+    """How calls are issued: `concurrency` clients back to back, or open loop at `rate` per second."""
+
+    concurrency: int
+    rate: float | None = None
+
+    def describe(self) -> str:
+        return f"paced at {self.rate:g}/s" if self.rate else f"{self.concurrency} clients, back to back"
+
+    async def drive(self, count: int, call: Callable[[int], Awaitable[None]]) -> float:
+        """Run `call(0..count-1)`; returns the wall time."""
+        started = time.perf_counter()
+        if self.rate:
+            calls = []
+            for seq in range(count):
+                await asyncio.sleep(max(0.0, started + seq / self.rate - time.perf_counter()))
+                calls.append(asyncio.create_task(call(seq)))
+            await asyncio.gather(*calls)
+        else:
+            sequence = iter(range(count))
+
+            async def client() -> None:
+                for seq in sequence:
+                    await call(seq)
+
+            await asyncio.gather(*(client() for _ in range(self.concurrency)))
+        return time.perf_counter() - started
+
+
+def http_client(base_url: str, token: str | None, concurrency: int) -> httpx.AsyncClient:
+    assert urlsplit(base_url).hostname in LOOPBACK, base_url
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(
+        base_url=base_url, headers=headers, timeout=30,
+        limits=httpx.Limits(max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4),
+    )
+
+
+# ---- the all-in-one system -----------------------------------------------------------------
+
+
+class QueueWatcher:
+    """Finds when each submission's assignment first shows in its assessor's queue.
+
+    Slot k has its own micro-credential and the only assessor qualified for it, so a new item in
+    assessor k's queue is the submission of slot k now in flight, and a poll returns at most a
+    couple of items: watching costs the system little.
+    """
+
+    def __init__(self, assessors: list[httpx.AsyncClient]) -> None:
+        self._assessors = assessors
+        self._known: list[set[str]] = [set() for _ in assessors]
+        self._in_flight: dict[int, int] = {}  # slot -> submission number, oldest first
+        self.visible_at: dict[int, float] = {}
+
+    def expect(self, slot: int, number: int) -> None:
+        """Call when the submission is sent: its assignment may show before the 201 arrives."""
+        self._in_flight[slot] = number
+
+    async def watch(self, until: Callable[[], bool], deadline: float) -> None:
+        while not until() and time.perf_counter() < deadline:
+            oldest = list(self._in_flight.items())[:POLLED_OLDEST]
+            await asyncio.gather(*(self._poll(slot, number) for slot, number in oldest), asyncio.sleep(QUEUE_POLL_SECONDS))
+
+    async def _poll(self, slot: int, number: int) -> None:
+        response = await self._assessors[slot].get("/v1/queue")
+        seen_at = time.perf_counter()
+        ids = {item["assignment_id"] for item in response.raise_for_status().json()["items"]}
+        if ids - self._known[slot]:
+            self._known[slot] |= ids
+            self.visible_at[number] = seen_at
+            self._in_flight.pop(slot, None)
+
+
+async def post_json(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    return (await client.post(path, json=body)).raise_for_status().json()
+
+
+async def eventually_ok(call: Callable[[], Awaitable[httpx.Response]], timeout: float) -> httpx.Response:
+    deadline = time.perf_counter() + timeout
+    while True:
+        response = await call()
+        if response.is_success or time.perf_counter() > deadline:
+            return response.raise_for_status()
+        await asyncio.sleep(0.05)
+
+
+async def set_up_slots(
+    system: RunningSystem, slots: int, setup: Load, name: str = "bench"
+) -> tuple[list[str], list[httpx.AsyncClient]]:
+    """An issuer, then per slot a micro-credential and the one assessor qualified for it."""
+    admin_token = system.token("admin", "bench-admin")
+    async with http_client(system.urls["award"], admin_token, 2) as admin:
+        issuer = await post_json(admin, "/v1/issuers", {
+            "name": "Bench Issuer", "url": "https://issuer.example.org", "email": "bench@example.org",
+        })
+    micro_credential_ids = [""] * slots
+    async with (
+        http_client(system.urls["award"], system.token("issuer", issuer["id"]), setup.concurrency) as issuer_client,
+        http_client(system.urls["assessment"], admin_token, setup.concurrency) as pool_admin,
+    ):
+        async def add_slot(slot: int) -> None:
+            created = await post_json(issuer_client, "/v1/micro-credentials", {
+                **DEMO_MICRO_CREDENTIAL, "title": f"{name} credential {slot}", "issuer_id": issuer["id"],
+            })
+            micro_credential_ids[slot] = created["id"]
+            await post_json(pool_admin, "/v1/assessors", {
+                "id": f"{name}-assessor-{slot}", "display_name": f"{name} assessor {slot}",
+                "micro_credential_ids": [created["id"]], "capacity": ASSESSOR_CAPACITY,
+                "organization_id": "bench-assessor-university",
+            })
+
+        await setup.drive(slots, add_slot)
+    assessors = [
+        http_client(system.urls["assessment"], system.token("assessor", f"{name}-assessor-{slot}"), 1)
+        for slot in range(slots)
+    ]
+    return micro_credential_ids, assessors
+
+
+async def measure_system(
+    system: RunningSystem, count: int, loads: list[Load], time_limit: float
+) -> list[tuple[Load, float, float, list[float]]]:
+    """Submit `count` submissions under each load; returns (load, accepted/s, assigned/s, delays in ms)."""
+    concurrency = max(load.concurrency for load in loads)
+    micro_credential_ids, assessors = await set_up_slots(system, count, Load(concurrency))
+    platform_client = http_client(system.urls["submission"], system.token("platform", "bench-platform"), concurrency)
+    try:
+        # The in-process relay publishes the catalog in order: once the submission service takes
+        # a submission for an extra micro-credential made last, it knows every slot's.
+        warmup = await set_up_slots(system, 1, Load(1), name="warmup")
+        await eventually_ok(
+            lambda: platform_client.post("/v1/submissions", json=submission_body(warmup[0][0], "warmup")),
+            timeout=30,
+        )
+        await warmup[1][0].aclose()
+        watcher = QueueWatcher(assessors)
+        results = []
+        for number, load in enumerate(loads):
+            first = number * count
+            accepted_at: dict[int, float] = {}
+
+            async def submit(slot: int) -> None:
+                watcher.expect(slot, first + slot)
+                body = submission_body(micro_credential_ids[slot], first + slot)
+                response = await platform_client.post("/v1/submissions", json=body)
+                assert response.status_code == 201, response.text
+                accepted_at[first + slot] = time.perf_counter()
+
+            watching = asyncio.create_task(
+                watcher.watch(lambda: len(accepted_at) == count and all(
+                    n in watcher.visible_at for n in accepted_at), time.perf_counter() + time_limit)
+            )
+            started = time.perf_counter()
+            elapsed = await load.drive(count, submit)
+            await watching
+            # Seen in a poll that ended before the 201 arrived: it was visible no later than accepted.
+            delays = [max(0.0, watcher.visible_at[n] - accepted) * 1000 for n, accepted in accepted_at.items()
+                      if n in watcher.visible_at]
+            if len(delays) < count:
+                print(f"  {count - len(delays)} of {count} not in a queue within {time_limit}s", file=sys.stderr)
+            assigned_in = max(watcher.visible_at.get(n, started) for n in accepted_at) - started
+            results.append((load, count / elapsed, len(delays) / assigned_in, delays))
+        return results
+    finally:
+        for client in (platform_client, *assessors):
+            await client.aclose()
+
+
+async def all_in_one(backend: str, count: int, loads: list[Load], time_limit: float, workdir: Path) -> list[Row]:
+    url = await create_database(backend, workdir)
+    system = RunningSystem(url, workdir / f"awardpath-{backend}.log")
+    try:
+        system.start()
+        results = await measure_system(system, count, loads, time_limit)
+    finally:
+        system.stop()
+        await drop_database(url)
+    label = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[backend]
+    return [
+        Row(
+            f"all-in-one (`awardpath serve all`, in-process transport), {label}, {load.describe()}",
+            f"{accepted:.0f} accepted/s, {assigned:.0f} assigned/s", delays,
+            "submission accepted (201) → assignment in `GET /v1/queue`",
+        )
+        for load, accepted, assigned, delays in results
+    ]
+
+
+# ---- the ceilings --------------------------------------------------------------------------
+
+
+async def bare_endpoint(count: int, load: Load, workdir: Path) -> Row:
+    port = free_port()
+    log = (workdir / "bare.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_app", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
+    client = http_client(f"http://127.0.0.1:{port}", None, load.concurrency)
+    try:
+        await eventually_ok(lambda: _get_or_refused(client, "/health/ready"), timeout=30)
+        latencies: list[float] = []
+
+        async def post(seq: int) -> None:
+            started = time.perf_counter()
+            response = await client.post("/v1/submissions", json=submission_body("bench", seq))
+            assert response.status_code == 201, response.text
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        elapsed = await load.drive(count, post)
+    finally:
+        await client.aclose()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        log.close()
+    return Row(
+        f"ceiling: bare FastAPI endpoint (no DB), uvicorn as `awardpath serve` runs it, {load.describe()}",
+        f"{count / elapsed:.0f} requests/s", latencies, "request sent → 201 received",
+    )
+
+
+async def _get_or_refused(client: httpx.AsyncClient, path: str) -> httpx.Response:
+    try:
+        return await client.get(path)
+    except httpx.TransportError:
+        return httpx.Response(503, request=httpx.Request("GET", path))
+
+
+async def kafka_round_trip(bootstrap: str, count: int, load: Load, time_limit: float, fetch_max_wait_ms: int) -> Row:
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    for server in bootstrap.split(","):
+        assert urlsplit(f"//{server}").hostname in LOOPBACK, f"the benchmark only targets 127.0.0.1, not {server}"
+    topic = f"bench.roundtrip.{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=fetch_max_wait_ms
+    )
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+        await producer.start()
+        await consumer.start()
+        consumer.assign([TopicPartition(topic, 0)])
+        payload = httpx.Request("POST", "/", json=submission_body("bench", 0)).content
+        sent_at: dict[int, float] = {}
+        received_at: dict[int, float] = {}
+
+        async def consume() -> None:
+            while len(received_at) < count:
+                batches = await consumer.getmany(timeout_ms=100)
+                now = time.perf_counter()
+                for records in batches.values():
+                    for record in records:
+                        received_at[int(record.key)] = now
+
+        async def produce(seq: int) -> None:
+            sent_at[seq] = time.perf_counter()
+            await producer.send_and_wait(topic, payload, key=str(seq).encode())
+
+        consuming = asyncio.create_task(consume())
+        await load.drive(count, produce)
+        await asyncio.wait_for(consuming, timeout=time_limit)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+        try:
+            await admin.delete_topics([topic])
+        finally:
+            await admin.close()
+    elapsed = max(received_at.values()) - min(sent_at.values())
+    return Row(
+        f"ceiling: raw aiokafka produce (acks=all) → consume, one partition, "
+        f"fetch_max_wait_ms={fetch_max_wait_ms}, {load.describe()}",
+        f"{count / elapsed:.0f} messages/s",
+        [(received_at[seq] - sent_at[seq]) * 1000 for seq in received_at],
+        "send started → record consumed",
+    )
+
+
+# ---- the report ----------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown CPU",
+    )
+    memory_kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {memory_kib / 1024 / 1024:.0f} GiB RAM, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+async def run(arguments: argparse.Namespace) -> list[Row]:
+    saturating = Load(arguments.concurrency)
+    loads = [saturating] + ([Load(arguments.concurrency, arguments.rate)] if arguments.rate else [])
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="awardpath-bench-") as directory:
+        workdir = arguments.logs or Path(directory)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for mode in arguments.modes:
+            print(f"measuring {mode} ...", file=sys.stderr)
+            if mode in ("sqlite", "postgres"):
+                rows += await all_in_one(mode, arguments.count, loads, arguments.time_limit, workdir)
+            elif mode == "bare":
+                rows.append(await bare_endpoint(arguments.count, saturating, workdir))
+            elif arguments.kafka:
+                for load in loads:
+                    rows.append(await kafka_round_trip(
+                        arguments.kafka, arguments.count, load, arguments.time_limit, arguments.fetch_max_wait_ms
+                    ))
+            else:
+                rows.append(Row("ceiling: raw aiokafka round trip", "not measured: no KAFKA_BOOTSTRAP_SERVERS", [], "-"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.loadgen", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=500, help="submissions (or requests, messages) per mode")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--rate", type=float, default=10, help="also run paced at this many per second (0: don't)")
+    parser.add_argument("--time-limit", type=float, default=120, help="seconds to wait for the last assignment")
+    parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
+    parser.add_argument(
+        "--fetch-max-wait-ms", type=int, default=500, help="the round trip's consumer setting (aiokafka's default: 500)"
+    )
+    parser.add_argument("--logs", type=Path, help="keep the servers' logs (and SQLite files) in this directory")
+    parser.add_argument("--kafka", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), help="loopback broker for the Kafka ceiling")
+    arguments = parser.parse_args()
+    arguments.modes = [mode for mode in arguments.modes.split(",") if mode]
+    unknown = set(arguments.modes) - set(MODES)
+    if unknown or not 0 < arguments.count <= 100_000:
+        parser.error(f"unknown modes {sorted(unknown)}" if unknown else "--count must be 1..100000")
+    load_before = os.getloadavg()[0]
+    rows = asyncio.run(run(arguments))
+    print(
+        f"\n{arguments.count} per row; {machine()}; load average {load_before:.1f} before the run, "
+        f"{os.getloadavg()[0]:.1f} after (anything above 0 is other work sharing the CPUs)\n"
+    )
+    print("| run | throughput | p50 ms | p95 ms | p99 ms | latency is |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print(row.markdown())
+
+
+if __name__ == "__main__":
+    main()
