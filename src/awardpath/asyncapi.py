@@ -26,8 +26,11 @@ from awardpath_shared.events import (
     AssessmentCompleted,
     AwardDecided,
     AwardGranted,
+    CredentialIssued,
+    CredentialRevoked,
     Event,
     MicroCredentialPublished,
+    RecipientIdentified,
     SubmissionResubmitted,
     SubmissionSubmitted,
 )
@@ -37,9 +40,9 @@ from awardpath_shared.settings import ServiceSettings
 
 # Which service records each event in its outbox.
 PRODUCERS: dict[str, tuple[type[Event], ...]] = {
-    "submission": (SubmissionSubmitted, SubmissionResubmitted),
+    "submission": (SubmissionSubmitted, SubmissionResubmitted, RecipientIdentified),
     "assessment": (AssessmentAssigned, AssessmentCompleted),
-    "award": (MicroCredentialPublished, AwardDecided, AwardGranted),
+    "award": (MicroCredentialPublished, AwardDecided, AwardGranted, CredentialIssued, CredentialRevoked),
 }
 DEAD_LETTER_PATTERN = "<topic>.dlq"
 KAFKA_BINDING_VERSION = "0.5.0"

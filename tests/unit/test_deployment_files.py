@@ -35,6 +35,8 @@ PER_SERVICE_COMMANDS = ("serve", "worker")
 # Never read by the services, so a real value here would be a leaked secret.
 PLACEHOLDER = re.compile("change-me", re.IGNORECASE)
 SECRET_VARIABLES = ("AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY")
+# Seals the issuer signing keys: the award service's processes hold it, no other.
+AWARD_SECRET = "AWARDPATH_AWARD_MASTER_KEY"
 # Where a running service needs an explicit value (the defaults are for a laptop).
 REQUIRED_VARIABLES = (
     "AWARDPATH_TRANSPORT",
@@ -235,6 +237,14 @@ def test_every_container_gets_kafka_postgresql_and_placeholder_secrets(container
         assert settings.database_url.startswith("postgresql+asyncpg://"), container.where
     for name in SECRET_VARIABLES:
         assert PLACEHOLDER.search(container.env[name]), f"{container.where}: {name} must stay a placeholder"
+
+
+@pytest.mark.parametrize("container", by_where([c for c in all_containers() if c.verb in PER_SERVICE_COMMANDS]))
+def test_only_the_award_service_holds_the_award_master_key(container):
+    if container.target == "award":
+        assert PLACEHOLDER.search(container.env[AWARD_SECRET]), f"{container.where}: {AWARD_SECRET} must stay a placeholder"
+    else:
+        assert AWARD_SECRET not in container.env, container.where
 
 
 def test_each_service_has_an_api_and_a_worker_and_migrations_run_once():
