@@ -29,8 +29,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 import httpx
+import typer
 
+from awardpath import cli
 from awardpath.demo import DEMO_MICRO_CREDENTIAL
 from tests.support.databases import create_database, drop_database
 from tests.support.system import RunningSystem, free_port
@@ -43,7 +46,7 @@ ASSESSOR_CAPACITY = 10
 # stays a small part of the load on the process it measures.
 QUEUE_POLL_SECONDS = 0.025
 POLLED_OLDEST = 2
-MODES = ("sqlite", "postgres", "bare", "kafka-raw")
+MODES = ("sqlite", "postgres", "kafka", "bare", "kafka-raw")
 
 
 @dataclass
@@ -206,73 +209,140 @@ async def set_up_slots(
     return micro_credential_ids, assessors
 
 
-async def measure_system(
-    system: RunningSystem, count: int, loads: list[Load], time_limit: float
-) -> list[tuple[Load, float, float, list[float]]]:
-    """Submit `count` submissions under each load; returns (load, accepted/s, assigned/s, delays in ms)."""
+@dataclass
+class Measured:
+    load: Load
+    accepted_per_second: float
+    assigned_per_second: float
+    delays_ms: list[float]
+
+
+async def measure_system(system: RunningSystem, count: int, loads: list[Load], time_limit: float) -> list[Measured]:
+    """Submit `count` submissions under each load and watch them reach the assessors' queues."""
     concurrency = max(load.concurrency for load in loads)
     micro_credential_ids, assessors = await set_up_slots(system, count, Load(concurrency))
-    platform_client = http_client(system.urls["submission"], system.token("platform", "bench-platform"), concurrency)
-    try:
-        # The in-process relay publishes the catalog in order: once the submission service takes
-        # a submission for an extra micro-credential made last, it knows every slot's.
-        warmup = await set_up_slots(system, 1, Load(1), name="warmup")
-        await eventually_ok(
-            lambda: platform_client.post("/v1/submissions", json=submission_body(warmup[0][0], "warmup")),
-            timeout=30,
-        )
-        await warmup[1][0].aclose()
-        watcher = QueueWatcher(assessors)
-        results = []
-        for number, load in enumerate(loads):
-            first = number * count
-            accepted_at: dict[int, float] = {}
+    platform = http_client(system.urls["submission"], system.token("platform", "bench-platform"), concurrency)
+    watcher = QueueWatcher(assessors)
 
-            async def submit(slot: int) -> None:
-                watcher.expect(slot, first + slot)
-                body = submission_body(micro_credential_ids[slot], first + slot)
-                response = await platform_client.post("/v1/submissions", json=body)
+    async def run(number: int, load: Load, warm_up: bool = False) -> Measured:
+        first = number * count
+        accepted_at: dict[int, float] = {}
+
+        async def submit(slot: int) -> None:
+            watcher.expect(slot, first + slot)
+            body = submission_body(micro_credential_ids[slot], first + slot)
+            if warm_up:  # until the slot's catalog entry reached the submission service
+                await eventually_ok(lambda: platform.post("/v1/submissions", json=body), timeout=time_limit)
+            else:
+                response = await platform.post("/v1/submissions", json=body)
                 assert response.status_code == 201, response.text
-                accepted_at[first + slot] = time.perf_counter()
+            accepted_at[first + slot] = time.perf_counter()
 
-            watching = asyncio.create_task(
-                watcher.watch(lambda: len(accepted_at) == count and all(
-                    n in watcher.visible_at for n in accepted_at), time.perf_counter() + time_limit)
-            )
-            started = time.perf_counter()
-            elapsed = await load.drive(count, submit)
-            await watching
-            # Seen in a poll that ended before the 201 arrived: it was visible no later than accepted.
-            delays = [max(0.0, watcher.visible_at[n] - accepted) * 1000 for n, accepted in accepted_at.items()
-                      if n in watcher.visible_at]
-            if len(delays) < count:
-                print(f"  {count - len(delays)} of {count} not in a queue within {time_limit}s", file=sys.stderr)
-            assigned_in = max(watcher.visible_at.get(n, started) for n in accepted_at) - started
-            results.append((load, count / elapsed, len(delays) / assigned_in, delays))
-        return results
+        def all_visible() -> bool:
+            return len(accepted_at) == count and all(n in watcher.visible_at for n in accepted_at)
+
+        watching = asyncio.create_task(watcher.watch(all_visible, time.perf_counter() + time_limit))
+        started = time.perf_counter()
+        elapsed = await load.drive(count, submit)
+        await watching
+        # Seen in a poll that ended before the 201 arrived: it was visible no later than accepted.
+        delays = [
+            max(0.0, watcher.visible_at[n] - accepted) * 1000
+            for n, accepted in accepted_at.items() if n in watcher.visible_at
+        ]
+        if len(delays) < count:
+            print(f"  {count - len(delays)} of {count} not in a queue within {time_limit}s", file=sys.stderr)
+        assigned_in = max(watcher.visible_at.get(n, started) for n in accepted_at) - started
+        return Measured(load, count / elapsed, len(delays) / assigned_in, delays)
+
+    try:
+        # A first pass, not reported: every catalog entry known, every consumer (group) running,
+        # every connection open before anything is measured.
+        await run(0, Load(concurrency), warm_up=True)
+        return [await run(number, load) for number, load in enumerate(loads, start=1)]
     finally:
-        for client in (platform_client, *assessors):
+        for client in (platform, *assessors):
             await client.aclose()
 
 
-async def all_in_one(backend: str, count: int, loads: list[Load], time_limit: float, workdir: Path) -> list[Row]:
-    url = await create_database(backend, workdir)
-    system = RunningSystem(url, workdir / f"awardpath-{backend}.log")
+class SeparateProcesses(RunningSystem):
+    """Every service's API and worker as its own process over Kafka on PostgreSQL, started the
+    way docker-compose.yml starts them: `migrate all` first, then `serve`/`worker --no-migrate`."""
+
+    def __init__(self, database_url: str, log_path: Path, bootstrap: str) -> None:
+        super().__init__(database_url, log_path)
+        self.env |= {
+            "AWARDPATH_TRANSPORT": "kafka",
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            # Fresh topics and groups each run, so earlier runs on the broker do not count.
+            "AWARDPATH_KAFKA_NAMESPACE": f"bench{uuid.uuid4().hex[:8]}.",
+        }
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> None:
+        self._log = self.log_path.open("ab")
+        awardpath = [sys.executable, "-m", "awardpath"]
+        subprocess.run([*awardpath, "migrate", "all"], env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+                       check=True, timeout=120)
+        for name in self.ports:
+            for command in ("serve", "worker"):
+                self.processes.append(subprocess.Popen(
+                    [*awardpath, command, name, "--no-migrate"], env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+                ))
+        deadline = time.monotonic() + 60
+        while not all(self._ready(url) for url in self.urls.values()):
+            if any(process.poll() is not None for process in self.processes) or time.monotonic() > deadline:
+                raise RuntimeError(f"the processes did not start:\n{self.log_path.read_text()[-5000:]}")
+            time.sleep(0.2)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(sig)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._log.close()
+
+
+def has_worker_command() -> bool:
+    group = typer.main.get_command(cli.app)
+    return group.get_command(click.Context(group), "worker") is not None
+
+
+async def measure_rows(system: RunningSystem, label: str, count: int, loads: list[Load], time_limit: float) -> list[Row]:
     try:
         system.start()
-        results = await measure_system(system, count, loads, time_limit)
+        measured = await measure_system(system, count, loads, time_limit)
     finally:
         system.stop()
-        await drop_database(url)
-    label = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[backend]
+        await drop_database(system.env["AWARDPATH_DATABASE_URL"])
     return [
         Row(
-            f"all-in-one (`awardpath serve all`, in-process transport), {label}, {load.describe()}",
-            f"{accepted:.0f} accepted/s, {assigned:.0f} assigned/s", delays,
-            "submission accepted (201) → assignment in `GET /v1/queue`",
+            f"{label}, {result.load.describe()}",
+            f"{result.accepted_per_second:.0f} accepted/s, {result.assigned_per_second:.0f} assigned/s",
+            result.delays_ms, "submission accepted (201) → assignment in `GET /v1/queue`",
         )
-        for load, accepted, assigned, delays in results
+        for result in measured
     ]
+
+
+async def all_in_one(backend: str, count: int, loads: list[Load], time_limit: float, workdir: Path) -> list[Row]:
+    system = RunningSystem(await create_database(backend, workdir), workdir / f"awardpath-{backend}.log")
+    label = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[backend]
+    return await measure_rows(
+        system, f"all-in-one (`awardpath serve all`, in-process transport), {label}", count, loads, time_limit
+    )
+
+
+async def kafka_processes(bootstrap: str, count: int, loads: list[Load], time_limit: float, workdir: Path) -> list[Row]:
+    system = SeparateProcesses(await create_database("postgres", workdir), workdir / "awardpath-kafka.log", bootstrap)
+    return await measure_rows(
+        system, "Kafka: each service's API and worker as separate processes, PostgreSQL", count, loads, time_limit
+    )
 
 
 # ---- the ceilings --------------------------------------------------------------------------
@@ -397,13 +467,17 @@ async def run(arguments: argparse.Namespace) -> list[Row]:
                 rows += await all_in_one(mode, arguments.count, loads, arguments.time_limit, workdir)
             elif mode == "bare":
                 rows.append(await bare_endpoint(arguments.count, saturating, workdir))
-            elif arguments.kafka:
+            elif not arguments.kafka:
+                rows.append(Row(f"{mode}: not measured", "no KAFKA_BOOTSTRAP_SERVERS", [], "-"))
+            elif mode == "kafka" and not has_worker_command():
+                rows.append(Row("Kafka: not measured", "this build has no `awardpath worker`", [], "-"))
+            elif mode == "kafka":
+                rows += await kafka_processes(arguments.kafka, arguments.count, loads, arguments.time_limit, workdir)
+            else:
                 for load in loads:
                     rows.append(await kafka_round_trip(
                         arguments.kafka, arguments.count, load, arguments.time_limit, arguments.fetch_max_wait_ms
                     ))
-            else:
-                rows.append(Row("ceiling: raw aiokafka round trip", "not measured: no KAFKA_BOOTSTRAP_SERVERS", [], "-"))
     return rows
 
 
