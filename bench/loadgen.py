@@ -127,7 +127,7 @@ def http_client(base_url: str, token: str | None, concurrency: int) -> httpx.Asy
     )
 
 
-# ---- the all-in-one system -----------------------------------------------------------------
+# ---- the system under load ------------------------------------------------------------------
 
 
 class QueueWatcher:
@@ -176,9 +176,7 @@ async def eventually_ok(call: Callable[[], Awaitable[httpx.Response]], timeout: 
         await asyncio.sleep(0.05)
 
 
-async def set_up_slots(
-    system: RunningSystem, slots: int, setup: Load, name: str = "bench"
-) -> tuple[list[str], list[httpx.AsyncClient]]:
+async def set_up_slots(system: RunningSystem, slots: int, setup: Load) -> tuple[list[str], list[httpx.AsyncClient]]:
     """An issuer, then per slot a micro-credential and the one assessor qualified for it."""
     admin_token = system.token("admin", "bench-admin")
     async with http_client(system.urls["award"], admin_token, 2) as admin:
@@ -192,18 +190,18 @@ async def set_up_slots(
     ):
         async def add_slot(slot: int) -> None:
             created = await post_json(issuer_client, "/v1/micro-credentials", {
-                **DEMO_MICRO_CREDENTIAL, "title": f"{name} credential {slot}", "issuer_id": issuer["id"],
+                **DEMO_MICRO_CREDENTIAL, "title": f"Bench credential {slot}", "issuer_id": issuer["id"],
             })
             micro_credential_ids[slot] = created["id"]
             await post_json(pool_admin, "/v1/assessors", {
-                "id": f"{name}-assessor-{slot}", "display_name": f"{name} assessor {slot}",
+                "id": f"bench-assessor-{slot}", "display_name": f"Bench assessor {slot}",
                 "micro_credential_ids": [created["id"]], "capacity": ASSESSOR_CAPACITY,
                 "organization_id": "bench-assessor-university",
             })
 
         await setup.drive(slots, add_slot)
     assessors = [
-        http_client(system.urls["assessment"], system.token("assessor", f"{name}-assessor-{slot}"), 1)
+        http_client(system.urls["assessment"], system.token("assessor", f"bench-assessor-{slot}"), 1)
         for slot in range(slots)
     ]
     return micro_credential_ids, assessors
