@@ -1,18 +1,20 @@
 """Load generator: submissions accepted per second at the intake API and the delay from
-accepted (201) to the assignment visible in the assessor's queue, next to two ceilings measured
-in the same run on the same machine (a bare FastAPI endpoint; a raw aiokafka round trip).
+accepted (201) to the assignment visible in the assessor's queue, for the all-in-one and the
+Kafka modes, next to two ceilings measured in the same run on the same machine (a bare
+FastAPI endpoint; a raw aiokafka round trip).
 
-    .venv/bin/python -m bench.loadgen                       # all-in-one on SQLite and PostgreSQL, bare ceiling
-    KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092 .venv/bin/python -m bench.loadgen   # adds the Kafka ceiling
+    .venv/bin/python -m bench.loadgen                                  # every mode; starts its own Tansu
+    KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092 .venv/bin/python -m bench.loadgen   # a broker already running
 
-Run from the repository root. Everything it starts (`awardpath serve all`, the bare endpoint, a
-fresh database) listens on or lives at 127.0.0.1 and is stopped and dropped at the end. The run
-is bounded: `--count` submissions per mode and `--time-limit` seconds of waiting per mode.
-Prints a markdown table (see bench/README.md).
+Run from the repository root. Everything it starts (`awardpath serve all`, the separate
+processes of the Kafka mode, the bare endpoint, Tansu, fresh databases) listens on or lives at
+127.0.0.1 and is stopped or dropped at the end. The run is bounded: `--count` per row and
+`--time-limit` seconds of waiting per load. Prints a markdown table (see bench/README.md).
 """
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import re
@@ -23,20 +25,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import click
 import httpx
-import typer
 
-from awardpath import cli
 from awardpath.demo import DEMO_MICRO_CREDENTIAL
+from tests.support.broker import BOOTSTRAP_ENV, TansuBroker, new_namespace
 from tests.support.databases import create_database, drop_database
-from tests.support.system import RunningSystem, free_port
+from tests.support.system import ProcessSystem, RunningSystem, free_port
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Each slot's assessor gets one submission per load.
@@ -263,55 +263,7 @@ async def measure_system(system: RunningSystem, count: int, loads: list[Load], t
             await client.aclose()
 
 
-class SeparateProcesses(RunningSystem):
-    """Every service's API and worker as its own process over Kafka on PostgreSQL, started the
-    way docker-compose.yml starts them: `migrate all` first, then `serve`/`worker --no-migrate`."""
-
-    def __init__(self, database_url: str, log_path: Path, bootstrap: str) -> None:
-        super().__init__(database_url, log_path)
-        self.env |= {
-            "AWARDPATH_TRANSPORT": "kafka",
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            # Fresh topics and groups each run, so earlier runs on the broker do not count.
-            "AWARDPATH_KAFKA_NAMESPACE": f"bench{uuid.uuid4().hex[:8]}.",
-        }
-        self.processes: list[subprocess.Popen] = []
-
-    def start(self) -> None:
-        self._log = self.log_path.open("ab")
-        awardpath = [sys.executable, "-m", "awardpath"]
-        subprocess.run([*awardpath, "migrate", "all"], env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-                       check=True, timeout=120)
-        for name in self.ports:
-            for command in ("serve", "worker"):
-                self.processes.append(subprocess.Popen(
-                    [*awardpath, command, name, "--no-migrate"], env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-                ))
-        deadline = time.monotonic() + 60
-        while not all(self._ready(url) for url in self.urls.values()):
-            if any(process.poll() is not None for process in self.processes) or time.monotonic() > deadline:
-                raise RuntimeError(f"the processes did not start:\n{self.log_path.read_text()[-5000:]}")
-            time.sleep(0.2)
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(sig)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self._log.close()
-
-
-def has_worker_command() -> bool:
-    group = typer.main.get_command(cli.app)
-    return group.get_command(click.Context(group), "worker") is not None
-
-
-async def measure_rows(system: RunningSystem, label: str, count: int, loads: list[Load], time_limit: float) -> list[Row]:
+async def measure_rows(system: RunningSystem | ProcessSystem, label: str, count: int, loads: list[Load], time_limit: float) -> list[Row]:
     try:
         system.start()
         measured = await measure_system(system, count, loads, time_limit)
@@ -337,7 +289,13 @@ async def all_in_one(backend: str, count: int, loads: list[Load], time_limit: fl
 
 
 async def kafka_processes(bootstrap: str, count: int, loads: list[Load], time_limit: float, workdir: Path) -> list[Row]:
-    system = SeparateProcesses(await create_database("postgres", workdir), workdir / "awardpath-kafka.log", bootstrap)
+    """The services as docker-compose.yml runs them: `migrate all`, then per service
+    `serve SERVICE --no-migrate` and `worker SERVICE --no-migrate`, with the transport's own
+    settings (not the tests' faster group timings), in a fresh namespace on the broker."""
+    log_dir = workdir / "kafka"
+    log_dir.mkdir(exist_ok=True)
+    env = {BOOTSTRAP_ENV: bootstrap, "AWARDPATH_KAFKA_NAMESPACE": new_namespace()}
+    system = ProcessSystem(await create_database("postgres", workdir), log_dir, env)
     return await measure_rows(
         system, "Kafka: each service's API and worker as separate processes, PostgreSQL", count, loads, time_limit
     )
@@ -452,11 +410,25 @@ def machine() -> str:
     )
 
 
+@contextlib.contextmanager
+def kafka_broker(arguments: argparse.Namespace, directory: Path) -> Iterator[str | None]:
+    """The broker the Kafka modes use: `--kafka`, or a Tansu started (and stopped) here."""
+    if arguments.kafka or not {"kafka", "kafka-raw"} & set(arguments.modes):
+        yield arguments.kafka
+        return
+    broker = TansuBroker(directory)
+    broker.start()
+    try:
+        yield broker.bootstrap_servers
+    finally:
+        broker.stop()
+
+
 async def run(arguments: argparse.Namespace) -> list[Row]:
     saturating = Load(arguments.concurrency)
     loads = [saturating] + ([Load(arguments.concurrency, arguments.rate)] if arguments.rate else [])
     rows = []
-    with tempfile.TemporaryDirectory(prefix="awardpath-bench-") as directory:
+    with tempfile.TemporaryDirectory(prefix="awardpath-bench-") as directory, kafka_broker(arguments, Path(directory)) as broker:
         workdir = arguments.logs or Path(directory)
         workdir.mkdir(parents=True, exist_ok=True)
         for mode in arguments.modes:
@@ -465,16 +437,12 @@ async def run(arguments: argparse.Namespace) -> list[Row]:
                 rows += await all_in_one(mode, arguments.count, loads, arguments.time_limit, workdir)
             elif mode == "bare":
                 rows.append(await bare_endpoint(arguments.count, saturating, workdir))
-            elif not arguments.kafka:
-                rows.append(Row(f"{mode}: not measured", "no KAFKA_BOOTSTRAP_SERVERS", [], "-"))
-            elif mode == "kafka" and not has_worker_command():
-                rows.append(Row("Kafka: not measured", "this build has no `awardpath worker`", [], "-"))
             elif mode == "kafka":
-                rows += await kafka_processes(arguments.kafka, arguments.count, loads, arguments.time_limit, workdir)
+                rows += await kafka_processes(broker, arguments.count, loads, arguments.time_limit, workdir)
             else:
                 for load in loads:
                     rows.append(await kafka_round_trip(
-                        arguments.kafka, arguments.count, load, arguments.time_limit, arguments.fetch_max_wait_ms
+                        broker, arguments.count, load, arguments.time_limit, arguments.fetch_max_wait_ms
                     ))
     return rows
 
@@ -490,7 +458,10 @@ def main() -> None:
         "--fetch-max-wait-ms", type=int, default=500, help="the round trip's consumer setting (aiokafka's default: 500)"
     )
     parser.add_argument("--logs", type=Path, help="keep the servers' logs (and SQLite files) in this directory")
-    parser.add_argument("--kafka", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), help="loopback broker for the Kafka ceiling")
+    parser.add_argument(
+        "--kafka", default=os.environ.get(BOOTSTRAP_ENV),
+        help="a loopback broker for the Kafka modes (default: KAFKA_BOOTSTRAP_SERVERS, else a Tansu started here)",
+    )
     arguments = parser.parse_args()
     arguments.modes = [mode for mode in arguments.modes.split(",") if mode]
     unknown = set(arguments.modes) - set(MODES)

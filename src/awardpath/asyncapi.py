@@ -36,6 +36,16 @@ from awardpath_shared.events import (
 )
 from awardpath_shared.messaging.inbox import EventConsumer
 from awardpath_shared.messaging.inprocess import InProcessTransport
+from awardpath_shared.messaging.kafka import (
+    DEAD_LETTER_SUFFIX,
+    DLQ_ATTEMPTS,
+    DLQ_ERROR,
+    DLQ_FAILED_AT,
+    DLQ_GROUP,
+    DLQ_OFFSET,
+    DLQ_PARTITION,
+    DLQ_TOPIC,
+)
 from awardpath_shared.settings import ServiceSettings
 
 # Which service records each event in its outbox.
@@ -44,7 +54,8 @@ PRODUCERS: dict[str, tuple[type[Event], ...]] = {
     "assessment": (AssessmentAssigned, AssessmentCompleted),
     "award": (MicroCredentialPublished, AwardDecided, AwardGranted, CredentialIssued, CredentialRevoked),
 }
-DEAD_LETTER_PATTERN = "<topic>.dlq"
+DEAD_LETTER_PATTERN = f"<topic>{DEAD_LETTER_SUFFIX}"
+DEAD_LETTER_HEADERS = (DLQ_ERROR, DLQ_GROUP, DLQ_TOPIC, DLQ_PARTITION, DLQ_OFFSET, DLQ_ATTEMPTS, DLQ_FAILED_AT)
 KAFKA_BINDING_VERSION = "0.5.0"
 SCHEMA_REF = "#/components/schemas/{model}"
 # Never connected to: building a runtime only to read its consumer's group and handler map.
@@ -91,12 +102,9 @@ def summary_of(event_class: type[Event]) -> str:
     return " ".join((event_class.__doc__ or "").split())
 
 
-def default_partitions() -> str:
-    # The Kafka transport's setting, where this build has it; else the broker decides.
-    field = ServiceSettings.model_fields.get("kafka_topic_partitions")
-    if field is None:
-        return "broker default (`num.partitions`)"
-    return f"{field.default} (`AWARDPATH_KAFKA_TOPIC_PARTITIONS`)"
+def setting(name: str) -> str:
+    """A transport setting's default and its variable, as the catalogue states them."""
+    return f"{ServiceSettings.model_fields[name].default!r} (`AWARDPATH_{name.upper()}`)"
 
 
 # ---- the AsyncAPI document ---------------------------------------------------------------
@@ -230,7 +238,7 @@ def render_topics() -> str:
         rows.append(
             f"| `{topic}` | {'<br>'.join(f'`{e.event_type()}`' for e in events)} "
             f"| {', '.join(producers)} | {', '.join(f'`{group}`' for group in receivers) or '-'} "
-            f"| `{topic}.dlq` |"
+            f"| `{topic}{DEAD_LETTER_SUFFIX}` |"
         )
     events = [
         f"| `{event_class.event_type()}` | `{event_class.topic}` | {producer_of(event_class)} "
@@ -247,13 +255,17 @@ def render_topics() -> str:
         "",
         "- **Key**: the event's subject: the submission id (the micro-credential id on",
         "  `awardpath.catalog`), so the events of one submission keep their order.",
-        f"- **Partitions**: {default_partitions()}; the transport creates the topics at startup.",
+        f"- **Partitions**: {setting('kafka_topic_partitions')}, replication factor "
+        f"{setting('kafka_replication_factor')}: every process creates the topics at startup if they are missing.",
+        "- **Names**: as listed; `AWARDPATH_KAFKA_NAMESPACE` (empty by default) prefixes every topic",
+        "  and consumer group name, for several environments on one cluster.",
         "- **Value**: the event as JSON; CloudEvents attributes travel as `ce_*` headers",
         "  (binary mode) with `content-type: application/json`.",
         "- **Consumer groups**: one per service, `awardpath-<service>`; replicas of a worker split",
         "  the partitions.",
         f"- **Dead letters**: a message that keeps failing goes to `{DEAD_LETTER_PATTERN}` with its",
-        "  original headers and the error, and the partition moves on.",
+        "  original headers plus " + ", ".join(f"`{header}`" for header in DEAD_LETTER_HEADERS) + ",",
+        "  and the partition moves on; `awardpath dead-letters list|replay SERVICE` reads them.",
         "",
         "| topic | events | producers | consumer groups | dead-letter topic |",
         "|---|---|---|---|---|",

@@ -362,5 +362,7 @@ def test_workers_scale_on_the_lag_of_their_own_consumer_group_and_topics(name):
     assert {(t["metadata"]["consumerGroup"], t["metadata"]["topic"]) for t in triggers} == {
         (consumer.group, topic) for topic in consumer.topics
     }
-    bootstrap = k8s_named("ConfigMap", "awardpath-config")["data"]["KAFKA_BOOTSTRAP_SERVERS"]
-    assert {trigger["metadata"]["bootstrapServers"] for trigger in triggers} == {bootstrap}
+    config = k8s_named("ConfigMap", "awardpath-config")["data"]
+    assert {trigger["metadata"]["bootstrapServers"] for trigger in triggers} == {config["KAFKA_BOOTSTRAP_SERVERS"]}
+    # More replicas than partitions would sit idle.
+    assert scaled["spec"]["maxReplicaCount"] <= int(config["AWARDPATH_KAFKA_TOPIC_PARTITIONS"])
