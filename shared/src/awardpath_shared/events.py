@@ -6,18 +6,9 @@ CloudEvents 1.0 envelope whose `type` is `<name>.v<version>` (for example
 for catalog events) and whose `data` is the model as JSON. The subject is also the
 partition key, so the events of one submission stay in order.
 
-| event | producer | consumers | topic |
-|---|---|---|---|
-| `micro_credential.published` | award | submission, assessment | `awardpath.catalog` |
-| `submission.submitted` | submission | assessment | `awardpath.submission` |
-| `submission.resubmitted` | submission | assessment | `awardpath.submission` |
-| `assessment.assigned` | assessment | submission | `awardpath.assessment` |
-| `assessment.completed` | assessment | submission, award | `awardpath.assessment` |
-| `award.decided` | award | submission | `awardpath.award` |
-| `award.granted` | award | award (credential issuance) | `awardpath.award` |
-| `recipient.identified` | submission | award only | `awardpath.recipient` |
-| `credential.issued` | award | submission | `awardpath.credential` |
-| `credential.revoked` | award | submission | `awardpath.credential` |
+Which service produces and which consume each event, topic by topic, is generated from
+these classes and the services' handler maps into docs/topics.md and docs/asyncapi.yaml
+(`python -m awardpath.asyncapi`; a test fails when they are stale).
 
 Privacy contract: no event carries earner identity (name, email, external id, organisation
 id) except as keyed hashes (or, on `recipient.identified` to award only, the salted hash a

@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_rebalance_timeout_ms: int = 30_000
+    # How long a fetch may wait for data. Some brokers (Tansu) answer only when it runs out,
+    # so aiokafka's 500 ms default adds that much to every hop of the award path.
+    kafka_fetch_max_wait_ms: int = 50
     # A message whose handler keeps failing is tried this often (with doubling backoff, about
     # 15 s in all: time for an event it depends on to arrive on another topic), then goes to
     # the dead-letter topic. Database outages are retried without limit.

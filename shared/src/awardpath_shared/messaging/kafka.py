@@ -191,6 +191,7 @@ class GroupLoop(ConsumerRebalanceListener):
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
             rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         )
         # One task per partition with fetched messages (the partition is paused meanwhile):
         # a message waiting for its retries holds back only its own partition.
