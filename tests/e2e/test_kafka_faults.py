@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 from awardpath_assessment.models import Base as AssessmentBase

@@ -25,7 +25,6 @@ from awardpath_shared.problems import Problem
 from tests.integration.test_assessment_service import (
     FEEDBACK,
     KEY,
-    SETTINGS,
     attempt_event,
     micro_credential_id,  # noqa: F401 (fixture)
     new_assessor,

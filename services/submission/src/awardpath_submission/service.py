@@ -24,7 +24,7 @@ from awardpath_shared.events import (
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.outbox import record_event
 from awardpath_shared.privacy import conflict_hash, identity_hash
-from awardpath_shared.problems import Problem, conflict, not_found, unprocessable
+from awardpath_shared.problems import conflict, not_found, unprocessable
 from awardpath_submission.models import (
     Attempt,
     Earner,
