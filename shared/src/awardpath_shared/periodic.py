@@ -1,6 +1,7 @@
-"""A background loop that runs one unit of work every few seconds (for example the
-assessment service's lease sweeper): a `BackgroundWorker` of the service's runtime. A
-failing pass is logged and the next one runs."""
+"""A background loop that runs one unit of work every few seconds (the outbox relay, the
+assessment service's lease sweeper, the award service's webhook deliveries): a
+`BackgroundWorker` of the service's runtime. A failing pass is logged and the next one runs;
+a pass that returns True (more is waiting) is followed at once; `wake()` cuts a wait short."""
 
 import asyncio
 import logging
@@ -14,7 +15,11 @@ class PeriodicTask:
         self.name = name
         self._work = work
         self._interval = interval_seconds
+        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=self.name)
@@ -30,10 +35,16 @@ class PeriodicTask:
 
     async def _run(self) -> None:
         while True:
+            more_waiting = False
             try:
-                await self._work()
+                more_waiting = await self._work() is True
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("%s: pass failed", self.name)
-            await asyncio.sleep(self._interval)
+            if not more_waiting:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+                except TimeoutError:
+                    pass
+            self._wake.clear()

@@ -9,7 +9,6 @@ just claimed, or it would take a later row of the same key and publish it first.
 A row that keeps failing is retried with backoff, then marked dead (kept, with its error).
 """
 
-import asyncio
 import logging
 import zlib
 from datetime import timedelta
@@ -18,11 +17,12 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from awardpath_shared.ids import utcnow
 from awardpath_shared.events import EVENT_TYPES
+from awardpath_shared.ids import utcnow
 from awardpath_shared.messaging.envelope import to_cloudevent
 from awardpath_shared.messaging.outbox import OutboxMessageMixin, retry_delay
 from awardpath_shared.messaging.transport import Transport
+from awardpath_shared.periodic import PeriodicTask
 
 logger = logging.getLogger(__name__)
 
@@ -45,43 +45,23 @@ class OutboxRelay:
         self._sessions = sessions
         self._model = model
         self._transport = transport
-        self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._max_attempts = max_attempts
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = PeriodicTask(f"outbox-relay-{source}", self._pass, poll_interval)
 
     def wake(self) -> None:
         """Ask for a pass now (called after a commit that staged events)."""
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._source}")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                published = await self.relay_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("outbox relay pass failed (%s)", self._source)
-                published = 0
-            if published < self._batch_size:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
-                except TimeoutError:
-                    pass
-            self._wake.clear()
+    async def _pass(self) -> bool:
+        # A full batch means more rows are probably waiting: go again at once.
+        return await self.relay_once() >= self._batch_size
 
     async def relay_once(self) -> int:
         """One pass: claim publishable rows, publish them in order; returns how many were sent."""
