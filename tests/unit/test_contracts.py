@@ -7,7 +7,7 @@ import pytest
 from awardpath_award.service import decision_outcome
 from awardpath_shared.events import EVENT_TYPES, AssessmentCompleted, SectionResult
 from awardpath_shared.messaging.envelope import UnknownEventType, from_cloudevent, to_cloudevent
-from awardpath_shared.pagination import decode_cursor, encode_cursor
+from awardpath_shared.pagination import decode_cursor, encode_cursor, fetch_page
 from awardpath_shared.privacy import conflict_hash
 from awardpath_shared.problems import Problem
 from awardpath_submission.models import Earner
@@ -76,3 +76,17 @@ def test_cursors_round_trip_and_garbage_is_a_400():
         with pytest.raises(Problem) as refused:
             decode_cursor(garbage)
         assert refused.value.status == 400
+
+
+async def test_pages_follow_each_other_and_the_last_has_no_cursor():
+    rows = [f"id-{n}" for n in range(5)]
+
+    async def fetch(after, size):
+        return [row for row in rows if after is None or row > after][:size]
+
+    first, cursor = await fetch_page(fetch, cursor=None, limit=2, position=str)
+    second, cursor = await fetch_page(fetch, cursor=cursor, limit=2, position=str)
+    third, last = await fetch_page(fetch, cursor=cursor, limit=2, position=str)
+    assert (first, second, third, last) == (["id-0", "id-1"], ["id-2", "id-3"], ["id-4"], None)
+    exact, none_left = await fetch_page(fetch, cursor=None, limit=5, position=str)
+    assert exact == rows and none_left is None

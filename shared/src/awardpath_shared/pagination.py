@@ -2,6 +2,7 @@
 
 import base64
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
@@ -36,6 +37,17 @@ def decode_cursor(cursor: str | None) -> str | None:
     return value
 
 
-def next_cursor(ids: list[str], limit: int) -> str | None:
-    """Given up to limit+1 fetched ids, the cursor for the next page (None on the last)."""
-    return encode_cursor(ids[limit - 1]) if len(ids) > limit else None
+async def fetch_page(
+    fetch: Callable[[str | None, int], Awaitable[Sequence[T]]],
+    *,
+    cursor: str | None,
+    limit: int,
+    position: Callable[[T], str],
+) -> tuple[list[T], str | None]:
+    """One page of a keyset listing and the cursor of the next (None on the last).
+
+    `fetch(after, size)` returns up to `size` rows whose position is after `after`, in
+    order; asking for one row beyond the page tells whether another page follows."""
+    found = list(await fetch(decode_cursor(cursor), limit + 1))
+    page = found[:limit]
+    return page, encode_cursor(position(page[-1])) if len(found) > limit else None

@@ -61,7 +61,7 @@ from awardpath_shared.events import (
 )
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.outbox import record_event
-from awardpath_shared.pagination import Page, decode_cursor, next_cursor
+from awardpath_shared.pagination import Page, fetch_page
 from awardpath_shared.privacy import conflict_hash
 from awardpath_shared.problems import Problem, conflict, not_found, unprocessable
 from awardpath_shared.validation import ID_PATTERN
@@ -340,7 +340,10 @@ class AssessmentService:
         )
 
     async def list_unassigned(self, *, limit: int, cursor: str | None) -> UnassignedPage:
-        attempts = await self.repository.unassigned_page(after_id=decode_cursor(cursor), limit=limit + 1)
+        attempts, following = await fetch_page(
+            lambda after, size: self.repository.unassigned_page(after_id=after, limit=size),
+            cursor=cursor, limit=limit, position=lambda attempt: attempt.id,
+        )
         return UnassignedPage(
             items=[
                 UnassignedAttemptOut(
@@ -351,9 +354,9 @@ class AssessmentService:
                     micro_credential_version=attempt.micro_credential_version,
                     received_at=attempt.received_at,
                 )
-                for attempt in attempts[:limit]
+                for attempt in attempts
             ],
-            next_cursor=next_cursor([attempt.id for attempt in attempts], limit),
+            next_cursor=following,
             count=await self.repository.count_unassigned(),
         )
 
@@ -367,7 +370,10 @@ class AssessmentService:
 
     async def queue(self, assessor_id: str, *, limit: int, cursor: str | None) -> Page[QueueItem]:
         await self._registered_assessor(assessor_id)
-        rows = await self.repository.queue_page(assessor_id, after_id=decode_cursor(cursor), limit=limit + 1)
+        rows, following = await fetch_page(
+            lambda after, size: self.repository.queue_page(assessor_id, after_id=after, limit=size),
+            cursor=cursor, limit=limit, position=lambda row: row[0].id,
+        )
         return Page[QueueItem](
             items=[
                 QueueItem(
@@ -379,9 +385,9 @@ class AssessmentService:
                     assigned_at=assignment.assigned_at,
                     lease_expires_at=assignment.lease_expires_at,
                 )
-                for assignment, attempt, title in rows[:limit]
+                for assignment, attempt, title in rows
             ],
-            next_cursor=next_cursor([assignment.id for assignment, _, _ in rows], limit),
+            next_cursor=following,
         )
 
     async def claim_next(self, assessor_id: str) -> ClaimOut | None:

@@ -21,7 +21,7 @@ from awardpath_shared.events import (
 )
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.outbox import record_event
-from awardpath_shared.pagination import decode_cursor, next_cursor
+from awardpath_shared.pagination import fetch_page
 from awardpath_shared.problems import conflict, not_found, unprocessable
 
 logger = logging.getLogger(__name__)
@@ -134,10 +134,10 @@ async def list_micro_credentials(
     session: AsyncSession, *, issuer_id: str | None, cursor: str | None, limit: int
 ) -> tuple[list[MicroCredentialVersion], str | None]:
     """The latest version of each micro-credential, oldest entry first."""
-    found = await repository.list_latest_versions(
-        session, issuer_id=issuer_id, after=decode_cursor(cursor), limit=limit + 1
+    return await fetch_page(
+        lambda after, size: repository.list_latest_versions(session, issuer_id=issuer_id, after=after, limit=size),
+        cursor=cursor, limit=limit, position=lambda item: item.micro_credential_id,
     )
-    return found[:limit], next_cursor([item.micro_credential_id for item in found], limit)
 
 
 # ---- decisions -------------------------------------------------------------------------
@@ -210,10 +210,12 @@ async def _insert_once(session: AsyncSession, decision: Decision) -> bool:
 async def list_decisions(
     session: AsyncSession, caller_issuer_id: str, *, state: str | None, cursor: str | None, limit: int
 ) -> tuple[list[Decision], str | None]:
-    found = await repository.list_decisions(
-        session, issuer_id=caller_issuer_id, state=state, after=decode_cursor(cursor), limit=limit + 1
+    return await fetch_page(
+        lambda after, size: repository.list_decisions(
+            session, issuer_id=caller_issuer_id, state=state, after=after, limit=size
+        ),
+        cursor=cursor, limit=limit, position=lambda decision: decision.id,
     )
-    return found[:limit], next_cursor([decision.id for decision in found], limit)
 
 
 async def get_decision(session: AsyncSession, caller_issuer_id: str, decision_id: str) -> Decision:

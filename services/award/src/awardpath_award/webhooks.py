@@ -23,7 +23,7 @@ from awardpath_award.models import WebhookDelivery, WebhookEndpoint, WebhookMess
 from awardpath_award.settings import AwardSettings
 from awardpath_shared.auth import forbidden
 from awardpath_shared.ids import new_id, utcnow
-from awardpath_shared.pagination import decode_cursor, next_cursor
+from awardpath_shared.pagination import fetch_page
 from awardpath_shared.problems import conflict, not_found, unprocessable
 
 WebhookEventType = Literal[
@@ -132,8 +132,10 @@ async def get_endpoint(session: AsyncSession, platform_id: str, endpoint_id: str
 async def list_endpoints(
     session: AsyncSession, platform_id: str, *, cursor: str | None, limit: int
 ) -> tuple[list[WebhookEndpoint], str | None]:
-    found = await repository.list_webhook_endpoints(session, platform_id, after=decode_cursor(cursor), limit=limit + 1)
-    return found[:limit], next_cursor([endpoint.id for endpoint in found], limit)
+    return await fetch_page(
+        lambda after, size: repository.list_webhook_endpoints(session, platform_id, after=after, limit=size),
+        cursor=cursor, limit=limit, position=lambda endpoint: endpoint.id,
+    )
 
 
 async def rotate_secret(
@@ -175,10 +177,10 @@ async def list_deliveries(
     session: AsyncSession, platform_id: str, endpoint_id: str, *, state: str | None, cursor: str | None, limit: int
 ) -> tuple[list[WebhookDelivery], str | None]:
     await get_endpoint(session, platform_id, endpoint_id)
-    found = await repository.list_deliveries(
-        session, endpoint_id, state=state, after=decode_cursor(cursor), limit=limit + 1
+    return await fetch_page(
+        lambda after, size: repository.list_deliveries(session, endpoint_id, state=state, after=after, limit=size),
+        cursor=cursor, limit=limit, position=lambda delivery: delivery.id,
     )
-    return found[:limit], next_cursor([delivery.id for delivery in found], limit)
 
 
 async def get_delivery(

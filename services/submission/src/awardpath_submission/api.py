@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from awardpath_shared.auth import Principal, require_role
 from awardpath_shared.http import DbSession
-from awardpath_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, next_cursor
+from awardpath_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, fetch_page
 from awardpath_shared.validation import PathId, PlainText
 from awardpath_submission.models import Submission
 from awardpath_submission.schemas import (
@@ -56,17 +56,13 @@ async def list_submissions(
     cursor: str | None = None,
 ):
     """The calling platform's own submissions, oldest first."""
-    submissions = await service.repository.list_submissions(
-        platform.subject,
-        earner_external_id=earner_external_id,
-        status=status,
-        after_id=decode_cursor(cursor),
-        limit=limit + 1,
+    submissions, following = await fetch_page(
+        lambda after, size: service.repository.list_submissions(
+            platform.subject, earner_external_id=earner_external_id, status=status, after_id=after, limit=size
+        ),
+        cursor=cursor, limit=limit, position=lambda submission: submission.id,
     )
-    return SubmissionPage(
-        items=[_summary(submission) for submission in submissions[:limit]],
-        next_cursor=next_cursor([submission.id for submission in submissions], limit),
-    )
+    return SubmissionPage(items=[_summary(submission) for submission in submissions], next_cursor=following)
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut)
