@@ -90,7 +90,7 @@ async def run_worker(name: str, settings: ServiceSettings) -> int:
     failed = failing.done()
     for task in (stopping, failing):
         task.cancel()
-    await runtime.relay.stop()
+    await runtime.relay.stop()  # stop publishing before the producer goes away
     await transport.stop()
     await runtime.close()
     return 1 if failed else 0

@@ -110,10 +110,8 @@ class SubmissionService:
         return attempt
 
     async def get(self, platform_id: str, submission_id: str) -> Submission:
-        await self._owned(platform_id, submission_id)
         submission = await self.repository.submission_with_details(submission_id)
-        assert submission is not None
-        return submission
+        return _owned_by(platform_id, submission_id, submission)
 
     async def timeline(self, platform_id: str, submission_id: str) -> list[StatusChange]:
         await self._owned(platform_id, submission_id)
@@ -204,11 +202,7 @@ class SubmissionService:
 
     async def _owned(self, platform_id: str, submission_id: str, *, for_update: bool = False) -> Submission:
         submission = await self.repository.submission(submission_id, for_update=for_update)
-        if submission is None:
-            raise not_found("submission", submission_id)
-        if submission.platform_id != platform_id:
-            raise forbidden("this submission belongs to another platform")
-        return submission
+        return _owned_by(platform_id, submission_id, submission)
 
     async def _for_event(self, submission_id: str) -> Submission:
         submission = await self.repository.submission(submission_id, for_update=True)
@@ -326,6 +320,14 @@ class SubmissionService:
             salt=salt,
             identified_at=submission.created_at,
         )
+
+
+def _owned_by(platform_id: str, submission_id: str, submission: Submission | None) -> Submission:
+    if submission is None:
+        raise not_found("submission", submission_id)
+    if submission.platform_id != platform_id:
+        raise forbidden("this submission belongs to another platform")
+    return submission
 
 
 def redact(text: str, earner: Earner) -> str:
