@@ -122,7 +122,9 @@ def http_client(base_url: str, token: str | None, concurrency: int) -> httpx.Asy
     assert urlsplit(base_url).hostname in LOOPBACK, base_url
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.AsyncClient(
-        base_url=base_url, headers=headers, timeout=30,
+        base_url=base_url,
+        headers=headers,
+        timeout=30,
         limits=httpx.Limits(max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4),
     )
 
@@ -151,7 +153,9 @@ class QueueWatcher:
     async def watch(self, until: Callable[[], bool], deadline: float) -> None:
         while not until() and time.perf_counter() < deadline:
             oldest = list(self._in_flight.items())[:POLLED_OLDEST]
-            await asyncio.gather(*(self._poll(slot, number) for slot, number in oldest), asyncio.sleep(QUEUE_POLL_SECONDS))
+            await asyncio.gather(
+                *(self._poll(slot, number) for slot, number in oldest), asyncio.sleep(QUEUE_POLL_SECONDS)
+            )
 
     async def _poll(self, slot: int, number: int) -> None:
         response = await self._assessors[slot].get("/v1/queue")
@@ -180,24 +184,43 @@ async def set_up_slots(system: RunningSystem, slots: int, setup: Load) -> tuple[
     """An issuer, then per slot a micro-credential and the one assessor qualified for it."""
     admin_token = system.token("admin", "bench-admin")
     async with http_client(system.urls["award"], admin_token, 2) as admin:
-        issuer = await post_json(admin, "/v1/issuers", {
-            "name": "Bench Issuer", "url": "https://issuer.example.org", "email": "bench@example.org",
-        })
+        issuer = await post_json(
+            admin,
+            "/v1/issuers",
+            {
+                "name": "Bench Issuer",
+                "url": "https://issuer.example.org",
+                "email": "bench@example.org",
+            },
+        )
     micro_credential_ids = [""] * slots
     async with (
         http_client(system.urls["award"], system.token("issuer", issuer["id"]), setup.concurrency) as issuer_client,
         http_client(system.urls["assessment"], admin_token, setup.concurrency) as pool_admin,
     ):
+
         async def add_slot(slot: int) -> None:
-            created = await post_json(issuer_client, "/v1/micro-credentials", {
-                **DEMO_MICRO_CREDENTIAL, "title": f"Bench credential {slot}", "issuer_id": issuer["id"],
-            })
+            created = await post_json(
+                issuer_client,
+                "/v1/micro-credentials",
+                {
+                    **DEMO_MICRO_CREDENTIAL,
+                    "title": f"Bench credential {slot}",
+                    "issuer_id": issuer["id"],
+                },
+            )
             micro_credential_ids[slot] = created["id"]
-            await post_json(pool_admin, "/v1/assessors", {
-                "id": f"bench-assessor-{slot}", "display_name": f"Bench assessor {slot}",
-                "micro_credential_ids": [created["id"]], "capacity": ASSESSOR_CAPACITY,
-                "organization_id": "bench-assessor-university",
-            })
+            await post_json(
+                pool_admin,
+                "/v1/assessors",
+                {
+                    "id": f"bench-assessor-{slot}",
+                    "display_name": f"Bench assessor {slot}",
+                    "micro_credential_ids": [created["id"]],
+                    "capacity": ASSESSOR_CAPACITY,
+                    "organization_id": "bench-assessor-university",
+                },
+            )
 
         await setup.drive(slots, add_slot)
     assessors = [
@@ -246,7 +269,8 @@ async def measure_system(system: RunningSystem, count: int, loads: list[Load], t
         # Seen in a poll that ended before the 201 arrived: it was visible no later than accepted.
         delays = [
             max(0.0, watcher.visible_at[n] - accepted) * 1000
-            for n, accepted in accepted_at.items() if n in watcher.visible_at
+            for n, accepted in accepted_at.items()
+            if n in watcher.visible_at
         ]
         if len(delays) < count:
             print(f"  {count - len(delays)} of {count} not in a queue within {time_limit}s", file=sys.stderr)
@@ -263,7 +287,9 @@ async def measure_system(system: RunningSystem, count: int, loads: list[Load], t
             await client.aclose()
 
 
-async def measure_rows(system: RunningSystem | ProcessSystem, label: str, count: int, loads: list[Load], time_limit: float) -> list[Row]:
+async def measure_rows(
+    system: RunningSystem | ProcessSystem, label: str, count: int, loads: list[Load], time_limit: float
+) -> list[Row]:
     try:
         system.start()
         measured = await measure_system(system, count, loads, time_limit)
@@ -274,7 +300,8 @@ async def measure_rows(system: RunningSystem | ProcessSystem, label: str, count:
         Row(
             f"{label}, {result.load.describe()}",
             f"{result.accepted_per_second:.0f} accepted/s, {result.assigned_per_second:.0f} assigned/s",
-            result.delays_ms, "submission accepted (201) → assignment in `GET /v1/queue`",
+            result.delays_ms,
+            "submission accepted (201) → assignment in `GET /v1/queue`",
         )
         for result in measured
     ]
@@ -329,7 +356,9 @@ async def bare_endpoint(count: int, load: Load, workdir: Path) -> Row:
         log.close()
     return Row(
         f"ceiling: bare FastAPI endpoint (no DB), uvicorn as `awardpath serve` runs it, {load.describe()}",
-        f"{count / elapsed:.0f} requests/s", latencies, "request sent → 201 received",
+        f"{count / elapsed:.0f} requests/s",
+        latencies,
+        "request sent → 201 received",
     )
 
 
@@ -351,7 +380,10 @@ async def kafka_round_trip(bootstrap: str, count: int, load: Load, time_limit: f
     await admin.start()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=fetch_max_wait_ms
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=fetch_max_wait_ms,
     )
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
@@ -399,8 +431,11 @@ async def kafka_round_trip(bootstrap: str, count: int, load: Load, time_limit: f
 
 def machine() -> str:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor() or "unknown CPU",
     )
     memory_kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
@@ -428,7 +463,10 @@ async def run(arguments: argparse.Namespace) -> list[Row]:
     saturating = Load(arguments.concurrency)
     loads = [saturating] + ([Load(arguments.concurrency, arguments.rate)] if arguments.rate else [])
     rows = []
-    with tempfile.TemporaryDirectory(prefix="awardpath-bench-") as directory, kafka_broker(arguments, Path(directory)) as broker:
+    with (
+        tempfile.TemporaryDirectory(prefix="awardpath-bench-") as directory,
+        kafka_broker(arguments, Path(directory)) as broker,
+    ):
         workdir = arguments.logs or Path(directory)
         workdir.mkdir(parents=True, exist_ok=True)
         for mode in arguments.modes:
@@ -441,9 +479,11 @@ async def run(arguments: argparse.Namespace) -> list[Row]:
                 rows += await kafka_processes(broker, arguments.count, loads, arguments.time_limit, workdir)
             else:
                 for load in loads:
-                    rows.append(await kafka_round_trip(
-                        broker, arguments.count, load, arguments.time_limit, arguments.fetch_max_wait_ms
-                    ))
+                    rows.append(
+                        await kafka_round_trip(
+                            broker, arguments.count, load, arguments.time_limit, arguments.fetch_max_wait_ms
+                        )
+                    )
     return rows
 
 
@@ -459,7 +499,8 @@ def main() -> None:
     )
     parser.add_argument("--logs", type=Path, help="keep the servers' logs (and SQLite files) in this directory")
     parser.add_argument(
-        "--kafka", default=os.environ.get(BOOTSTRAP_ENV),
+        "--kafka",
+        default=os.environ.get(BOOTSTRAP_ENV),
         help="a loopback broker for the Kafka modes (default: KAFKA_BOOTSTRAP_SERVERS, else a Tansu started here)",
     )
     arguments = parser.parse_args()

@@ -51,7 +51,11 @@ SETTINGS = AssessmentSettings(conflict_hash_key=KEY)
 
 def arrival(generator: random.Random) -> SubmissionSubmitted:
     return SubmissionSubmitted(
-        submission_id=new_id(), attempt_id=new_id(), attempt=1, micro_credential_id=MC, micro_credential_version=1,
+        submission_id=new_id(),
+        attempt_id=new_id(),
+        attempt=1,
+        micro_credential_id=MC,
+        micro_credential_version=1,
         evidence=[SectionEvidence(section_id="overview", text="Evidence.")],
         conflict_hashes=[conflict_hash(KEY, generator.choice(ORGANISATIONS))],
         submitted_at=utcnow(),
@@ -75,24 +79,52 @@ async def drop_database(name: str) -> None:
 async def seed_pool(sessions, size: int, generator: random.Random) -> None:
     now = utcnow()
     async with sessions() as session, session.begin():
-        session.add(Rubric(
-            micro_credential_id=MC, version=1, title="Bench", competency="c", key_method="k", published_at=now,
-            sections=[{"id": "overview", "title": "o", "prompt": "p", "evidence": "text", "required": True,
-                       "levels": [{"id": "no", "name": "No"}, {"id": "yes", "name": "Yes"}], "passing_level": "yes"}],
-        ))
+        session.add(
+            Rubric(
+                micro_credential_id=MC,
+                version=1,
+                title="Bench",
+                competency="c",
+                key_method="k",
+                published_at=now,
+                sections=[
+                    {
+                        "id": "overview",
+                        "title": "o",
+                        "prompt": "p",
+                        "evidence": "text",
+                        "required": True,
+                        "levels": [{"id": "no", "name": "No"}, {"id": "yes", "name": "Yes"}],
+                        "passing_level": "yes",
+                    }
+                ],
+            )
+        )
         rows = [
-            {"id": f"assessor-{n:06d}", "display_name": f"A{n}", "capacity": CAPACITY,
-             "paused": generator.random() < 0.05, "open_assignments": 0,
-             "organization_hash": conflict_hash(KEY, generator.choice(ORGANISATIONS)) if generator.random() < 0.02 else None,
-             "conflict_hashes": [], "last_assigned_at": None, "created_at": now}
+            {
+                "id": f"assessor-{n:06d}",
+                "display_name": f"A{n}",
+                "capacity": CAPACITY,
+                "paused": generator.random() < 0.05,
+                "open_assignments": 0,
+                "organization_hash": conflict_hash(KEY, generator.choice(ORGANISATIONS))
+                if generator.random() < 0.02
+                else None,
+                "conflict_hashes": [],
+                "last_assigned_at": None,
+                "created_at": now,
+            }
             for n in range(size)
         ]
         for start in range(0, size, 5000):
-            await session.execute(insert(Assessor), rows[start:start + 5000])
-            await session.execute(insert(AssessorQualification), [
-                {"assessor_id": row["id"], "micro_credential_id": MC, "status": "qualified"}
-                for row in rows[start:start + 5000]
-            ])
+            await session.execute(insert(Assessor), rows[start : start + 5000])
+            await session.execute(
+                insert(AssessorQualification),
+                [
+                    {"assessor_id": row["id"], "micro_credential_id": MC, "status": "qualified"}
+                    for row in rows[start : start + 5000]
+                ],
+            )
 
 
 async def fill_through_the_service(sessions, size: int, generator: random.Random) -> list[float]:
@@ -120,12 +152,32 @@ async def fill_in_bulk(sessions, size: int) -> None:
         for assessor_id in available:
             for _ in range(per_assessor):
                 attempt_id = new_id()
-                attempts.append({"id": attempt_id, "submission_id": new_id(), "number": 1, "micro_credential_id": MC,
-                                 "micro_credential_version": 1, "evidence": [], "conflict_hashes": [],
-                                 "state": "assigned", "reviews_needed": 1, "double_scored": False,
-                                 "submitted_at": now, "received_at": now})
-                assignments.append({"id": new_id(), "attempt_id": attempt_id, "assessor_id": assessor_id,
-                                    "state": "assigned", "kind": "review", "assigned_at": now})
+                attempts.append(
+                    {
+                        "id": attempt_id,
+                        "submission_id": new_id(),
+                        "number": 1,
+                        "micro_credential_id": MC,
+                        "micro_credential_version": 1,
+                        "evidence": [],
+                        "conflict_hashes": [],
+                        "state": "assigned",
+                        "reviews_needed": 1,
+                        "double_scored": False,
+                        "submitted_at": now,
+                        "received_at": now,
+                    }
+                )
+                assignments.append(
+                    {
+                        "id": new_id(),
+                        "attempt_id": attempt_id,
+                        "assessor_id": assessor_id,
+                        "state": "assigned",
+                        "kind": "review",
+                        "assigned_at": now,
+                    }
+                )
             if len(attempts) >= 20_000:
                 await session.execute(insert(Attempt), attempts)
                 await session.execute(insert(Assignment), assignments)
@@ -134,9 +186,9 @@ async def fill_in_bulk(sessions, size: int) -> None:
             await session.execute(insert(Attempt), attempts)
             await session.execute(insert(Assignment), assignments)
         await session.execute(
-            Assessor.__table__.update().where(~Assessor.paused).values(
-                open_assignments=per_assessor, last_assigned_at=now - timedelta(minutes=1)
-            )
+            Assessor.__table__.update()
+            .where(~Assessor.paused)
+            .values(open_assignments=per_assessor, last_assigned_at=now - timedelta(minutes=1))
         )
 
 
@@ -171,10 +223,13 @@ async def measure(sessions, arrivals: int, generator: random.Random) -> tuple[li
 
 async def load_balance(sessions) -> tuple[int, float, int]:
     async with sessions() as session:
-        row = (await session.execute(
-            select(func.max(Assessor.open_assignments), func.avg(Assessor.open_assignments), func.count())
-            .where(~Assessor.paused)
-        )).one()
+        row = (
+            await session.execute(
+                select(func.max(Assessor.open_assignments), func.avg(Assessor.open_assignments), func.count()).where(
+                    ~Assessor.paused
+                )
+            )
+        ).one()
         total = await session.scalar(select(func.count()).select_from(Assignment).where(Assignment.state == "assigned"))
     return row[0], float(row[1]), total
 
@@ -182,9 +237,15 @@ async def load_balance(sessions) -> tuple[int, float, int]:
 async def pure_rule_cost(sessions, generator: random.Random, repeats: int = 50) -> float:
     async with sessions() as session:
         pool = [
-            CandidateAssessor(id=a.id, micro_credential_ids=frozenset({MC}), capacity=a.capacity,
-                              open_assignments=a.open_assignments, paused=a.paused,
-                              conflict_hashes=a.all_conflict_hashes, last_assigned_at=a.last_assigned_at)
+            CandidateAssessor(
+                id=a.id,
+                micro_credential_ids=frozenset({MC}),
+                capacity=a.capacity,
+                open_assignments=a.open_assignments,
+                paused=a.paused,
+                conflict_hashes=a.all_conflict_hashes,
+                last_assigned_at=a.last_assigned_at,
+            )
             for a in await session.scalars(select(Assessor))
         ]
     to_assign = AttemptToAssign(MC, frozenset({conflict_hash(KEY, generator.choice(ORGANISATIONS))}))
@@ -223,12 +284,15 @@ async def bench(size: int, arrivals: int, fill_limit: int) -> None:
         await engine.dispose()
     finally:
         await drop_database(name)
-    print(f"| {size:,} | {total:,} | {how} ({fill_seconds:.0f} s) | "
-          f"{ms(decisions, 50):.2f} / {ms(decisions, 95):.2f} / {ms(decisions, 100):.2f} | "
-          f"{ms(transactions, 50):.2f} / {ms(transactions, 95):.2f} | "
-          f"{biggest} / {average:.2f} = {biggest / average:.3f} | "
-          f"{after_max} / {after_mean:.2f} = {after_max / after_mean:.3f} ({after_total:,} open) | "
-          f"{reference * 1000:.2f} |", flush=True)
+    print(
+        f"| {size:,} | {total:,} | {how} ({fill_seconds:.0f} s) | "
+        f"{ms(decisions, 50):.2f} / {ms(decisions, 95):.2f} / {ms(decisions, 100):.2f} | "
+        f"{ms(transactions, 50):.2f} / {ms(transactions, 95):.2f} | "
+        f"{biggest} / {average:.2f} = {biggest / average:.3f} | "
+        f"{after_max} / {after_mean:.2f} = {after_max / after_mean:.3f} ({after_total:,} open) | "
+        f"{reference * 1000:.2f} |",
+        flush=True,
+    )
 
 
 async def main() -> None:
@@ -237,8 +301,11 @@ async def main() -> None:
     parser.add_argument("--arrivals", type=int, default=1000)
     parser.add_argument("--fill-limit", type=int, default=500)
     args = parser.parse_args()
-    print("| assessors | open after fill | fill | decision p50 / p95 / max ms | transaction p50 / p95 ms "
-          "| max / mean open after fill | max / mean open after the measured arrivals | pure rule over the whole pool ms |")
+    print(
+        "| assessors | open after fill | fill | decision p50 / p95 / max ms | transaction p50 / p95 ms "
+        "| max / mean open after fill | max / mean open after the measured arrivals "
+        "| pure rule over the whole pool ms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         await bench(size, args.arrivals, args.fill_limit)

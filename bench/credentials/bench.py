@@ -26,25 +26,46 @@ def sample_credential(did: str) -> dict:
     now = datetime.now(UTC)
     urls = credentials.Urls("https://badges.example.org")
     definition = MicroCredentialVersion(
-        micro_credential_id="mc-1", version=1, title="Belonging and Caring Classroom Climate",
+        micro_credential_id="mc-1",
+        version=1,
+        title="Belonging and Caring Classroom Climate",
         competency="The educator creates a classroom climate where students feel cared for and belong.",
-        key_method="Student check-in circles", max_attempts=3, decision_policy="manual", published_at=now,
+        key_method="Student check-in circles",
+        max_attempts=3,
+        decision_policy="manual",
+        published_at=now,
         sections=[
-            {"id": section, "title": section.title(), "prompt": "...", "evidence": "text", "required": True,
-             "levels": [{"id": level, "name": level.title()} for level in ("not_yet", "developing", "proficient")],
-             "passing_level": "proficient"}
+            {
+                "id": section,
+                "title": section.title(),
+                "prompt": "...",
+                "evidence": "text",
+                "required": True,
+                "levels": [{"id": level, "name": level.title()} for level in ("not_yet", "developing", "proficient")],
+                "passing_level": "proficient",
+            }
             for section in SECTIONS
         ],
     )
     award = Award(
-        id="award-1", micro_credential_id="mc-1", micro_credential_version=1, awarded_at=now,
+        id="award-1",
+        micro_credential_id="mc-1",
+        micro_credential_version=1,
+        awarded_at=now,
         results=[{"section_id": section, "level": "proficient", "feedback": "..."} for section in SECTIONS],
     )
     issuer = Issuer(id="issuer-1", name="Teaching Lab", url="https://lab.example.org", email="lab@example.org")
     recipient = Recipient(identity_type="emailAddress", identity_hash=identity_hash("ada@example.org", "s"), salt="s")
     return credentials.open_badge_credential(
-        credential_id="credential-1", award=award, definition=definition, issuer=issuer, did=did,
-        recipient=recipient, status_list_url=urls.status_list("list-1"), status_index=7, urls=urls,
+        credential_id="credential-1",
+        award=award,
+        definition=definition,
+        issuer=issuer,
+        did=did,
+        recipient=recipient,
+        status_list_url=urls.status_list("list-1"),
+        status_index=7,
+        urls=urls,
     )
 
 
@@ -76,15 +97,26 @@ def main() -> None:
     resolve = {method: public_key}.__getitem__
 
     rows = [
-        ("raw Ed25519 (64-byte message)", rate(lambda: private_key.sign(message), seconds),
-         rate(lambda: public_key.verify(signature, message), seconds)),
-        ("VC-JWT (EdDSA)", rate(lambda: encode_vc_jwt(unsecured, private_key, method, claims), seconds),
-         rate(lambda: decode_vc_jwt(token, resolve), seconds)),
-        ("Data Integrity eddsa-rdfc-2022", rate(lambda: add_data_integrity_proof(unsecured, private_key, method, created), seconds),
-         rate(lambda: verify_data_integrity_proof(signed, resolve), seconds)),
+        (
+            "raw Ed25519 (64-byte message)",
+            rate(lambda: private_key.sign(message), seconds),
+            rate(lambda: public_key.verify(signature, message), seconds),
+        ),
+        (
+            "VC-JWT (EdDSA)",
+            rate(lambda: encode_vc_jwt(unsecured, private_key, method, claims), seconds),
+            rate(lambda: decode_vc_jwt(token, resolve), seconds),
+        ),
+        (
+            "Data Integrity eddsa-rdfc-2022",
+            rate(lambda: add_data_integrity_proof(unsecured, private_key, method, created), seconds),
+            rate(lambda: verify_data_integrity_proof(signed, resolve), seconds),
+        ),
     ]
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"one process, one thread, {seconds:g}s per measurement")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"one process, one thread, {seconds:g}s per measurement"
+    )
     print(f"# credential: {len(str(unsecured))} characters of JSON; VC-JWT {len(token)} characters")
     print("| proof format | sign / s | verify / s |")
     print("|---|---:|---:|")

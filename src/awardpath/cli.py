@@ -19,6 +19,7 @@ from awardpath_shared.settings import ServiceSettings
 
 app = typer.Typer(help="Awardpath: assessment-and-award backend for educator micro-credentials.", no_args_is_help=True)
 
+
 @app.command()
 def migrate(target: Annotated[str, typer.Argument(help="submission, assessment, award or all")]) -> None:
     """Apply a service's Alembic migrations (or every service's)."""

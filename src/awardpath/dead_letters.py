@@ -25,10 +25,21 @@ async def listing(name: str, settings: ServiceSettings) -> list[str]:
             status = "processed" if await _processed(runtime, letter) else "pending"
             lines.append(_letter_line(letter, status))
         for row in await runtime.relay.dead_rows():
-            lines.append("\t".join([
-                "outbox", row.id, row.event_type, row.key, row.topic, str(row.attempts),
-                row.dead_at.isoformat(), "dead", _one_line(row.last_error or ""),
-            ]))
+            lines.append(
+                "\t".join(
+                    [
+                        "outbox",
+                        row.id,
+                        row.event_type,
+                        row.key,
+                        row.topic,
+                        str(row.attempts),
+                        row.dead_at.isoformat(),
+                        "dead",
+                        _one_line(row.last_error or ""),
+                    ]
+                )
+            )
         return lines
     finally:
         await runtime.close()
@@ -46,8 +57,10 @@ async def replay_all(name: str, settings: ServiceSettings) -> tuple[list[str], i
             failures += outcome in ("failed", "undecodable")
             lines.append(_letter_line(letter, outcome, error or letter.error))
         requeued = await runtime.relay.requeue_dead()
-        lines.append(f"{len(lines)} dead letter(s) replayed, {failures} still failing; "
-                     f"{requeued} dead outbox row(s) queued for delivery again")
+        lines.append(
+            f"{len(lines)} dead letter(s) replayed, {failures} still failing; "
+            f"{requeued} dead outbox row(s) queued for delivery again"
+        )
         return lines, failures
     finally:
         await runtime.close()
@@ -70,10 +83,19 @@ async def _processed(runtime: ServiceRuntime, letter: DeadLetter) -> bool:
 
 def _letter_line(letter: DeadLetter, status: str, error: str | None = None) -> str:
     subject = letter.cloudevent.get_subject() if letter.cloudevent else "-"
-    return "\t".join([
-        "consumer", letter.event_id, letter.event_type, subject or "-", letter.topic, str(letter.attempts),
-        letter.failed_at, status, _one_line(error if error is not None else letter.error),
-    ])
+    return "\t".join(
+        [
+            "consumer",
+            letter.event_id,
+            letter.event_type,
+            subject or "-",
+            letter.topic,
+            str(letter.attempts),
+            letter.failed_at,
+            status,
+            _one_line(error if error is not None else letter.error),
+        ]
+    )
 
 
 def _one_line(text: str) -> str:

@@ -51,23 +51,40 @@ async def seed_demo(settings: ServiceSettings, urls: dict[str, str], env_file: P
     existing = _read_env(env_file)
     admin = mint_token(settings, "admin", "demo-admin")
     async with httpx.AsyncClient(timeout=10) as client:
-        if existing and (
-            await client.get(f"{urls['award']}/v1/micro-credentials/{existing['MICRO_CREDENTIAL_ID']}")
-        ).is_success:
+        if (
+            existing
+            and (await client.get(f"{urls['award']}/v1/micro-credentials/{existing['MICRO_CREDENTIAL_ID']}")).is_success
+        ):
             return existing
-        issuer = await _post(client, f"{urls['award']}/v1/issuers", admin, {
-            "name": "Awardpath Demo Issuer", "url": "https://issuer.example.org", "email": "badges@example.org",
-        })
+        issuer = await _post(
+            client,
+            f"{urls['award']}/v1/issuers",
+            admin,
+            {
+                "name": "Awardpath Demo Issuer",
+                "url": "https://issuer.example.org",
+                "email": "badges@example.org",
+            },
+        )
         issuer_token = mint_token(settings, "issuer", issuer["id"])
         micro_credential = await _post(
-            client, f"{urls['award']}/v1/micro-credentials", issuer_token,
+            client,
+            f"{urls['award']}/v1/micro-credentials",
+            issuer_token,
             {**DEMO_MICRO_CREDENTIAL, "issuer_id": issuer["id"]},
         )
-        await _post(client, f"{urls['assessment']}/v1/assessors", admin, {
-            "id": DEMO_ASSESSOR, "display_name": "Demo Assessor",
-            "micro_credential_ids": [micro_credential["id"]], "capacity": 10,
-            "organization_id": "demo-assessor-university",
-        })
+        await _post(
+            client,
+            f"{urls['assessment']}/v1/assessors",
+            admin,
+            {
+                "id": DEMO_ASSESSOR,
+                "display_name": "Demo Assessor",
+                "micro_credential_ids": [micro_credential["id"]],
+                "capacity": 10,
+                "organization_id": "demo-assessor-university",
+            },
+        )
     env = {
         "SUBMISSION_URL": urls["submission"],
         "ASSESSMENT_URL": urls["assessment"],
@@ -79,8 +96,7 @@ async def seed_demo(settings: ServiceSettings, urls: dict[str, str], env_file: P
         "ASSESSOR_TOKEN": mint_token(settings, "assessor", DEMO_ASSESSOR),
         "ISSUER_TOKEN": issuer_token,
     }
-    env_file.parent.mkdir(parents=True, exist_ok=True)
-    env_file.write_text("".join(f"export {key}={value}\n" for key, value in env.items()))
+    _write_env(env_file, env)
     return env
 
 
@@ -94,4 +110,9 @@ def _read_env(env_file: Path) -> dict[str, str]:
     if not env_file.exists():
         return {}
     pairs = (line.removeprefix("export ").split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
-    return {key: value for key, value in pairs}
+    return dict(pairs)
+
+
+def _write_env(env_file: Path, env: dict[str, str]) -> None:
+    env_file.parent.mkdir(parents=True, exist_ok=True)
+    env_file.write_text("".join(f"export {key}={value}\n" for key, value in env.items()))

@@ -49,8 +49,7 @@ async def serve_apps(
     """Serve `apps` until SIGINT/SIGTERM; the transport runs around them (started first,
     stopped last, after the apps' relays)."""
     servers = [
-        _Server(uvicorn.Config(apps[name], host=host, port=settings[name].port, log_level="info"))
-        for name in apps
+        _Server(uvicorn.Config(apps[name], host=host, port=settings[name].port, log_level="info")) for name in apps
     ]
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:

@@ -57,8 +57,14 @@ async def test_manual_path_with_feedback_resubmission_and_award(system, clients)
 
     timeline = (await path.platform.get(f"/v1/submissions/{submission_id}/timeline")).json()["entries"]
     assert [(entry["status"], entry["attempt"]) for entry in timeline] == [
-        ("submitted", 1), ("in_review", 1), ("awaiting_decision", 1), ("resubmission_open", 1),
-        ("submitted", 2), ("in_review", 2), ("awaiting_decision", 2), ("awarded", 2),
+        ("submitted", 1),
+        ("in_review", 1),
+        ("awaiting_decision", 1),
+        ("resubmission_open", 1),
+        ("submitted", 2),
+        ("in_review", 2),
+        ("awaiting_decision", 2),
+        ("awarded", 2),
     ]
 
 
@@ -181,14 +187,19 @@ async def test_the_assessment_engine_never_shows_or_receives_earner_identity(sys
     assert decision["recommendation"] == "resubmit"
 
     admin_facing = [
-        (await path.admin.get("/v1/reports/reliability", params={"micro_credential_id": path.micro_credential_id})).text,
+        (
+            await path.admin.get("/v1/reports/reliability", params={"micro_credential_id": path.micro_credential_id})
+        ).text,
         (await path.admin.get("/v1/unassigned")).text,
         *[(await path.admin.get(f"/v1/assessors/{path.assessor_ids[name]}")).text for name in names],
     ]
     earner_facing = str(await path.submission(submission_id))
     texts = [
-        *path.assessor_facing, *admin_facing, *await all_event_payloads(system),
-        *await assessment_database_rows(system), system.log_text(),
+        *path.assessor_facing,
+        *admin_facing,
+        *await all_event_payloads(system),
+        *await assessment_database_rows(system),
+        system.log_text(),
     ]
     for leak in earner.identity_strings():
         assert not [text for text in texts if leak in text]

@@ -111,7 +111,7 @@ async def test_any_single_byte_change_fails_verification(system, clients):
     for position in range(len(token)):
         if token[position] == ".":
             continue
-        changed = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1:]
+        changed = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1 :]
         try:
             decode_vc_jwt(changed, keys.__getitem__)
         except (ProofError, KeyError):
@@ -130,9 +130,10 @@ async def test_any_single_byte_change_fails_verification(system, clients):
 
 def tampered_documents(document: Any, at: tuple = ()):
     """(where, copy) of `document` with one character of one key or string value changed."""
+
     def changed(text: str) -> str:
         middle = len(text) // 2
-        return text[:middle] + ("x" if text[middle:middle + 1] != "x" else "y") + text[middle + 1:]
+        return text[:middle] + ("x" if text[middle : middle + 1] != "x" else "y") + text[middle + 1 :]
 
     def rebuilt(replacement_at: tuple, replace) -> Any:
         copy = json.loads(json.dumps(document))
@@ -145,13 +146,14 @@ def tampered_documents(document: Any, at: tuple = ()):
     def walk(node: Any, trail: tuple):
         if isinstance(node, dict):
             for key, value in node.items():
-                yield (*trail, key, "(key)"), rebuilt(
-                    trail + (key,), lambda parent, k: parent.__setitem__(changed(k), parent.pop(k))
+                yield (
+                    (*trail, key, "(key)"),
+                    rebuilt((*trail, key), lambda parent, k: parent.__setitem__(changed(k), parent.pop(k))),
                 )
-                yield from walk(value, trail + (key,))
+                yield from walk(value, (*trail, key))
         elif isinstance(node, list):
             for index, value in enumerate(node):
-                yield from walk(value, trail + (index,))
+                yield from walk(value, (*trail, index))
         elif isinstance(node, str):
             yield trail, rebuilt(trail, lambda parent, k: parent.__setitem__(k, changed(parent[k])))
         elif isinstance(node, bool):
@@ -173,7 +175,9 @@ async def test_revoking_sets_the_status_bit_and_verification_then_reports_revoke
         status_list = (await public(system, status_list_path)).json()
         verify_data_integrity_proof(status_list, (await issuer_keys(system, path.issuer_id)).__getitem__)
         assert status_list["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
-        return bit_at(decode_status_list(status_list["credentialSubject"]["encodedList"]), int(entry["statusListIndex"]))
+        return bit_at(
+            decode_status_list(status_list["credentialSubject"]["encodedList"]), int(entry["statusListIndex"])
+        )
 
     assert await status_bit() is False
     other_issuer = clients("award", "issuer", "someone-else")
@@ -199,7 +203,9 @@ async def test_key_rotation_keeps_earlier_credentials_verifiable(system, clients
     before = await path.award(Earner())
     rotated = await path.issuer.post(f"/v1/issuers/{path.issuer_id}/keys/rotate")
     assert rotated.status_code == 201, rotated.text
-    assert problem(await clients("award", "issuer", "someone-else").post(f"/v1/issuers/{path.issuer_id}/keys/rotate"), 403)
+    assert problem(
+        await clients("award", "issuer", "someone-else").post(f"/v1/issuers/{path.issuer_id}/keys/rotate"), 403
+    )
     after = await path.award(Earner())
 
     old_document, old_token = await credential_of(system, before["credential_id"])
@@ -209,8 +215,10 @@ async def test_key_rotation_keeps_earlier_credentials_verifiable(system, clients
     assert new_method == rotated.json()["verification_method"] != old_method
     assert set(await issuer_keys(system, path.issuer_id)) == {old_method, new_method}
     for presented, content_type in [
-        (old_document, "application/json"), (old_token, "application/vc+jwt"),
-        (new_document, "application/json"), (new_token, "application/vc+jwt"),
+        (old_document, "application/json"),
+        (old_token, "application/vc+jwt"),
+        (new_document, "application/json"),
+        (new_token, "application/vc+jwt"),
     ]:
         assert (await verify(system, presented, content_type))["verified"] is True
 
@@ -240,7 +248,9 @@ async def test_the_public_page_and_the_open_badges_2_documents(system, clients):
 
 async def test_verify_refuses_what_is_not_a_credential(system, clients):
     async with httpx.AsyncClient(base_url=system.urls["award"], timeout=10) as client:
-        assert problem(await client.post("/v1/verify", content=b"{nope", headers={"content-type": "application/json"}), 400)
+        assert problem(
+            await client.post("/v1/verify", content=b"{nope", headers={"content-type": "application/json"}), 400
+        )
         assert problem(await client.post("/v1/verify", json=[1, 2]), 422)
         assert problem(await client.post("/v1/verify", content=b"x", headers={"content-type": "image/png"}), 415)
     result = await verify(system, "not.a.jwt", "application/vc+jwt")

@@ -9,20 +9,20 @@ import sys
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import func, select
 
+from awardpath.services import SERVICES
 from awardpath_assessment.models import Base as AssessmentBase
 from awardpath_award.models import Award, Credential, Decision
 from awardpath_award.models import Base as AwardBase
 from awardpath_shared.db import create_engine
 from awardpath_shared.events import SubmissionSubmitted
 from awardpath_shared.ids import new_id, utcnow
-from awardpath.services import SERVICES
 from awardpath_shared.messaging.dead_letters import read_topics
 from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.messaging.kafka import EVENT_TOPICS, KafkaNames, from_record, to_kafka_message
 from awardpath_submission.models import Base as SubmissionBase
-from cloudevents.core.v1.event import CloudEvent
 from tests.support.award_path import Earner, open_award_path, review
 from tests.support.broker import kafka_env
 from tests.support.databases import create_database, drop_database
@@ -76,7 +76,8 @@ async def test_two_assessment_worker_replicas_share_the_submissions(system, clie
 
     await eventually(
         lambda: asyncio.sleep(0, [holds_submission_partitions(f"assessment-worker-{n}") for n in (1, 2)]),
-        all, timeout=60,
+        all,
+        timeout=60,
     )
     path = await open_award_path(clients, policy="auto", assessors=("assessor-a", "assessor-b", "assessor-c"))
     for _ in range(12):
@@ -87,7 +88,8 @@ async def test_two_assessment_worker_replicas_share_the_submissions(system, clie
 
     counts = await eventually(
         lambda: asyncio.sleep(0, [handled_submissions(f"assessment-worker-{n}") for n in (1, 2)]),
-        lambda counts: sum(counts) >= 12, timeout=60,
+        lambda counts: sum(counts) >= 12,
+        timeout=60,
     )
     print(f"assessment worker replicas handled {counts} of 12 submissions")
     assert all(count > 0 for count in counts)
@@ -110,6 +112,7 @@ async def test_killing_every_worker_mid_stream_loses_and_duplicates_nothing(syst
         submission_ids.append(await path.submit(Earner()))
         if n in kills_while_submitting:
             kill(kills_while_submitting[n])
+
     def kill_while_reviewing(reviewed: int) -> None:
         if reviewed in kills_while_reviewing:
             kill(kills_while_reviewing[reviewed])
@@ -122,21 +125,23 @@ async def test_killing_every_worker_mid_stream_loses_and_duplicates_nothing(syst
 
     # A killed worker's partitions wait for its session to time out: allow for a slow machine.
     finals = [
-        await eventually(lambda: path.submission(submission_id), settled, timeout=90)
+        await eventually(lambda submission_id=submission_id: path.submission(submission_id), settled, timeout=90)
         for submission_id in submission_ids
     ]
     reviews = [len(final["attempts"][0]["reviews"]) for final in finals]
     decisions = await count_by_submission(system, Decision, submission_ids)
     awards = await count_by_submission(system, Award, submission_ids)
     credentials = await count_by_submission(system, Credential, submission_ids)
-    print(f"fault test: killed {killed}; {len(finals)} of {total} submissions awarded, "
-          f"{sum(reviews)} reviews, {sum(decisions.values())} decisions, {sum(awards.values())} awards, "
-          f"{sum(credentials.values())} credentials")
+    print(
+        f"fault test: killed {killed}; {len(finals)} of {total} submissions awarded, "
+        f"{sum(reviews)} reviews, {sum(decisions.values())} decisions, {sum(awards.values())} awards, "
+        f"{sum(credentials.values())} credentials"
+    )
     assert set(WORKERS) <= set(killed)
     assert reviews == [1] * total
-    assert decisions == {submission_id: 1 for submission_id in submission_ids}
-    assert awards == {submission_id: 1 for submission_id in submission_ids}
-    assert credentials == {submission_id: 1 for submission_id in submission_ids}
+    assert decisions == dict.fromkeys(submission_ids, 1)
+    assert awards == dict.fromkeys(submission_ids, 1)
+    assert credentials == dict.fromkeys(submission_ids, 1)
     assert all(final["award_id"] for final in finals)
 
 
@@ -149,10 +154,14 @@ async def test_replaying_every_topic_from_offset_zero_changes_nothing(system, cl
     await eventually(lambda: path.submission(submission_id), lambda body: bool(body["credential_id"]), timeout=60)
     before = await eventually(lambda: settled_row_counts(system), lambda counts: counts is not None, timeout=60)
     settings = {
-        service: SERVICES[service].settings().model_copy(update={
-            "database_url": system.env["AWARDPATH_DATABASE_URL"],
-            "kafka_bootstrap_servers": system.env["KAFKA_BOOTSTRAP_SERVERS"],
-        })
+        service: SERVICES[service]
+        .settings()
+        .model_copy(
+            update={
+                "database_url": system.env["AWARDPATH_DATABASE_URL"],
+                "kafka_bootstrap_servers": system.env["KAFKA_BOOTSTRAP_SERVERS"],
+            }
+        )
         for service in METADATA
     }
     records = await read_topics(settings["award"], [names(system).topic(topic) for topic in EVENT_TOPICS])
@@ -167,16 +176,24 @@ async def test_replaying_every_topic_from_offset_zero_changes_nothing(system, cl
         finally:
             await runtime.close()
     after = await row_counts(system)
-    print(f"replay: {len(records)} messages from offset 0, {outcomes}; "
-          f"{sum(before.values())} rows in {len(before)} tables before and after")
+    print(
+        f"replay: {len(records)} messages from offset 0, {outcomes}; "
+        f"{sum(before.values())} rows in {len(before)} tables before and after"
+    )
     assert outcomes == {"handled": 0, "dropped": outcomes["dropped"]} and outcomes["dropped"] > len(records)
     assert after == before
 
 
 async def test_a_poison_message_is_dead_lettered_and_the_next_submission_is_processed(system, clients):
     poison = CloudEvent(
-        attributes={"id": new_id(), "source": "/somewhere-else", "type": SubmissionSubmitted.event_type(),
-                    "subject": "poison", "time": utcnow(), "datacontenttype": "application/json"},
+        attributes={
+            "id": new_id(),
+            "source": "/somewhere-else",
+            "type": SubmissionSubmitted.event_type(),
+            "subject": "poison",
+            "time": utcnow(),
+            "datacontenttype": "application/json",
+        },
         data={"not": "a submission"},
     )
     message = to_kafka_message("poison", poison)
@@ -184,7 +201,9 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_submission_is_proc
     await producer.start()
     try:
         await producer.send_and_wait(
-            names(system).topic(SubmissionSubmitted.topic), value=message.value, key=b"poison",
+            names(system).topic(SubmissionSubmitted.topic),
+            value=message.value,
+            key=b"poison",
             headers=list(message.headers.items()),
         )
     finally:
@@ -197,7 +216,9 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_submission_is_proc
     def dead_letters(command: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "awardpath", "dead-letters", command, "assessment"],
-            env=system.env, capture_output=True, text=True,
+            env=system.env,
+            capture_output=True,
+            text=True,
         )
 
     listed = await eventually(
@@ -214,7 +235,8 @@ async def count_by_submission(system: ProcessSystem, model, submission_ids: list
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(
-                select(model.submission_id, func.count()).where(model.submission_id.in_(submission_ids))
+                select(model.submission_id, func.count())
+                .where(model.submission_id.in_(submission_ids))
                 .group_by(model.submission_id)
             )
             return dict(rows.all())

@@ -10,8 +10,11 @@ from tests.support.system import eventually, problem
 from tests.support.webhook_receiver import WebhookReceiver
 
 ALL_EVENTS = [
-    "submission.status_changed", "submission.feedback_available", "submission.awarded",
-    "submission.denied", "credential.revoked",
+    "submission.status_changed",
+    "submission.feedback_available",
+    "submission.awarded",
+    "submission.denied",
+    "credential.revoked",
 ]
 
 
@@ -35,9 +38,12 @@ async def test_a_receiver_that_fails_then_recovers_gets_every_event_once_signed(
         endpoint = await register(path, clients, receiver.url)
         submission = await path.award(earner)
         expected = [
-            ("submission.status_changed", "submitted"), ("submission.status_changed", "in_review"),
-            ("submission.feedback_available", None), ("submission.status_changed", "awaiting_decision"),
-            ("submission.status_changed", "awarded"), ("submission.awarded", None),
+            ("submission.status_changed", "submitted"),
+            ("submission.status_changed", "in_review"),
+            ("submission.feedback_available", None),
+            ("submission.status_changed", "awaiting_decision"),
+            ("submission.status_changed", "awarded"),
+            ("submission.awarded", None),
         ]
         await eventually(lambda: _async(receiver.processed), lambda got: len(got) >= len(expected), timeout=30)
 
@@ -62,12 +68,19 @@ async def test_a_receiver_that_fails_then_recovers_gets_every_event_once_signed(
         # Secret rotation: both secrets sign until the old one expires.
         rotated = await platform.post(f"/v1/webhook-endpoints/{endpoint['id']}/rotate-secret")
         assert rotated.status_code == 200, rotated.text
-        revoked = await path.issuer.post(f"/v1/credentials/{submission['credential_id']}/revoke", json={"reason": "test"})
+        revoked = await path.issuer.post(
+            f"/v1/credentials/{submission['credential_id']}/revoke", json={"reason": "test"}
+        )
         assert revoked.status_code == 200, revoked.text
-        revocation = (await eventually(
-            lambda: _async(receiver.processed), lambda got: "credential.revoked" in [i.event["type"] for i in got]
-        ))[-1]
-        assert revocation.event["data"] == {"submission_id": submission["id"], "credential_id": submission["credential_id"]}
+        revocation = (
+            await eventually(
+                lambda: _async(receiver.processed), lambda got: "credential.revoked" in [i.event["type"] for i in got]
+            )
+        )[-1]
+        assert revocation.event["data"] == {
+            "submission_id": submission["id"],
+            "credential_id": submission["credential_id"],
+        }
         assert len(revocation.headers["webhook-signature"].split(" ")) == 2
         for secret in (endpoint["secret"], rotated.json()["secret"]):
             Webhook(secret).verify(revocation.body, revocation.headers)
@@ -76,7 +89,9 @@ async def test_a_receiver_that_fails_then_recovers_gets_every_event_once_signed(
         redelivered = await platform.post(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries/{first['id']}/redeliver")
         assert redelivered.status_code == 202, redelivered.text
         await eventually(
-            lambda: _async(lambda: [r for r in receiver.requests if r.webhook_id == first["webhook_id"] and r.answered == 200]),
+            lambda: _async(
+                lambda: [r for r in receiver.requests if r.webhook_id == first["webhook_id"] and r.answered == 200]
+            ),
             lambda found: len(found) == 2,
         )
 
@@ -102,16 +117,21 @@ async def test_a_410_disables_the_endpoint_until_it_is_enabled_again(system, cli
             parked = [item for item in log if item["state"] == "pending" and item["attempts"] == 0]
             return len(failed) + len(parked) == len(log) and len(failed) == len(receiver.requests)
 
-        log = (await eventually(lambda: platform.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"), settled)).json()
+        log = (
+            await eventually(lambda: platform.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"), settled)
+        ).json()
         gone = [item for item in log["items"] if item["state"] == "failed"]
         assert gone and {(item["last_status_code"], item["attempts"]) for item in gone} == {(410, 1)}
-        assert problem(await platform.post(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries/{gone[0]['id']}/redeliver"), 409)
+        assert problem(
+            await platform.post(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries/{gone[0]['id']}/redeliver"), 409
+        )
 
         receiver.default_status = 204
         assert (await platform.post(f"/v1/webhook-endpoints/{endpoint['id']}/enable")).json()["enabled"] is True
         await path.review("assessor-a", view["assignment_id"], "developing", "resubmit")
         await eventually(
-            lambda: _async(receiver.processed), lambda got: ("submission.status_changed", "awaiting_decision") in summary(got)
+            lambda: _async(receiver.processed),
+            lambda got: ("submission.status_changed", "awaiting_decision") in summary(got),
         )
         # What was answered 410 is never sent again.
         assert not {item["webhook_id"] for item in gone} & {item.webhook_id for item in receiver.processed()}
@@ -127,14 +147,18 @@ async def test_deliveries_pending_at_a_restart_are_delivered_after_it(system, cl
         submission_id = await path.submit(Earner())
         await eventually(
             lambda: platform.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"),
-            lambda r: [item["attempts"] for item in r.json()["items"]] >= [1] and r.json()["items"][0]["state"] == "pending",
+            lambda r: (
+                [item["attempts"] for item in r.json()["items"]] >= [1] and r.json()["items"][0]["state"] == "pending"
+            ),
         )
         system.stop()
         receiver.default_status = 200
         system.start()
         submitted = {"submission_id": submission_id, "status": "submitted", "attempt": 1}
         await eventually(
-            lambda: _async(receiver.processed), lambda got: submitted in [item.event["data"] for item in got], timeout=30
+            lambda: _async(receiver.processed),
+            lambda got: submitted in [item.event["data"] for item in got],
+            timeout=30,
         )
         failed_before = [r for r in receiver.requests if r.answered == 500 and r.event["data"] == submitted]
         assert failed_before  # it was pending (failed once) when the system stopped
@@ -153,9 +177,12 @@ async def test_webhook_urls_are_validated(system, clients):
         {"url": "https://example.org/hook", "events": []},
     ]:
         assert problem(await platform.post("/v1/webhook-endpoints", json=body), 422)
-    assert problem(await clients("award", "issuer", path.issuer_id).post(
-        "/v1/webhook-endpoints", json={"url": "https://example.org/h", "events": ["submission.denied"]}
-    ), 403)
+    assert problem(
+        await clients("award", "issuer", path.issuer_id).post(
+            "/v1/webhook-endpoints", json={"url": "https://example.org/h", "events": ["submission.denied"]}
+        ),
+        403,
+    )
     other = clients("award", "platform", "another-platform")
     endpoint = await register(path, clients, "https://203.0.113.7/hook", ["submission.denied"])
     assert problem(await other.get(f"/v1/webhook-endpoints/{endpoint['id']}"), 403)

@@ -99,9 +99,7 @@ async def test_an_expired_lease_returns_the_work_to_the_pool_and_someone_else_ge
     assert len(await staged(service, AssessmentAssigned)) == 1  # the earner saw "in review" once
 
 
-async def test_expired_work_comes_back_to_the_same_assessor_when_nobody_else_can_take_it(
-    service, micro_credential_id
-):
+async def test_expired_work_comes_back_to_the_same_assessor_when_nobody_else_can_take_it(service, micro_credential_id):
     await pool(service, micro_credential_id, "ada")
     submission_id = await submit(service, micro_credential_id)
     claimed = await service.claim_next("ada")
@@ -191,17 +189,25 @@ async def test_the_database_backed_choice_matches_the_rule_on_random_pools(servi
     for round_number in range(6):
         assessor_ids = [f"r{round_number}-{n}" for n in range(generator.randint(1, 30))]
         for assessor_id in assessor_ids:
-            await service.create_assessor(new_assessor(
-                micro_credential_id, assessor_id, capacity=generator.randint(1, 3),
-                organization_id=generator.choice([None, *organisations]),
-            ))
+            await service.create_assessor(
+                new_assessor(
+                    micro_credential_id,
+                    assessor_id,
+                    capacity=generator.randint(1, 3),
+                    organization_id=generator.choice([None, *organisations]),
+                )
+            )
         for _ in range(generator.randint(0, 40)):
             conflicts = tuple(generator.sample(organisations, generator.randint(0, 2)))
             candidates = [
                 CandidateAssessor(
-                    id=a.id, micro_credential_ids=frozenset({micro_credential_id}), capacity=a.capacity,
-                    open_assignments=a.open_assignments, paused=a.paused,
-                    conflict_hashes=a.all_conflict_hashes, last_assigned_at=a.last_assigned_at,
+                    id=a.id,
+                    micro_credential_ids=frozenset({micro_credential_id}),
+                    capacity=a.capacity,
+                    open_assignments=a.open_assignments,
+                    paused=a.paused,
+                    conflict_hashes=a.all_conflict_hashes,
+                    last_assigned_at=a.last_assigned_at,
                 )
                 for a in await service.session.scalars(select(Assessor).where(Assessor.id.in_(assessor_ids)))
             ]
@@ -227,15 +233,14 @@ async def double_scoring(service, micro_credential_id, *assessor_ids: str) -> st
 
 async def review_as(service, submission_id: str, assessor_id: str, body: ReviewIn) -> None:
     [assignment] = [
-        a for a in await assignments_of(service, submission_id)
+        a
+        for a in await assignments_of(service, submission_id)
         if a.assessor_id == assessor_id and a.state in ("assigned", "claimed")
     ]
     await service.submit_review(assessor_id, assignment.id, body)
 
 
-async def test_a_double_scored_attempt_goes_to_two_assessors_who_agree_and_is_sent_once(
-    service, micro_credential_id
-):
+async def test_a_double_scored_attempt_goes_to_two_assessors_who_agree_and_is_sent_once(service, micro_credential_id):
     submission_id = await double_scoring(service, micro_credential_id, "ada", "bo", "cy")
     assigned = await assignments_of(service, submission_id)
     assert len(assigned) == 2 and len({a.assessor_id for a in assigned}) == 2
@@ -258,9 +263,7 @@ async def test_a_double_scored_attempt_goes_to_two_assessors_who_agree_and_is_se
     assert len(await staged(service, AssessmentAssigned)) == 1
 
 
-async def test_disagreeing_recommendations_go_to_a_third_assessor_whose_review_decides(
-    service, micro_credential_id
-):
+async def test_disagreeing_recommendations_go_to_a_third_assessor_whose_review_decides(service, micro_credential_id):
     submission_id = await double_scoring(service, micro_credential_id, "ada", "bo")
     first, second = (a.assessor_id for a in await assignments_of(service, submission_id))
     await review_as(service, submission_id, first, scored("proficient"))
@@ -313,17 +316,23 @@ async def test_a_share_of_zero_scores_once_and_the_policy_can_be_read(service, m
 # ---- calibration -----------------------------------------------------------------------
 
 
-def calibration_set(micro_credential_id: str, *agreed: tuple[str, str], threshold: float = 0.75) -> CalibrationSetCreate:
+def calibration_set(
+    micro_credential_id: str, *agreed: tuple[str, str], threshold: float = 0.75
+) -> CalibrationSetCreate:
     return CalibrationSetCreate(
         micro_credential_id=micro_credential_id,
         micro_credential_version=1,
         threshold=threshold,
         examples=[
             {
-                "evidence": [{"section_id": "overview", "text": f"Example {n} overview"},
-                             {"section_id": "reflection", "text": f"Example {n} reflection"}],
-                "agreed_levels": [{"section_id": "overview", "level": overview},
-                                  {"section_id": "reflection", "level": reflection}],
+                "evidence": [
+                    {"section_id": "overview", "text": f"Example {n} overview"},
+                    {"section_id": "reflection", "text": f"Example {n} reflection"},
+                ],
+                "agreed_levels": [
+                    {"section_id": "overview", "level": overview},
+                    {"section_id": "reflection", "level": reflection},
+                ],
             }
             for n, (overview, reflection) in enumerate(agreed)
         ],
@@ -339,9 +348,7 @@ async def calibrate(service, assessor_id: str, answers: list[tuple[str, str]]):
     return result
 
 
-async def test_a_new_assessor_gets_live_work_only_after_calibrating_above_the_threshold(
-    service, micro_credential_id
-):
+async def test_a_new_assessor_gets_live_work_only_after_calibrating_above_the_threshold(service, micro_credential_id):
     agreed = [("proficient", "proficient"), ("not_yet", "not_yet")]
     await service.create_calibration_set(calibration_set(micro_credential_id, *agreed))
     submission_id = await submit(service, micro_credential_id)
@@ -386,15 +393,30 @@ async def test_calibration_input_that_breaks_the_rules_is_refused(service, micro
     [item] = await service.calibration_work("ada")
 
     cases = [
-        (lambda: service.create_calibration_set(calibration_set("unpublished", ("proficient", "proficient"))),
-         422, "unknown-rubric"),
-        (lambda: service.create_calibration_set(calibration_set(micro_credential_id, ("excellent", "proficient"))),
-         422, "calibration-levels-invalid"),
+        (
+            lambda: service.create_calibration_set(calibration_set("unpublished", ("proficient", "proficient"))),
+            422,
+            "unknown-rubric",
+        ),
+        (
+            lambda: service.create_calibration_set(calibration_set(micro_credential_id, ("excellent", "proficient"))),
+            422,
+            "calibration-levels-invalid",
+        ),
         (lambda: service.submit_calibration_review("bo", item.example_id, scored()), 403, "forbidden"),
         (lambda: service.submit_calibration_review("ada", new_id(), scored()), 404, "not-found"),
-        (lambda: service.submit_calibration_review("ada", item.example_id, ReviewIn(
-            sections=[{"section_id": "overview", "level": "proficient", "feedback": "ok"}],
-            recommendation="award")), 422, "review-feedback-too-short"),
+        (
+            lambda: service.submit_calibration_review(
+                "ada",
+                item.example_id,
+                ReviewIn(
+                    sections=[{"section_id": "overview", "level": "proficient", "feedback": "ok"}],
+                    recommendation="award",
+                ),
+            ),
+            422,
+            "review-feedback-too-short",
+        ),
     ]
     for call, status, slug in cases:
         with pytest.raises(Problem) as error:

@@ -85,7 +85,10 @@ async def test_release_over_http_hands_the_work_to_the_other_assessor(clients):
     problem(await path.assessors[other].post(url), 403)
     released = await path.assessors[holder].post(url)
 
-    assert released.status_code == 200 and released.json() == {"assignment_id": item["assignment_id"], "state": "released"}
+    assert released.status_code == 200 and released.json() == {
+        "assignment_id": item["assignment_id"],
+        "state": "released",
+    }
     assert len(await queue_of(path, other)) == 1 and await queue_of(path, holder) == []
     problem(await path.assessors[holder].post(url), 409)
     problem(await path.assessors[holder].post("/v1/assignments/nope%00/release"), 404)
@@ -100,7 +103,7 @@ async def test_double_scoring_reaches_the_issuer_once_with_the_private_note_and_
     submission_id = await path.submit(Earner())
     note = "Private to the issuer: strong practice, thin reflection."
     for name in ("assessor-a", "assessor-b"):
-        [item] = await eventually(lambda: queue_of(path, name), lambda items: len(items) == 1)
+        [item] = await eventually(lambda name=name: queue_of(path, name), lambda items: len(items) == 1)
         body = {**review("proficient", "award"), "note_to_issuer": note if name == "assessor-a" else None}
         response = await path.assessors[name].post(f"/v1/assignments/{item['assignment_id']}/review", json=body)
         assert response.status_code == 201, response.text
@@ -121,9 +124,12 @@ async def test_calibration_over_http_gates_live_work(clients):
     path = await open_award_path(clients, assessors=())
     agreed = [{"section_id": section, "level": "proficient"} for section in SECTIONS]
     calibration_set = {
-        "micro_credential_id": path.micro_credential_id, "micro_credential_version": 1, "threshold": 1,
-        "examples": [{"evidence": [{"section_id": s, "text": "An exemplary answer."} for s in SECTIONS],
-                      "agreed_levels": agreed}],
+        "micro_credential_id": path.micro_credential_id,
+        "micro_credential_version": 1,
+        "threshold": 1,
+        "examples": [
+            {"evidence": [{"section_id": s, "text": "An exemplary answer."} for s in SECTIONS], "agreed_levels": agreed}
+        ],
     }
     # Accepted once the catalog event brought the rubric here (asynchronous).
     created = await eventually(
@@ -132,9 +138,15 @@ async def test_calibration_over_http_gates_live_work(clients):
     )
     assert created.status_code == 201, created.text
     assessor_id = "calibrating-assessor-" + path.micro_credential_id
-    added = await path.admin.post("/v1/assessors", json={
-        "id": assessor_id, "display_name": "New", "micro_credential_ids": [path.micro_credential_id], "capacity": 2,
-    })
+    added = await path.admin.post(
+        "/v1/assessors",
+        json={
+            "id": assessor_id,
+            "display_name": "New",
+            "micro_credential_ids": [path.micro_credential_id],
+            "capacity": 2,
+        },
+    )
     assert added.json()["qualifications"][0]["status"] == "calibrating"
     newcomer = clients("assessment", "assessor", assessor_id)
     submission_id = await path.submit(Earner())
@@ -145,7 +157,10 @@ async def test_calibration_over_http_gates_live_work(clients):
     scored = await newcomer.post(f"/v1/calibration/{example['example_id']}/review", json=review("proficient", "award"))
 
     assert scored.status_code == 201 and scored.json() == {
-        "example_id": example["example_id"], "remaining": 0, "status": "qualified", "agreement": 1.0
+        "example_id": example["example_id"],
+        "remaining": 0,
+        "status": "qualified",
+        "agreement": 1.0,
     }
     assert len((await newcomer.get("/v1/queue")).json()["items"]) == 1
     await path.wait_for_status(submission_id, "in_review")
@@ -162,12 +177,29 @@ async def test_calibration_over_http_gates_live_work(clients):
         ("admin", "GET", "/v1/reports/reliability", None, 422),
         ("admin", "GET", "/v1/reports/reliability?micro_credential_id=unknown", None, 404),
         ("admin", "GET", "/v1/reports/reliability?micro_credential_id=%00", None, 422),
-        ("admin", "POST", "/v1/calibration-sets", {"micro_credential_id": "x", "micro_credential_version": 1,
-                                                    "examples": []}, 422),
-        ("admin", "POST", "/v1/calibration-sets", {"micro_credential_id": "unpublished", "micro_credential_version": 1,
-                                                    "examples": [{"evidence": [{"section_id": "a", "text": "t"}],
-                                                                  "agreed_levels": [{"section_id": "a", "level": "l"}]}]},
-         422),
+        (
+            "admin",
+            "POST",
+            "/v1/calibration-sets",
+            {"micro_credential_id": "x", "micro_credential_version": 1, "examples": []},
+            422,
+        ),
+        (
+            "admin",
+            "POST",
+            "/v1/calibration-sets",
+            {
+                "micro_credential_id": "unpublished",
+                "micro_credential_version": 1,
+                "examples": [
+                    {
+                        "evidence": [{"section_id": "a", "text": "t"}],
+                        "agreed_levels": [{"section_id": "a", "level": "l"}],
+                    }
+                ],
+            },
+            422,
+        ),
         ("assessor", "GET", "/v1/calibration", None, 403),  # not a registered assessor
         ("assessor", "POST", "/v1/calibration/unknown/review", review("proficient", "award"), 403),
     ],

@@ -54,13 +54,20 @@ def published(micro_credential_id: str) -> MicroCredentialPublished:
         decision_policy="manual",
         sections=[
             RubricSection(
-                id="overview", title="Overview", prompt="Describe your classroom.",
-                levels=[RubricLevel(id="not_yet", name="Not yet"), RubricLevel(id="developing", name="Developing"),
-                        RubricLevel(id="proficient", name="Proficient")],
+                id="overview",
+                title="Overview",
+                prompt="Describe your classroom.",
+                levels=[
+                    RubricLevel(id="not_yet", name="Not yet"),
+                    RubricLevel(id="developing", name="Developing"),
+                    RubricLevel(id="proficient", name="Proficient"),
+                ],
                 passing_level="developing",
             ),
             RubricSection(
-                id="reflection", title="Reflection", prompt="What did you learn?",
+                id="reflection",
+                title="Reflection",
+                prompt="What did you learn?",
                 levels=[RubricLevel(id="not_yet", name="Not yet"), RubricLevel(id="proficient", name="Proficient")],
                 passing_level="proficient",
             ),
@@ -79,8 +86,10 @@ def attempt_event(
         attempt=attempt,
         micro_credential_id=micro_credential_id,
         micro_credential_version=1,
-        evidence=[SectionEvidence(section_id="overview", text=f"Evidence of attempt {attempt}"),
-                  SectionEvidence(section_id="reflection", text="I learned to listen.")],
+        evidence=[
+            SectionEvidence(section_id="overview", text=f"Evidence of attempt {attempt}"),
+            SectionEvidence(section_id="reflection", text="I learned to listen."),
+        ],
         conflict_hashes=[conflict_hash(KEY, value) for value in conflicts],
         submitted_at=utcnow(),
     )
@@ -88,8 +97,11 @@ def attempt_event(
 
 def new_assessor(micro_credential_id: str, assessor_id: str, **fields) -> AssessorCreate:
     return AssessorCreate(
-        id=assessor_id, display_name=f"Assessor {assessor_id}", micro_credential_ids=[micro_credential_id],
-        capacity=fields.pop("capacity", 5), **fields,
+        id=assessor_id,
+        display_name=f"Assessor {assessor_id}",
+        micro_credential_ids=[micro_credential_id],
+        capacity=fields.pop("capacity", 5),
+        **fields,
     )
 
 
@@ -119,9 +131,9 @@ async def submitted_and_assigned(service, micro_credential_id, assessor_id, **ev
     event = attempt_event(micro_credential_id, **event_fields)
     await service.receive_attempt(event)
     assignment = await service.session.scalar(
-        select(Assignment).join(Attempt).where(
-            Attempt.submission_id == event.submission_id, Attempt.number == event.attempt
-        )
+        select(Assignment)
+        .join(Attempt)
+        .where(Attempt.submission_id == event.submission_id, Attempt.number == event.attempt)
     )
     assert assignment is not None and assignment.assessor_id == assessor_id
     return assignment.id
@@ -209,9 +221,7 @@ async def test_a_completed_review_frees_capacity_for_a_waiting_attempt(service, 
     assert (await service.get_assessor("ada")).open_assignments == 1
 
 
-async def test_a_resubmission_goes_back_to_the_earlier_assessor_with_earlier_feedback(
-    service, micro_credential_id
-):
+async def test_a_resubmission_goes_back_to_the_earlier_assessor_with_earlier_feedback(service, micro_credential_id):
     await service.create_assessor(new_assessor(micro_credential_id, "ada"))
     submission_id = new_id()
     first = await submitted_and_assigned(service, micro_credential_id, "ada", submission_id=submission_id)
@@ -219,9 +229,7 @@ async def test_a_resubmission_goes_back_to_the_earlier_assessor_with_earlier_fee
     await submitted_and_assigned(service, micro_credential_id, "ada")  # ada is busier now
     await service.create_assessor(new_assessor(micro_credential_id, "bo"))  # and bo idle
 
-    second = await submitted_and_assigned(
-        service, micro_credential_id, "ada", submission_id=submission_id, attempt=2
-    )
+    second = await submitted_and_assigned(service, micro_credential_id, "ada", submission_id=submission_id, attempt=2)
 
     view = await service.blind_view("ada", second)
     assert view.attempt == 2
@@ -308,8 +316,10 @@ async def test_only_the_given_assessor_sees_and_works_an_assignment(service, mic
     shown = view.model_dump_json()
     assert conflict_hash(KEY, "school-1") not in shown and "submission" not in shown
 
-    for call in (lambda: service.blind_view("bo", assignment_id),
-                 lambda: service.submit_review("bo", assignment_id, review())):
+    for call in (
+        lambda: service.blind_view("bo", assignment_id),
+        lambda: service.submit_review("bo", assignment_id, review()),
+    ):
         with pytest.raises(Problem) as error:
             await call()
         refused_with(error, 403, "forbidden")
@@ -326,9 +336,7 @@ async def test_only_the_given_assessor_sees_and_works_an_assignment(service, mic
 # ---- reviews ---------------------------------------------------------------------------
 
 
-async def test_a_review_completes_the_work_and_stages_the_result_without_the_assessor(
-    service, micro_credential_id
-):
+async def test_a_review_completes_the_work_and_stages_the_result_without_the_assessor(service, micro_credential_id):
     await service.create_assessor(new_assessor(micro_credential_id, "ada"))
     assignment_id = await submitted_and_assigned(service, micro_credential_id, "ada")
 
@@ -338,7 +346,8 @@ async def test_a_review_completes_the_work_and_stages_the_result_without_the_ass
     [completed] = await staged(service, AssessmentCompleted)
     assert completed["review_id"] == done.review_id and completed["recommendation"] == "award"
     assert [(s["section_id"], s["level"]) for s in completed["sections"]] == [
-        ("overview", "developing"), ("reflection", "proficient")
+        ("overview", "developing"),
+        ("reflection", "proficient"),
     ]
     assert '"ada"' not in json.dumps(completed)
     assignment = await service.session.get(Assignment, assignment_id)
@@ -362,27 +371,54 @@ def scored(*sections: tuple[str, str, str], recommendation: str = "award") -> Re
     ("body", "slug"),
     [
         (scored(("overview", "proficient", FEEDBACK)), "review-section-missing"),
-        (scored(("overview", "proficient", FEEDBACK), ("overview", "proficient", FEEDBACK),
-                ("reflection", "proficient", FEEDBACK)), "review-duplicate-section"),
-        (scored(("overview", "proficient", FEEDBACK), ("reflection", "proficient", FEEDBACK),
-                ("extra", "proficient", FEEDBACK)), "review-unknown-section"),
-        (scored(("overview", "excellent", FEEDBACK), ("reflection", "proficient", FEEDBACK)),
-         "review-unknown-level"),
-        (scored(("overview", "proficient", "   "), ("reflection", "proficient", FEEDBACK)),
-         "review-feedback-too-short"),
-        (scored(("overview", "proficient", "  too short  "), ("reflection", "proficient", FEEDBACK)),
-         "review-feedback-too-short"),
-        (scored(("overview", "not_yet", FEEDBACK), ("reflection", "proficient", FEEDBACK)),
-         "review-recommendation-contradicts-levels"),
-        (scored(("overview", "developing", FEEDBACK), ("reflection", "proficient", FEEDBACK),
-                recommendation="resubmit"), "review-recommendation-contradicts-levels"),
+        (
+            scored(
+                ("overview", "proficient", FEEDBACK),
+                ("overview", "proficient", FEEDBACK),
+                ("reflection", "proficient", FEEDBACK),
+            ),
+            "review-duplicate-section",
+        ),
+        (
+            scored(
+                ("overview", "proficient", FEEDBACK),
+                ("reflection", "proficient", FEEDBACK),
+                ("extra", "proficient", FEEDBACK),
+            ),
+            "review-unknown-section",
+        ),
+        (scored(("overview", "excellent", FEEDBACK), ("reflection", "proficient", FEEDBACK)), "review-unknown-level"),
+        (
+            scored(("overview", "proficient", "   "), ("reflection", "proficient", FEEDBACK)),
+            "review-feedback-too-short",
+        ),
+        (
+            scored(("overview", "proficient", "  too short  "), ("reflection", "proficient", FEEDBACK)),
+            "review-feedback-too-short",
+        ),
+        (
+            scored(("overview", "not_yet", FEEDBACK), ("reflection", "proficient", FEEDBACK)),
+            "review-recommendation-contradicts-levels",
+        ),
+        (
+            scored(
+                ("overview", "developing", FEEDBACK), ("reflection", "proficient", FEEDBACK), recommendation="resubmit"
+            ),
+            "review-recommendation-contradicts-levels",
+        ),
     ],
-    ids=["missing", "twice", "unknown-section", "unknown-level", "blank-feedback", "short-feedback",
-         "award-below-passing", "resubmit-all-passing"],
+    ids=[
+        "missing",
+        "twice",
+        "unknown-section",
+        "unknown-level",
+        "blank-feedback",
+        "short-feedback",
+        "award-below-passing",
+        "resubmit-all-passing",
+    ],
 )
-async def test_a_review_that_breaks_a_rule_is_refused_and_changes_nothing(
-    service, micro_credential_id, body, slug
-):
+async def test_a_review_that_breaks_a_rule_is_refused_and_changes_nothing(service, micro_credential_id, body, slug):
     await service.create_assessor(new_assessor(micro_credential_id, "ada"))
     assignment_id = await submitted_and_assigned(service, micro_credential_id, "ada")
 

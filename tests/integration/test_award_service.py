@@ -122,21 +122,70 @@ async def test_publishing_records_version_one_and_stages_the_event(award_session
         {"title": "x" * 201},
         {"title": "nul\x00byte"},
         {"decision_policy": "sometimes"},
-        {"sections": [{"id": "a", "title": "A", "prompt": "p", "passing_level": "ok",
-                       "levels": [{"id": "ok", "name": "OK"}]}]},
-        {"sections": [{"id": "a", "title": "A", "prompt": "p", "passing_level": "ok",
-                       "levels": [{"id": "ok", "name": "OK"}, {"id": "ok", "name": "Again"}]}]},
-        {"sections": [{"id": "a", "title": "A", "prompt": "p", "passing_level": "great",
-                       "levels": [{"id": "no", "name": "No"}, {"id": "ok", "name": "OK"}]}]},
-        {"sections": [{"id": "a", "title": "A", "prompt": "p", "passing_level": "ok",
-                       "levels": [{"id": "no", "name": "No"}, {"id": "ok", "name": "OK"}]}] * 2},
-        {"sections": [{"id": "a b", "title": "A", "prompt": "p", "passing_level": "ok",
-                       "levels": [{"id": "no", "name": "No"}, {"id": "ok", "name": "OK"}]}]},
+        {
+            "sections": [
+                {"id": "a", "title": "A", "prompt": "p", "passing_level": "ok", "levels": [{"id": "ok", "name": "OK"}]}
+            ]
+        },
+        {
+            "sections": [
+                {
+                    "id": "a",
+                    "title": "A",
+                    "prompt": "p",
+                    "passing_level": "ok",
+                    "levels": [{"id": "ok", "name": "OK"}, {"id": "ok", "name": "Again"}],
+                }
+            ]
+        },
+        {
+            "sections": [
+                {
+                    "id": "a",
+                    "title": "A",
+                    "prompt": "p",
+                    "passing_level": "great",
+                    "levels": [{"id": "no", "name": "No"}, {"id": "ok", "name": "OK"}],
+                }
+            ]
+        },
+        {
+            "sections": [
+                {
+                    "id": "a",
+                    "title": "A",
+                    "prompt": "p",
+                    "passing_level": "ok",
+                    "levels": [{"id": "no", "name": "No"}, {"id": "ok", "name": "OK"}],
+                }
+            ]
+            * 2
+        },
+        {
+            "sections": [
+                {
+                    "id": "a b",
+                    "title": "A",
+                    "prompt": "p",
+                    "passing_level": "ok",
+                    "levels": [{"id": "no", "name": "No"}, {"id": "ok", "name": "OK"}],
+                }
+            ]
+        },
     ],
     ids=[
-        "no-sections", "zero-attempts", "eleven-attempts", "blank-title", "long-title", "nul-in-title",
-        "unknown-policy", "one-level", "duplicate-levels", "passing-level-not-a-level",
-        "duplicate-sections", "section-id-with-space",
+        "no-sections",
+        "zero-attempts",
+        "eleven-attempts",
+        "blank-title",
+        "long-title",
+        "nul-in-title",
+        "unknown-policy",
+        "one-level",
+        "duplicate-levels",
+        "passing-level-not-a-level",
+        "duplicate-sections",
+        "section-id-with-space",
     ],
 )
 def test_an_invalid_definition_is_refused(overrides: dict[str, Any]) -> None:
@@ -213,9 +262,7 @@ async def test_under_the_manual_policy_the_decision_waits(award_session: AsyncSe
     decision = await decision_for(award_session, assessment)
     assert (decision.state, decision.outcome, decision.recommendation) == ("pending", None, "award")
     assert decision.sections == [{"section_id": "overview", "level": "proficient", "feedback": "Clear routines."}]
-    queue, _ = await service.list_decisions(
-        award_session, decision.issuer_id, state="pending", cursor=None, limit=50
-    )
+    queue, _ = await service.list_decisions(award_session, decision.issuer_id, state="pending", cursor=None, limit=50)
     assert [item.id for item in queue] == [decision.id]
     assert await staged(award_session, AwardDecided) == []
 
@@ -228,7 +275,10 @@ async def test_the_auto_policy_awards_a_recommended_award_at_once(award_session:
 
     decision = await decision_for(award_session, assessment)
     assert (decision.state, decision.decision, decision.outcome, decision.decided_by) == (
-        "decided", "award", "awarded", "policy",
+        "decided",
+        "award",
+        "awarded",
+        "policy",
     )
     award = await award_session.get(Award, decision.award_id)
     assert award is not None and award.submission_id == assessment.submission_id
@@ -263,6 +313,7 @@ async def test_a_redelivered_assessment_records_one_decision(
     await service.record_assessment(award_session, assessment)
     await service.record_assessment(award_session, assessment)
     await service.record_assessment(award_session, resent)
+
     # A concurrent delivery that passed the lookup still meets the unique constraint.
     async def not_yet_recorded(*_args: Any) -> bool:
         return False
@@ -312,7 +363,9 @@ async def test_a_deny_with_resubmission_on_the_last_attempt_is_final(award_sessi
     pending = await decision_for(award_session, assessment)
 
     decided = await service.decide(
-        award_session, pending.issuer_id, pending.id,
+        award_session,
+        pending.issuer_id,
+        pending.id,
         DecisionRequest(decision="deny", resubmission_allowed=True, note="Not yet."),
     )
 
@@ -356,4 +409,3 @@ async def test_an_issuer_cannot_see_or_decide_another_issuers_decision(award_ses
 def test_resubmission_is_only_asked_with_a_deny() -> None:
     with pytest.raises(ValidationError):
         DecisionRequest(decision="award", resubmission_allowed=True)
-

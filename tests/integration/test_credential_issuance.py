@@ -26,10 +26,15 @@ async def an_award(session: AsyncSession) -> AwardGranted:
     return AwardGranted.model_validate(granted)
 
 
-def a_recipient(submission_id: str, email: str = "ada@school.example.org", platform_id: str = "platform-1") -> RecipientIdentified:
+def a_recipient(
+    submission_id: str, email: str = "ada@school.example.org", platform_id: str = "platform-1"
+) -> RecipientIdentified:
     return RecipientIdentified(
-        submission_id=submission_id, platform_id=platform_id, identity_hash=identity_hash(email, "salt-1"),
-        salt="salt-1", identified_at=utcnow(),
+        submission_id=submission_id,
+        platform_id=platform_id,
+        identity_hash=identity_hash(email, "salt-1"),
+        salt="salt-1",
+        identified_at=utcnow(),
     )
 
 
@@ -43,7 +48,9 @@ async def test_the_award_waits_for_its_recipient_and_is_issued_once(award_sessio
     again = await issuance.issue_credential(award_session, SETTINGS, granted)
 
     assert again.id == credential.id
-    assert len(list(await award_session.scalars(select(Credential).where(Credential.award_id == granted.award_id)))) == 1
+    assert (
+        len(list(await award_session.scalars(select(Credential).where(Credential.award_id == granted.award_id)))) == 1
+    )
     subject = credential.document["credentialSubject"]
     assert subject["identifier"][0]["identityHash"] == identity_hash("ada@school.example.org", "salt-1")
     assert credential.document["issuer"]["id"] == f"did:web:badges.example.org:v1:issuers:{granted.issuer_id}"
@@ -85,7 +92,9 @@ async def test_webhook_messages_wait_for_the_platform_then_fan_out_to_subscriber
         subscribed, _ = await webhooks.create_endpoint(
             session, settings, platform_id, "http://127.0.0.1:9/hooks", ["submission.status_changed"]
         )
-        await webhooks.create_endpoint(session, settings, platform_id, "http://127.0.0.1:9/other", ["submission.denied"])
+        await webhooks.create_endpoint(
+            session, settings, platform_id, "http://127.0.0.1:9/other", ["submission.denied"]
+        )
         webhooks.status_changed(session, submission_id, "in_review", 1)
     worker = WebhookDeliveryWorker(sessions, settings)
 

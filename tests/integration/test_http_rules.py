@@ -2,9 +2,9 @@
 transport, migrated database on both backends)."""
 
 import pytest
+
 from awardpath_shared.auth import mint_token
 from awardpath_shared.settings import ServiceSettings
-
 from tests.support.award_path import (
     Earner,
     evidence,
@@ -70,8 +70,9 @@ async def test_each_tenant_sees_only_its_own(clients):
     other_platform = clients("submission", "platform", "another-platform")
     problem(await other_platform.get(f"/v1/submissions/{submission_id}"), 403)
     problem(await other_platform.get(f"/v1/submissions/{submission_id}/timeline"), 403)
-    problem(await other_platform.post(f"/v1/submissions/{submission_id}/attempts",
-                                      json={"evidence": evidence("x")}), 403)
+    problem(
+        await other_platform.post(f"/v1/submissions/{submission_id}/attempts", json={"evidence": evidence("x")}), 403
+    )
     assert (await other_platform.get("/v1/submissions")).json()["items"] == []
     assert [item["id"] for item in (await path.platform.get("/v1/submissions")).json()["items"]] == [submission_id]
 
@@ -85,8 +86,12 @@ async def test_each_tenant_sees_only_its_own(clients):
     holder, outsider = ("assessor-a", "assessor-b") if queues[0] else ("assessor-b", "assessor-a")
     assignment_id = (queues[0] or queues[1])[0]["assignment_id"]
     problem(await path.assessors[outsider].get(f"/v1/assignments/{assignment_id}"), 403)
-    problem(await path.assessors[outsider].post(
-        f"/v1/assignments/{assignment_id}/review", json=review("proficient", "award")), 403)
+    problem(
+        await path.assessors[outsider].post(
+            f"/v1/assignments/{assignment_id}/review", json=review("proficient", "award")
+        ),
+        403,
+    )
     assert (await path.assessors[outsider].post("/v1/queue/claim")).status_code == 204
 
     await path.review(holder, assignment_id, "proficient", "award")
@@ -109,8 +114,11 @@ async def submission_ids(path) -> list[str]:
 
 
 def _valid_body(path, earner):
-    return {"micro_credential_id": path.micro_credential_id, "earner": earner.as_json(),
-            "evidence": evidence("attempt 1")}
+    return {
+        "micro_credential_id": path.micro_credential_id,
+        "earner": earner.as_json(),
+        "evidence": evidence("attempt 1"),
+    }
 
 
 BAD_SUBMISSIONS = {
@@ -174,8 +182,13 @@ async def test_reviews_that_contradict_or_skip_the_rubric_are_refused(clients):
     unknown_level["sections"][0]["level"] = "legendary"
     thin = review("proficient", "award")
     thin["sections"][0]["feedback"] = "ok"
-    for name, body in {**contradictions, "missing section": missing, "unknown level": unknown_level,
-                       "thin feedback": thin, "no recommendation": {"sections": missing["sections"]}}.items():
+    for name, body in {
+        **contradictions,
+        "missing section": missing,
+        "unknown level": unknown_level,
+        "thin feedback": thin,
+        "no recommendation": {"sections": missing["sections"]},
+    }.items():
         response = await assessor.post(url, json=body)
         assert response.status_code == 422, (name, response.text)
         problem(response, 422)

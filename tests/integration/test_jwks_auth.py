@@ -42,8 +42,13 @@ def identity_provider():
 
 def signed(key, **claims) -> str:
     now = utcnow()
-    payload = {"iss": "awardpath", "aud": "awardpath", "iat": int(now.timestamp()),
-               "exp": int((now + timedelta(minutes=5)).timestamp()), **claims}
+    payload = {
+        "iss": "awardpath",
+        "aud": "awardpath",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+        **claims,
+    }
     return jwt.encode(payload, key, algorithm="ES256", headers={"kid": "idp-1"})
 
 
@@ -60,8 +65,11 @@ def test_a_token_signed_by_anyone_else_or_with_the_shared_secret_is_refused(iden
     stranger = ec.generate_private_key(ec.SECP256R1())
     for token in (
         signed(stranger, sub="platform-7", role="platform"),
-        jwt.encode({"sub": "x", "role": "admin", "aud": "awardpath", "iss": "awardpath", "exp": 9999999999},
-                   ServiceSettings().jwt_secret, algorithm="HS256"),
+        jwt.encode(
+            {"sub": "x", "role": "admin", "aud": "awardpath", "iss": "awardpath", "exp": 9999999999},
+            ServiceSettings().jwt_secret,
+            algorithm="HS256",
+        ),
     ):
         with pytest.raises(Problem) as refused:
             verifier.verify(token)

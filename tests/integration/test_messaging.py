@@ -51,7 +51,9 @@ def published_event(title: str = "Climate", micro_credential_id: str | None = No
         decision_policy="manual",
         sections=[
             RubricSection(
-                id="overview", title="Overview", prompt="p",
+                id="overview",
+                title="Overview",
+                prompt="p",
                 levels=[RubricLevel(id="not_yet", name="Not yet"), RubricLevel(id="ok", name="OK")],
                 passing_level="ok",
             )
@@ -78,7 +80,9 @@ async def test_a_redelivered_event_changes_nothing(runtime):
     cloudevent = to_cloudevent(event, event_id=new_id(), source="/test", time=utcnow())
     same_id_other_content = to_cloudevent(
         published_event("Changed title", event.micro_credential_id),
-        event_id=cloudevent.get_id(), source="/test", time=utcnow(),
+        event_id=cloudevent.get_id(),
+        source="/test",
+        time=utcnow(),
     )
 
     assert await runtime.consumer.handle(cloudevent) is True
@@ -100,8 +104,10 @@ async def test_a_failing_handler_rolls_back_its_writes_and_its_processed_row(run
         raise RuntimeError("handler bug")
 
     failing = EventConsumer(
-        group="test", handlers={MicroCredentialPublished: writes_then_fails},
-        sessions=runtime.sessions, processed_model=ProcessedEvent,
+        group="test",
+        handlers={MicroCredentialPublished: writes_then_fails},
+        sessions=runtime.sessions,
+        processed_model=ProcessedEvent,
     )
     with pytest.raises(RuntimeError):
         await failing.handle(cloudevent)
@@ -199,9 +205,7 @@ async def test_a_failed_publish_holds_back_later_events_of_the_same_key_only(run
 
 async def test_a_row_that_keeps_failing_is_kept_as_dead_with_its_error(migrated_database_url):
     transport = RecordingTransport()
-    runtime = build_runtime(
-        SubmissionSettings(database_url=migrated_database_url, relay_max_attempts=2), transport
-    )
+    runtime = build_runtime(SubmissionSettings(database_url=migrated_database_url, relay_max_attempts=2), transport)
     event = published_event()
     await stage(runtime, event)
     transport.failures_left = 2

@@ -21,7 +21,9 @@ from awardpath_submission.service import SubmissionService
 from awardpath_submission.settings import SubmissionSettings
 
 EARNER = {
-    "external_id": "teacher-xq-1", "name": "Ada Lovelace", "email": "ada@school.example.org",
+    "external_id": "teacher-xq-1",
+    "name": "Ada Lovelace",
+    "email": "ada@school.example.org",
     "organization_id": "district-xq-7",
 }
 
@@ -36,12 +38,22 @@ async def micro_credential_id(service) -> str:
     micro_credential_id = new_id()
     await service.record_catalog_entry(
         MicroCredentialPublished(
-            micro_credential_id=micro_credential_id, version=1, issuer_id="issuer-1", title="Climate",
-            competency="c", key_method="k", max_attempts=2, decision_policy="manual",
+            micro_credential_id=micro_credential_id,
+            version=1,
+            issuer_id="issuer-1",
+            title="Climate",
+            competency="c",
+            key_method="k",
+            max_attempts=2,
+            decision_policy="manual",
             sections=[
-                RubricSection(id=section_id, title=section_id, prompt="p",
-                              levels=[RubricLevel(id="not_yet", name="Not yet"), RubricLevel(id="ok", name="OK")],
-                              passing_level="ok")
+                RubricSection(
+                    id=section_id,
+                    title=section_id,
+                    prompt="p",
+                    levels=[RubricLevel(id="not_yet", name="Not yet"), RubricLevel(id="ok", name="OK")],
+                    passing_level="ok",
+                )
                 for section_id in ("overview", "reflection")
             ],
             published_at=utcnow(),
@@ -63,24 +75,36 @@ async def submitted(service, micro_credential_id, text: str = "Circles every Mon
 
 def completed(submission_id: str, attempt: int = 1) -> AssessmentCompleted:
     return AssessmentCompleted(
-        review_id=new_id(), submission_id=submission_id, attempt=attempt, micro_credential_id="mc",
-        micro_credential_version=1, recommendation="resubmit", completed_at=utcnow(),
+        review_id=new_id(),
+        submission_id=submission_id,
+        attempt=attempt,
+        micro_credential_id="mc",
+        micro_credential_version=1,
+        recommendation="resubmit",
+        completed_at=utcnow(),
         sections=[SectionResult(section_id="overview", level="not_yet", feedback="Add student voices.")],
     )
 
 
 def decided(submission_id: str, outcome: str, attempt: int = 1) -> AwardDecided:
     return AwardDecided(
-        decision_id=new_id(), submission_id=submission_id, attempt=attempt, micro_credential_id="mc",
-        outcome=outcome, decided_by="issuer", decided_at=utcnow(),
+        decision_id=new_id(),
+        submission_id=submission_id,
+        attempt=attempt,
+        micro_credential_id="mc",
+        outcome=outcome,
+        decided_by="issuer",
+        decided_at=utcnow(),
     )
 
 
 async def test_the_attempt_sent_to_assessment_is_redacted_and_hashed(service, micro_credential_id):
     await submitted(service, micro_credential_id, text="I am Ada Lovelace, ada@school.example.org.")
-    payloads = list(await service.session.scalars(
-        select(OutboxMessage.payload).where(OutboxMessage.event_type == "submission.submitted.v1")
-    ))
+    payloads = list(
+        await service.session.scalars(
+            select(OutboxMessage.payload).where(OutboxMessage.event_type == "submission.submitted.v1")
+        )
+    )
     sent = str(payloads[-1])
     assert "I am [earner], [earner]." in sent
     for identity in EARNER.values():
@@ -89,8 +113,11 @@ async def test_the_attempt_sent_to_assessment_is_redacted_and_hashed(service, mi
 
 async def test_evidence_must_match_the_rubric(service, micro_credential_id):
     request = SubmissionCreate.model_validate(
-        {"micro_credential_id": micro_credential_id, "earner": EARNER,
-         "evidence": [{"section_id": "overview", "text": "x"}, {"section_id": "essay", "text": "y"}]}
+        {
+            "micro_credential_id": micro_credential_id,
+            "earner": EARNER,
+            "evidence": [{"section_id": "overview", "text": "x"}, {"section_id": "essay", "text": "y"}],
+        }
     )
     with pytest.raises(Problem) as refused:
         await service.submit("platform-1", request)

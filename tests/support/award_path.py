@@ -53,8 +53,10 @@ class Earner:
 
     def as_json(self) -> dict[str, str]:
         return {
-            "external_id": self.external_id, "name": self.name,
-            "email": self.email, "organization_id": self.organization_id,
+            "external_id": self.external_id,
+            "name": self.name,
+            "email": self.email,
+            "organization_id": self.organization_id,
         }
 
     def identity_strings(self) -> list[str]:
@@ -69,9 +71,14 @@ def evidence(note: str, earner: Earner | None = None) -> list[dict[str, Any]]:
             "section_id": section_id,
             "text": f"{note}: my {section_id} evidence from the classroom.{signature}",
             "artifacts": [
-                {"url": f"https://files.example.org/{section_id}.pdf", "media_type": "application/pdf",
-                 "sha256": "a" * 64}
-            ] if section_id == "practice" else [],
+                {
+                    "url": f"https://files.example.org/{section_id}.pdf",
+                    "media_type": "application/pdf",
+                    "sha256": "a" * 64,
+                }
+            ]
+            if section_id == "practice"
+            else [],
         }
         for section_id in SECTIONS
     ]
@@ -80,8 +87,11 @@ def evidence(note: str, earner: Earner | None = None) -> list[dict[str, Any]]:
 def review(level: str, recommendation: str) -> dict[str, Any]:
     return {
         "sections": [
-            {"section_id": section_id, "level": level,
-             "feedback": f"Your {section_id} shows growth; next, connect it to student voice."}
+            {
+                "section_id": section_id,
+                "level": level,
+                "feedback": f"Your {section_id} shows growth; next, connect it to student voice.",
+            }
             for section_id in SECTIONS
         ],
         "recommendation": recommendation,
@@ -131,6 +141,7 @@ class AwardPath:
 
     async def claim(self, assessor: str) -> dict[str, Any]:
         """Wait for work in the assessor's queue and lease it; returns the blind view."""
+
         async def claim_once() -> httpx.Response:
             response = await self.assessors[assessor].post("/v1/queue/claim")
             self.assessor_facing.append(response.text)
@@ -154,7 +165,8 @@ class AwardPath:
             response = await self.issuer.get("/v1/decisions", params={"state": "pending"})
             assert response.status_code == 200, response.text
             return [
-                item for item in response.json()["items"]
+                item
+                for item in response.json()["items"]
                 if item["submission_id"] == submission_id and item["attempt"] == attempt
             ]
 
@@ -203,10 +215,16 @@ async def open_award_path(
     admin = clients("assessment", "admin", "ops")
     assessor_ids = {name: unique(name) for name in assessors}
     for assessor_id in assessor_ids.values():
-        created = await admin.post("/v1/assessors", json={
-            "id": assessor_id, "display_name": assessor_id, "micro_credential_ids": [micro_credential_id],
-            "capacity": 5, "organization_id": unique("university"),
-        })
+        created = await admin.post(
+            "/v1/assessors",
+            json={
+                "id": assessor_id,
+                "display_name": assessor_id,
+                "micro_credential_ids": [micro_credential_id],
+                "capacity": 5,
+                "organization_id": unique("university"),
+            },
+        )
         assert created.status_code == 201, created.text
     platform_id = unique("platform")
     platform = clients("submission", "platform", platform_id)

@@ -57,9 +57,18 @@ class TansuBroker:
         self._log = self.log_path.open("ab")
         # Tansu also reads its options from the environment; the flags win, explicitly.
         self._process = subprocess.Popen(
-            [str(self._binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
-            stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                str(self._binary),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

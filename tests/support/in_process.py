@@ -5,13 +5,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from asgi_lifespan import LifespanManager
-from awardpath_shared.auth import mint_token
-from awardpath_shared.messaging.inprocess import InProcessTransport
-from awardpath_shared.settings import ServiceSettings
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from awardpath.services import SERVICES, build_apps
+from awardpath_shared.auth import mint_token
+from awardpath_shared.messaging.inprocess import InProcessTransport
+from awardpath_shared.settings import ServiceSettings
 
 
 @asynccontextmanager

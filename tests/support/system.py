@@ -103,7 +103,8 @@ class _System:
 
     def client(self, service: str, role: str, subject: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            base_url=self.urls[service], timeout=10,
+            base_url=self.urls[service],
+            timeout=10,
             headers={"Authorization": f"Bearer {self.token(role, subject)}"},
         )
 
@@ -147,7 +148,9 @@ class ProcessSystem(_System):
         log = (self.log_dir / f"{key}.log").open("ab")
         self.processes[key] = subprocess.Popen(
             [sys.executable, "-m", "awardpath", command, service, "--no-migrate"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         if role == "api":
@@ -172,9 +175,7 @@ class ProcessSystem(_System):
         self._close_log()
 
 
-async def eventually(
-    probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], timeout: float = 20.0
-) -> T:
+async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], timeout: float = 20.0) -> T:
     """Poll `probe` until `accept` holds: the path is asynchronous (outbox, relay, consumers)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from awardpath_shared.db import create_engine, create_session_factory
 from awardpath_shared.events import Event
 from awardpath_shared.ids import new_id
 from awardpath_shared.messaging.inbox import EventConsumer, HandlerMap
@@ -14,7 +15,6 @@ from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.outbox import record_event
 from awardpath_shared.messaging.relay import OutboxRelay
 from awardpath_shared.settings import ServiceSettings
-from awardpath_shared.db import create_engine, create_session_factory
 from awardpath_submission.models import OutboxMessage, ProcessedEvent
 from tests.support.broker import FAST_GROUP_SETTINGS, new_namespace
 from tests.support.databases import create_database, drop_database, migrate_all
@@ -32,7 +32,8 @@ async def postgres_url(tmp_path_factory):
 
 def kafka_settings(bootstrap_servers: str, **overrides) -> ServiceSettings:
     return ServiceSettings(
-        kafka_bootstrap_servers=bootstrap_servers, kafka_namespace=new_namespace(),
+        kafka_bootstrap_servers=bootstrap_servers,
+        kafka_namespace=new_namespace(),
         **{**FAST_GROUP_SETTINGS, **overrides},
     )
 
@@ -47,19 +48,24 @@ class Delivery:
         self.engine = create_engine(database_url, "submission")
         self.sessions = create_session_factory(self.engine)
         self.transport = (
-            InProcessTransport() if kind == "inprocess"
-            else KafkaTransport(settings, client_id="contract-test")
+            InProcessTransport() if kind == "inprocess" else KafkaTransport(settings, client_id="contract-test")
         )
         self.relay = OutboxRelay(
-            source="/test", sessions=self.sessions, model=OutboxMessage, transport=self.transport,
+            source="/test",
+            sessions=self.sessions,
+            model=OutboxMessage,
+            transport=self.transport,
             poll_interval=0.1,
         )
         self.consumer: EventConsumer | None = None
 
     async def open(self, handlers: HandlerMap) -> None:
         self.consumer = EventConsumer(
-            group=f"contract-{new_id()}", handlers=handlers, sessions=self.sessions,
-            processed_model=ProcessedEvent, after_commit=self.relay.wake,
+            group=f"contract-{new_id()}",
+            handlers=handlers,
+            sessions=self.sessions,
+            processed_model=ProcessedEvent,
+            after_commit=self.relay.wake,
         )
         self.transport.subscribe(self.consumer)
         await self.transport.start()
@@ -81,7 +87,8 @@ class Delivery:
 async def delivery(request, postgres_url):
     settings = (
         kafka_settings(request.getfixturevalue("kafka_bootstrap_servers"))
-        if request.param == "kafka" else ServiceSettings()
+        if request.param == "kafka"
+        else ServiceSettings()
     )
     opened = Delivery(request.param, postgres_url, settings)
     yield opened

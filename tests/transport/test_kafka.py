@@ -26,8 +26,10 @@ async def kafka_delivery(postgres_url, kafka_bootstrap_servers):
 
 async def read_topic(settings, topic: str, count: int) -> list:
     reader = AIOKafkaConsumer(
-        KafkaNames(settings.kafka_namespace).topic(topic), bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None, auto_offset_reset="earliest",
+        KafkaNames(settings.kafka_namespace).topic(topic),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
     )
     await reader.start()
     try:
@@ -165,8 +167,13 @@ async def test_stopping_finishes_the_message_in_flight_and_commits_it(kafka_deli
 
 def submission_event(event_class, submission_id: str | None = None):
     return event_class(
-        submission_id=submission_id or new_id(), attempt_id=new_id(), attempt=1, micro_credential_id="mc",
-        micro_credential_version=1, evidence=[], submitted_at=utcnow(),
+        submission_id=submission_id or new_id(),
+        attempt_id=new_id(),
+        attempt=1,
+        micro_credential_id="mc",
+        micro_credential_version=1,
+        evidence=[],
+        submitted_at=utcnow(),
     )
 
 
@@ -176,7 +183,8 @@ async def committed_offsets(delivery: Delivery) -> int:
     names = KafkaNames(settings.kafka_namespace)
     [topic] = [names.topic(topic) for topic in delivery.consumer.topics]
     probe = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=names.group(delivery.consumer.group),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=names.group(delivery.consumer.group),
         enable_auto_commit=False,
     )
     await probe.start()

@@ -37,8 +37,13 @@ async def test_two_relays_publish_every_row_once_and_each_key_in_order(postgres_
     engines = [create_engine(postgres_url, "submission") for _ in range(3)]
     writer_sessions, *relay_sessions = [create_session_factory(engine) for engine in engines]
     relays = [
-        OutboxRelay(source="/test", sessions=sessions, model=OutboxMessage,
-                    transport=SlowRecordingTransport(published, f"relay-{n}"), batch_size=5)
+        OutboxRelay(
+            source="/test",
+            sessions=sessions,
+            model=OutboxMessage,
+            transport=SlowRecordingTransport(published, f"relay-{n}"),
+            batch_size=5,
+        )
         for n, sessions in enumerate(relay_sessions)
     ]
     keys = [new_id() for _ in range(4)]
@@ -67,7 +72,8 @@ async def test_two_relays_publish_every_row_once_and_each_key_in_order(postgres_
             await relay.relay_once()
         async with writer_sessions() as session:
             unsent = await session.scalar(
-                select(func.count()).select_from(OutboxMessage)
+                select(func.count())
+                .select_from(OutboxMessage)
                 .where(OutboxMessage.key.in_(keys), OutboxMessage.sent_at.is_(None))
             )
     finally:
@@ -79,5 +85,7 @@ async def test_two_relays_publish_every_row_once_and_each_key_in_order(postgres_
     for key in keys:
         assert [title for published_key, title, _ in published if published_key == key] == staged[key]
     assert {relay for *_, relay in published} == {"relay-0", "relay-1"}  # both did work
-    print(f"{len(published)} events over {len(keys)} keys, "
-          f"{sum(relay == 'relay-0' for *_, relay in published)} by relay-0")
+    print(
+        f"{len(published)} events over {len(keys)} keys, "
+        f"{sum(relay == 'relay-0' for *_, relay in published)} by relay-0"
+    )

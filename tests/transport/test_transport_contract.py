@@ -34,7 +34,7 @@ async def test_the_events_of_one_key_arrive_in_the_order_they_were_staged(delive
     keys = [new_id() for _ in range(3)]
     events = [published_event(f"{n}", keys[n % 3]) for n in range(30)]
     for start in range(0, 30, 7):  # several transactions, interleaved keys
-        await delivery.publish(*events[start:start + 7])
+        await delivery.publish(*events[start : start + 7])
     await wait_until(lambda: len(seen) == 30)
     for key in keys:
         assert [title for seen_key, title in seen if seen_key == key] == [
@@ -51,7 +51,7 @@ async def test_a_redelivered_event_is_handled_once(delivery):
     for _ in range(3):  # a relay that crashed before marking the row sent publishes it again
         await delivery.transport.publish(event.topic, event.subject(), cloudevent)
     await delivery.publish(marker)
-    await wait_until(lambda: ("after the duplicate" in [title for _, title in seen]))
+    await wait_until(lambda: "after the duplicate" in [title for _, title in seen])
     assert [title for _, title in seen] == ["once", "after the duplicate"]
     async with delivery.sessions() as session:
         rows = await session.scalar(
@@ -74,8 +74,9 @@ async def test_a_failing_handler_gets_the_event_again_until_it_succeeds(delivery
     await wait_until(lambda: len(calls) == 3)
     async with delivery.sessions() as session:
         processed = await session.scalar(
-            select(func.count()).select_from(ProcessedEvent).join(
-                OutboxMessage, OutboxMessage.id == ProcessedEvent.event_id
-            ).where(OutboxMessage.key == event.subject())
+            select(func.count())
+            .select_from(ProcessedEvent)
+            .join(OutboxMessage, OutboxMessage.id == ProcessedEvent.event_id)
+            .where(OutboxMessage.key == event.subject())
         )
     assert processed == 1 and calls == ["flaky"] * 3

@@ -101,9 +101,7 @@ pools = st.lists(
 
 
 @given(pool=pools, conflict_hashes=hashes, earlier=st.none() | st.text("abcdef", min_size=1, max_size=3))
-def test_the_chosen_assessor_is_always_eligible_and_someone_is_chosen_iff_anyone_is(
-    pool, conflict_hashes, earlier
-):
+def test_the_chosen_assessor_is_always_eligible_and_someone_is_chosen_iff_anyone_is(pool, conflict_hashes, earlier):
     to_assign = attempt(conflict_hashes, earlier)
     eligible = [candidate for candidate in pool if is_eligible(candidate, to_assign)]
     chosen = choose_assessor(to_assign, pool)
@@ -171,6 +169,6 @@ def test_choosing_page_by_page_in_fairness_order_is_the_same_choice(
     )
     choice = PagedChoice(to_assign)
     for start in range(0, len(available), page_size):
-        if choice.offer(available[start:start + page_size]):
+        if choice.offer(available[start : start + page_size]):
             break
     assert choice.finish() == choose_assessor(to_assign, unique_pool)

@@ -58,7 +58,7 @@ def test_the_document_is_asyncapi_3_and_every_reference_resolves(document):
     assert document["asyncapi"] == "3.0.0"
     for ref in references(document):
         assert resolve(document, ref) is not None, ref
-    for name, schema in document["components"]["schemas"].items():
+    for _name, schema in document["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
 
 
@@ -77,7 +77,13 @@ def test_every_event_appears_on_its_topic_with_its_schema_and_headers(document, 
 
     headers = message["headers"]["allOf"]
     assert resolve(document, headers[0]["$ref"])["required"] == [
-        "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_subject", "ce_time", "content-type",
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+        "ce_subject",
+        "ce_time",
+        "content-type",
     ]
     assert headers[1]["properties"]["ce_type"] == {"const": event_type}
 

@@ -16,10 +16,14 @@ from awardpath_submission.service import redact
 
 def completed() -> AssessmentCompleted:
     return AssessmentCompleted(
-        review_id="r-1", submission_id="s-1", attempt=2, micro_credential_id="mc-1",
+        review_id="r-1",
+        submission_id="s-1",
+        attempt=2,
+        micro_credential_id="mc-1",
         micro_credential_version=3,
         sections=[SectionResult(section_id="overview", level="proficient", feedback="Grounded in student voice.")],
-        recommendation="award", completed_at=datetime(2026, 11, 24, 12, tzinfo=UTC),
+        recommendation="award",
+        completed_at=datetime(2026, 11, 24, 12, tzinfo=UTC),
     )
 
 
@@ -40,7 +44,7 @@ def test_an_unknown_event_type_is_refused_not_guessed():
 
 def test_every_event_type_is_versioned_and_named_noun_past_tense():
     for event_type, event_class in EVENT_TYPES.items():
-        noun, verb, version = event_type.rsplit(".", 2)
+        _noun, verb, version = event_type.rsplit(".", 2)
         assert version == f"v{event_class.event_version}" and verb.endswith("ed"), event_type
         assert event_class.topic.startswith("awardpath.")
 

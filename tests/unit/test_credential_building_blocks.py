@@ -13,12 +13,12 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from awardpath_award import keys
 from awardpath_award.credentials import bit_at, decode_status_list, encode_status_list, with_bit_set
+from awardpath_award.models import WebhookMessage
 from awardpath_award.proofs import ProofError, add_data_integrity_proof, verify_data_integrity_proof
 from awardpath_award.settings import AwardSettings
 from awardpath_award.standards import UnsignableTerm, canonicalize, schema_errors
 from awardpath_award.webhook_delivery import parse_retry_after, retry_delay, signed_request
 from awardpath_award.webhooks import TargetRefused, check_target, new_secret
-from awardpath_award.models import WebhookMessage
 from awardpath_shared.privacy import identity_hash
 
 VECTORS = Path(__file__).parents[1] / "fixtures" / "ob3"
@@ -39,7 +39,9 @@ def test_canonicalization_reproduces_the_guides_n_quads():
     proof = document.pop("proof")
     options = {key: value for key, value in proof.items() if key != "proofValue"}
     assert canonicalize(document) == (VECTORS / "obv3p0-document-canon.txt").read_text()
-    assert canonicalize({"@context": document["@context"], **options}) == (VECTORS / "obv3p0-proof-canon.txt").read_text()
+    assert (
+        canonicalize({"@context": document["@context"], **options}) == (VECTORS / "obv3p0-proof-canon.txt").read_text()
+    )
 
 
 def test_signing_reproduces_the_guides_proof_and_the_signed_vector_verifies():
@@ -120,18 +122,27 @@ def test_status_list_bits():
 def test_identity_hash_is_the_open_badges_salted_sha256():
     import hashlib
 
-    assert identity_hash("Ada@School.example.org ", "s4lt") == "sha256$" + hashlib.sha256(b"ada@school.example.orgs4lt").hexdigest()
+    assert (
+        identity_hash("Ada@School.example.org ", "s4lt")
+        == "sha256$" + hashlib.sha256(b"ada@school.example.orgs4lt").hexdigest()
+    )
 
 
 def test_webhook_requests_verify_with_each_active_secret():
     secrets = [new_secret(), new_secret()]
     message = WebhookMessage(
-        id="msg_1", submission_id="s", event_type="submission.denied",
-        data={"submission_id": "s", "attempt": 2}, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        id="msg_1",
+        submission_id="s",
+        event_type="submission.denied",
+        data={"submission_id": "s", "attempt": 2},
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     body, headers = signed_request(message, secrets, datetime.now(UTC))
-    assert json.loads(body) == {"type": "submission.denied", "timestamp": "2026-01-01T00:00:00Z",
-                                "data": {"submission_id": "s", "attempt": 2}}
+    assert json.loads(body) == {
+        "type": "submission.denied",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "data": {"submission_id": "s", "attempt": 2},
+    }
     for secret in secrets:
         Webhook(secret).verify(body, headers)
     with pytest.raises(WebhookVerificationError):

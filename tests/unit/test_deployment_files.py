@@ -160,8 +160,7 @@ def cli_command(args: list[str]) -> tuple[click.Command, click.Context]:
     root = click.Context(group, info_name="awardpath")
     command = group.get_command(root, args[0])
     assert command is not None, (
-        f"`awardpath {args[0]}` is not a command of the CLI "
-        f"(it has: {', '.join(sorted(group.list_commands(root)))})"
+        f"`awardpath {args[0]}` is not a command of the CLI (it has: {', '.join(sorted(group.list_commands(root)))})"
     )
     return command, command.make_context(args[0], args[1:], parent=root)
 
@@ -220,7 +219,8 @@ def test_every_container_runs_a_command_of_the_cli_on_a_real_service(container):
 @pytest.mark.parametrize("container", by_where(all_containers()))
 def test_every_container_sets_only_variables_the_settings_read(container):
     unknown = {
-        name for name in container.env
+        name
+        for name in container.env
         if name.upper().startswith(("AWARDPATH_", "KAFKA_")) and name.upper() not in settings_variables()
     }
     assert not unknown, f"{container.where}: no settings class reads {sorted(unknown)}"
@@ -242,7 +242,9 @@ def test_every_container_gets_kafka_postgresql_and_placeholder_secrets(container
 @pytest.mark.parametrize("container", by_where([c for c in all_containers() if c.verb in PER_SERVICE_COMMANDS]))
 def test_only_the_award_service_holds_the_award_master_key(container):
     if container.target == "award":
-        assert PLACEHOLDER.search(container.env[AWARD_SECRET]), f"{container.where}: {AWARD_SECRET} must stay a placeholder"
+        assert PLACEHOLDER.search(container.env[AWARD_SECRET]), (
+            f"{container.where}: {AWARD_SECRET} must stay a placeholder"
+        )
     else:
         assert AWARD_SECRET not in container.env, container.where
 

@@ -29,8 +29,11 @@ def pairs(counts: dict[tuple[str, str], int]) -> list[LevelPair]:
 # kappa = (0.7 - 0.34) / (1 - 0.34) = 0.36 / 0.66 = 6/11
 # adjacent: every pair but not_yet/proficient is at most one level apart = 9/10
 HAND_EXAMPLE = {
-    ("not_yet", "not_yet"): 2, ("not_yet", "developing"): 1, ("not_yet", "proficient"): 1,
-    ("developing", "not_yet"): 1, ("developing", "developing"): 3,
+    ("not_yet", "not_yet"): 2,
+    ("not_yet", "developing"): 1,
+    ("not_yet", "proficient"): 1,
+    ("developing", "not_yet"): 1,
+    ("developing", "developing"): 3,
     ("proficient", "proficient"): 2,
 }
 

@@ -26,9 +26,7 @@ class Principal:
     subject: str
 
 
-def mint_token(
-    settings: ServiceSettings, role: Role, subject: str, ttl: timedelta = timedelta(days=30)
-) -> str:
+def mint_token(settings: ServiceSettings, role: Role, subject: str, ttl: timedelta = timedelta(days=30)) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     now = utcnow()
@@ -73,7 +71,10 @@ class TokenVerifier:
 
 def _unauthenticated(detail: str) -> Problem:
     return Problem(
-        401, "unauthenticated", "Authentication required", detail,
+        401,
+        "unauthenticated",
+        "Authentication required",
+        detail,
         headers={"WWW-Authenticate": 'Bearer realm="awardpath"'},
     )
 
@@ -97,7 +98,9 @@ def require_role(*roles: Role):
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in roles:
             raise Problem(
-                403, "forbidden", "Forbidden",
+                403,
+                "forbidden",
+                "Forbidden",
                 f"this call is for role {' or '.join(roles)}, not {principal.role}",
             )
         return principal

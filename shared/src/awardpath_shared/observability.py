@@ -27,7 +27,9 @@ def install_observability(app: FastAPI, service: str) -> None:
         "http_requests_total", "HTTP requests", ["service", "method", "route", "status"], registry=registry
     )
     latency = Histogram(
-        "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
+        "http_request_duration_seconds",
+        "HTTP request latency",
+        ["service", "method", "route"],
         registry=registry,
     )
     app.state.metrics_registry = registry

@@ -4,6 +4,7 @@ assessment service's lease sweeper, the award service's webhook deliveries): a
 a pass that returns True (more is waiting) is followed at once; `wake()` cuts a wait short."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -27,10 +28,8 @@ class PeriodicTask:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def _run(self) -> None:
@@ -43,8 +42,6 @@ class PeriodicTask:
             except Exception:
                 logger.exception("%s: pass failed", self.name)
             if not more_waiting:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
-                except TimeoutError:
-                    pass
             self._wake.clear()

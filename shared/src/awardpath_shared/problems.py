@@ -82,7 +82,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, error: Problem) -> JSONResponse:
         return problem_response(
-            error.status, error.slug, error.title, error.detail, request.url.path, error.headers,
+            error.status,
+            error.slug,
+            error.title,
+            error.detail,
+            request.url.path,
+            error.headers,
             **error.extensions,
         )
 
@@ -93,17 +98,23 @@ def install_problem_handlers(app: FastAPI) -> None:
             for item in error.errors()
         ]
         return problem_response(
-            422, "validation-error", "Request is not valid",
+            422,
+            "validation-error",
+            "Request is not valid",
             "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-            request.url.path, errors=errors,
+            request.url.path,
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         slug = _TITLES_BY_STATUS.get(error.status_code, "http-error")
         return problem_response(
-            error.status_code, slug, slug.replace("-", " ").capitalize(),
-            str(error.detail) if error.detail else None, request.url.path,
+            error.status_code,
+            slug,
+            slug.replace("-", " ").capitalize(),
+            str(error.detail) if error.detail else None,
+            request.url.path,
             getattr(error, "headers", None),
         )
 

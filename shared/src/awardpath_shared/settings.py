@@ -17,9 +17,7 @@ def per_service(service: str, name: str, default: Any) -> Any:
     """A field read from `AWARDPATH_<SERVICE>_<NAME>`, falling back to `AWARDPATH_<NAME>`."""
     return Field(
         default=default,
-        validation_alias=AliasChoices(
-            f"AWARDPATH_{service.upper()}_{name.upper()}", f"AWARDPATH_{name.upper()}"
-        ),
+        validation_alias=AliasChoices(f"AWARDPATH_{service.upper()}_{name.upper()}", f"AWARDPATH_{name.upper()}"),
     )
 
 

@@ -54,9 +54,7 @@ def is_eligible(assessor: CandidateAssessor, attempt: AttemptToAssign) -> bool:
     )
 
 
-def choose_assessor(
-    attempt: AttemptToAssign, assessors: Iterable[CandidateAssessor]
-) -> CandidateAssessor | None:
+def choose_assessor(attempt: AttemptToAssign, assessors: Iterable[CandidateAssessor]) -> CandidateAssessor | None:
     """The assessor who gets `attempt`, or None when nobody is eligible (it waits)."""
     eligible = [assessor for assessor in assessors if is_eligible(assessor, attempt)]
     for assessor in eligible:

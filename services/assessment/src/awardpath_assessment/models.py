@@ -104,9 +104,9 @@ Index(
     Assessor.id,
     postgresql_where=~Assessor.paused & (Assessor.open_assignments < Assessor.capacity),
 ).ddl_if(dialect="postgresql")
-Index(
-    "ix_assessors_fairness_order_sqlite", Assessor.open_assignments, Assessor.last_assigned_at, Assessor.id
-).ddl_if(dialect="sqlite")
+Index("ix_assessors_fairness_order_sqlite", Assessor.open_assignments, Assessor.last_assigned_at, Assessor.id).ddl_if(
+    dialect="sqlite"
+)
 
 
 class AssessorQualification(Base):

@@ -213,7 +213,9 @@ class AssessmentRepository:
     async def calibration_example(self, example_id: str) -> CalibrationExample | None:
         return await self.session.get(CalibrationExample, example_id)
 
-    async def calibration_reviews(self, assessor_id: str, set_id: str) -> list[tuple[CalibrationReview, CalibrationExample]]:
+    async def calibration_reviews(
+        self, assessor_id: str, set_id: str
+    ) -> list[tuple[CalibrationReview, CalibrationExample]]:
         rows = await self.session.execute(
             select(CalibrationReview, CalibrationExample)
             .join(CalibrationExample, CalibrationExample.id == CalibrationReview.example_id)
@@ -235,7 +237,9 @@ class AssessmentRepository:
         return list(await self.session.scalars(select(Rubric).where(Rubric.micro_credential_id == micro_credential_id)))
 
     async def attempts_of(self, micro_credential_id: str) -> list[Attempt]:
-        return list(await self.session.scalars(select(Attempt).where(Attempt.micro_credential_id == micro_credential_id)))
+        return list(
+            await self.session.scalars(select(Attempt).where(Attempt.micro_credential_id == micro_credential_id))
+        )
 
     async def reviews_of(self, micro_credential_id: str) -> list[tuple[Review, Assignment]]:
         """Every review of the micro-credential's attempts with its assignment, in completion order."""

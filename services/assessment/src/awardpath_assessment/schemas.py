@@ -33,9 +33,7 @@ class AssessorCreate(RequestBody):
     display_name: Annotated[PlainText, Field(min_length=1, max_length=200)]
     micro_credential_ids: Annotated[list[ExternalId], Field(max_length=500)]
     capacity: Annotated[int, Field(ge=1, le=1000)]
-    organization_id: ConflictId | None = Field(
-        default=None, description="Stored only as a keyed hash, never echoed."
-    )
+    organization_id: ConflictId | None = Field(default=None, description="Stored only as a keyed hash, never echoed.")
     conflict_ids: list[ConflictId] = Field(
         default_factory=list,
         max_length=100,
@@ -72,9 +70,7 @@ class AssessorOut(BaseModel):
 
 
 class ScoringPolicyIn(RequestBody):
-    double_score_share: Share = Field(
-        description="Share of attempts scored by two independent assessors (0 to 1)."
-    )
+    double_score_share: Share = Field(description="Share of attempts scored by two independent assessors (0 to 1).")
 
 
 class ScoringPolicyOut(BaseModel):

@@ -156,9 +156,7 @@ class AssessmentService:
             assignments = await self.repository.attempt_assignments(attempt.id)
         live = [assignment for assignment in assignments if assignment.state in LIVE_STATES]
         earlier_assessor_id = (
-            await self.repository.earlier_decider(attempt.submission_id, attempt.number)
-            if attempt.number > 1
-            else None
+            await self.repository.earlier_decider(attempt.submission_id, attempt.number) if attempt.number > 1 else None
         )
         while len(live) < attempt.reviews_needed:
             chosen = await self._choose(_to_assign(attempt, assignments, earlier_assessor_id))
@@ -191,9 +189,9 @@ class AssessmentService:
         """The rule's choice, reading available assessors a page at a time in fairness order."""
         if to_assign.earlier_assessor_id is not None:
             earlier = await self.repository.assessor(to_assign.earlier_assessor_id)
-            if earlier is not None and choose_assessor(to_assign, [_candidate(earlier)]) is not None:
-                if earlier.id not in to_assign.avoided_assessor_ids:
-                    return earlier
+            eligible = earlier is not None and choose_assessor(to_assign, [_candidate(earlier)]) is not None
+            if eligible and earlier.id not in to_assign.avoided_assessor_ids:
+                return earlier
         choice = PagedChoice(to_assign)
         loaded: dict[str, Assessor] = {}
         offset = 0
@@ -342,7 +340,9 @@ class AssessmentService:
     async def list_unassigned(self, *, limit: int, cursor: str | None) -> UnassignedPage:
         attempts, following = await fetch_page(
             lambda after, size: self.repository.unassigned_page(after_id=after, limit=size),
-            cursor=cursor, limit=limit, position=lambda attempt: attempt.id,
+            cursor=cursor,
+            limit=limit,
+            position=lambda attempt: attempt.id,
         )
         return UnassignedPage(
             items=[
@@ -372,7 +372,9 @@ class AssessmentService:
         await self._registered_assessor(assessor_id)
         rows, following = await fetch_page(
             lambda after, size: self.repository.queue_page(assessor_id, after_id=after, limit=size),
-            cursor=cursor, limit=limit, position=lambda row: row[0].id,
+            cursor=cursor,
+            limit=limit,
+            position=lambda row: row[0].id,
         )
         return Page[QueueItem](
             items=[
@@ -508,9 +510,7 @@ class AssessmentService:
             raise forbidden(f"no assessor is registered with id {assessor_id!r}")
         return assessor
 
-    async def _own_assignment(
-        self, assessor_id: str, assignment_id: str, *, for_update: bool = False
-    ) -> Assignment:
+    async def _own_assignment(self, assessor_id: str, assignment_id: str, *, for_update: bool = False) -> Assignment:
         assignment = (
             await self.repository.assignment(assignment_id, for_update=for_update)
             if _is_wellformed_id(assignment_id)
@@ -529,7 +529,8 @@ class AssessmentService:
             raise conflict("assignment-completed", "Assignment completed", "this assignment was reviewed already")
         if assignment.state not in OPEN_STATES:
             raise conflict(
-                "assignment-returned", "Assignment returned to the pool",
+                "assignment-returned",
+                "Assignment returned to the pool",
                 f"this assignment is {assignment.state} and went back to the pool; it can no longer be worked",
                 state=assignment.state,
             )
@@ -543,7 +544,8 @@ class AssessmentService:
         rubric = await self.repository.rubric(body.micro_credential_id, body.micro_credential_version)
         if rubric is None:
             raise unprocessable(
-                "unknown-rubric", "Unknown micro-credential version",
+                "unknown-rubric",
+                "Unknown micro-credential version",
                 f"micro-credential {body.micro_credential_id} v{body.micro_credential_version} is not "
                 "published here (yet)",
             )
@@ -582,7 +584,9 @@ class AssessmentService:
             if qualification.status != "calibrating":
                 continue
             calibration = await self.repository.calibration_set(qualification.calibration_set_id)
-            scored = {example.id for _, example in await self.repository.calibration_reviews(assessor_id, calibration.id)}
+            scored = {
+                example.id for _, example in await self.repository.calibration_reviews(assessor_id, calibration.id)
+            }
             items += [
                 CalibrationItem(
                     example_id=example.id,
@@ -595,7 +599,9 @@ class AssessmentService:
             ]
         return items
 
-    async def submit_calibration_review(self, assessor_id: str, example_id: str, body: ReviewIn) -> CalibrationReviewOut:
+    async def submit_calibration_review(
+        self, assessor_id: str, example_id: str, body: ReviewIn
+    ) -> CalibrationReviewOut:
         """Score one example under the same rules as live work; once the whole set is
         scored, the assessor is qualified if their exact agreement meets the threshold."""
         await self.repository.take_assignment_lock()  # qualifying may let waiting work in
@@ -605,7 +611,11 @@ class AssessmentService:
             raise not_found("calibration example", example_id)
         calibration = await self.repository.calibration_set(example.set_id)
         qualification = next(
-            (q for q in assessor.qualifications if q.calibration_set_id == calibration.id and q.status == "calibrating"),
+            (
+                q
+                for q in assessor.qualifications
+                if q.calibration_set_id == calibration.id and q.status == "calibrating"
+            ),
             None,
         )
         if qualification is None:
@@ -719,13 +729,16 @@ def calibration_agreement(scored: list[tuple[CalibrationReview, CalibrationExamp
     return sum(given == agreed for given, agreed in pairs) / len(pairs)
 
 
-def _calibration_evidence(sections: list[dict[str, Any]], example: CalibrationExampleIn, position: int) -> list[dict[str, Any]]:
+def _calibration_evidence(
+    sections: list[dict[str, Any]], example: CalibrationExampleIn, position: int
+) -> list[dict[str, Any]]:
     known = {section["id"] for section in sections}
     given = [evidence.section_id for evidence in example.evidence]
     unknown = [section_id for section_id in given if section_id not in known]
     if unknown or len(set(given)) != len(given):
         raise unprocessable(
-            "calibration-evidence-invalid", "Calibration evidence does not fit the rubric",
+            "calibration-evidence-invalid",
+            "Calibration evidence does not fit the rubric",
             f"example {position}: evidence must name each rubric section at most once; "
             f"unknown or repeated: {', '.join(unknown or given)}",
             example=position,
@@ -735,12 +748,13 @@ def _calibration_evidence(sections: list[dict[str, Any]], example: CalibrationEx
 
 def _agreed_levels(sections: list[dict[str, Any]], example: CalibrationExampleIn, position: int) -> dict[str, str]:
     agreed = {level.section_id: level.level for level in example.agreed_levels}
-    wrong = [
-        section["id"] for section in sections if agreed.get(section["id"]) not in _level_ids(section)
-    ] + [section_id for section_id in agreed if section_id not in {section["id"] for section in sections}]
+    wrong = [section["id"] for section in sections if agreed.get(section["id"]) not in _level_ids(section)] + [
+        section_id for section_id in agreed if section_id not in {section["id"] for section in sections}
+    ]
     if wrong or len(agreed) != len(example.agreed_levels):
         raise unprocessable(
-            "calibration-levels-invalid", "Agreed levels do not fit the rubric",
+            "calibration-levels-invalid",
+            "Agreed levels do not fit the rubric",
             f"example {position}: every rubric section needs exactly one agreed level of its own; "
             f"wrong or missing: {', '.join(wrong) or 'a section given twice'}",
             example=position,
@@ -755,36 +769,52 @@ def _assessor_exists(assessor_id: str) -> Problem:
 # ---- review validation -----------------------------------------------------------------
 
 
-def validated_results(
-    sections: list[dict[str, Any]], review: ReviewIn, min_feedback_chars: int
-) -> list[SectionResult]:
+def validated_results(sections: list[dict[str, Any]], review: ReviewIn, min_feedback_chars: int) -> list[SectionResult]:
     """The review's section results in rubric order, or a 422 problem naming what is wrong."""
     rubric = {section["id"]: section for section in sections}
     results: dict[str, SectionResult] = {}
     for score in review.sections:
         section = rubric.get(score.section_id)
         if section is None:
-            raise _refused("review-unknown-section", "Unknown rubric section",
-                           f"the rubric has no section {score.section_id!r}", score.section_id)
+            raise _refused(
+                "review-unknown-section",
+                "Unknown rubric section",
+                f"the rubric has no section {score.section_id!r}",
+                score.section_id,
+            )
         if score.section_id in results:
-            raise _refused("review-duplicate-section", "Section scored twice",
-                           f"section {score.section_id!r} is given more than once", score.section_id)
+            raise _refused(
+                "review-duplicate-section",
+                "Section scored twice",
+                f"section {score.section_id!r} is given more than once",
+                score.section_id,
+            )
         levels = _level_ids(section)
         if score.level not in levels:
-            raise _refused("review-unknown-level", "Unknown level",
-                           f"section {score.section_id!r} has no level {score.level!r}; "
-                           f"its levels are {', '.join(levels)}", score.section_id)
+            raise _refused(
+                "review-unknown-level",
+                "Unknown level",
+                f"section {score.section_id!r} has no level {score.level!r}; its levels are {', '.join(levels)}",
+                score.section_id,
+            )
         feedback = score.feedback.strip()
         if len(feedback) < min_feedback_chars:
-            raise _refused("review-feedback-too-short", "Feedback missing or too short",
-                           f"section {score.section_id!r} needs feedback of at least "
-                           f"{min_feedback_chars} characters", score.section_id)
+            raise _refused(
+                "review-feedback-too-short",
+                "Feedback missing or too short",
+                f"section {score.section_id!r} needs feedback of at least {min_feedback_chars} characters",
+                score.section_id,
+            )
         results[score.section_id] = SectionResult(section_id=score.section_id, level=score.level, feedback=feedback)
     missing = [section_id for section_id in rubric if section_id not in results]
     if missing:
-        raise _refused("review-section-missing", "Section not scored",
-                       f"every rubric section needs a level and feedback; missing: {', '.join(missing)}",
-                       missing[0], missing_section_ids=missing)
+        raise _refused(
+            "review-section-missing",
+            "Section not scored",
+            f"every rubric section needs a level and feedback; missing: {', '.join(missing)}",
+            missing[0],
+            missing_section_ids=missing,
+        )
     _check_recommendation(rubric, results, review.recommendation)
     return [results[section_id] for section_id in rubric]
 
@@ -793,9 +823,7 @@ def _check_recommendation(
     rubric: dict[str, dict[str, Any]], results: dict[str, SectionResult], recommendation: str
 ) -> None:
     """Award exactly when every section reaches its passing level (levels lowest first)."""
-    below = [
-        section_id for section_id, section in rubric.items() if _below_passing(section, results[section_id].level)
-    ]
+    below = [section_id for section_id, section in rubric.items() if _below_passing(section, results[section_id].level)]
     if recommendation == "award" and below:
         detail = f"award needs every section at its passing level; below it: {', '.join(below)}"
     elif recommendation == "resubmit" and not below:
@@ -803,7 +831,9 @@ def _check_recommendation(
     else:
         return
     raise unprocessable(
-        "review-recommendation-contradicts-levels", "Recommendation contradicts the levels", detail,
+        "review-recommendation-contradicts-levels",
+        "Recommendation contradicts the levels",
+        detail,
         sections_below_passing=below,
     )
 

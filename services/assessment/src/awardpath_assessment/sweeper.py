@@ -15,9 +15,8 @@ from awardpath_shared.runtime import ServiceRuntime
 
 async def sweep_expired_leases(runtime: ServiceRuntime, now: datetime | None = None) -> int:
     """Expire and reassign what is due; returns how many leases expired."""
-    async with runtime.sessions() as session:
-        async with session.begin():
-            expired = await AssessmentService(session, runtime.settings).expire_leases(now)
+    async with runtime.sessions() as session, session.begin():
+        expired = await AssessmentService(session, runtime.settings).expire_leases(now)
     if expired:
         runtime.relay.wake()  # reassignment staged events
     return expired

@@ -69,9 +69,7 @@ async def list_micro_credentials(
     cursor: Cursor = None,
 ) -> Page[MicroCredentialView]:
     """The catalog: the latest version of each micro-credential, rubric included."""
-    items, next_cursor = await service.list_micro_credentials(
-        session, issuer_id=issuer_id, cursor=cursor, limit=limit
-    )
+    items, next_cursor = await service.list_micro_credentials(session, issuer_id=issuer_id, cursor=cursor, limit=limit)
     return Page(items=[MicroCredentialView.of(item) for item in items], next_cursor=next_cursor)
 
 

@@ -239,14 +239,22 @@ def ob2_assertion(credential: Credential, award: Award, recipient: Recipient, ur
     url = urls.ob2_assertion(credential.id)
     if credential.revoked_at is not None:
         # OB 2.0: a revoked hosted assertion answers 410 with only this much.
-        return {"@context": OB_V2_CONTEXT, "type": "Assertion", "id": url, "revoked": True,
-                "revocationReason": credential.revocation_reason or "revoked by the issuer"}
+        return {
+            "@context": OB_V2_CONTEXT,
+            "type": "Assertion",
+            "id": url,
+            "revoked": True,
+            "revocationReason": credential.revocation_reason or "revoked by the issuer",
+        }
     return {
         "@context": OB_V2_CONTEXT,
         "type": "Assertion",
         "id": url,
         "recipient": {
-            "type": "email", "hashed": True, "salt": recipient.salt, "identity": recipient.identity_hash,
+            "type": "email",
+            "hashed": True,
+            "salt": recipient.salt,
+            "identity": recipient.identity_hash,
         },
         "badge": urls.ob2_badge_class(award.micro_credential_id, award.micro_credential_version),
         "issuedOn": iso(credential.issued_at),
@@ -284,7 +292,7 @@ def badge_image_svg(title: str) -> str:
         '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256">'
         '<circle cx="128" cy="128" r="120" fill="#1f4e79"/>'
         '<circle cx="128" cy="128" r="100" fill="none" stroke="#f2c14e" stroke-width="6"/>'
-        f'<title>{escape(title)}</title>'
+        f"<title>{escape(title)}</title>"
         '<text x="128" y="136" font-family="sans-serif" font-size="18" fill="#fff" text-anchor="middle">'
         f"{escape(title[:24])}</text></svg>"
     )

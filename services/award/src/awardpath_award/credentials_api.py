@@ -90,7 +90,9 @@ async def revoke_credential(
     """Revoke (the credential's issuer only): its status list bit is set and the list re-signed."""
     credential = await issuance.revoke(session, settings, principal.subject, credential_id, body.reason)
     assert credential.revoked_at is not None and credential.revocation_reason is not None
-    return RevocationView(credential_id=credential.id, revoked_at=credential.revoked_at, reason=credential.revocation_reason)
+    return RevocationView(
+        credential_id=credential.id, revoked_at=credential.revoked_at, reason=credential.revocation_reason
+    )
 
 
 @router.get("/v1/status-lists/{status_list_id}", tags=["credentials"])
@@ -134,8 +136,12 @@ async def _presented(request: Request) -> dict[str, Any] | str:
     if media_type in JWT_MEDIA_TYPES:
         return text
     if media_type not in ("application/json", JSON_LD, "application/vc+ld+json", "application/vc"):
-        raise Problem(415, "unsupported-media-type", "Unsupported media type",
-                      f"post JSON ({JSON_LD} or application/json) or a VC-JWT ({VC_JWT_MEDIA_TYPE})")
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"post JSON ({JSON_LD} or application/json) or a VC-JWT ({VC_JWT_MEDIA_TYPE})",
+        )
     try:
         presented = json.loads(text)
     except ValueError as error:
@@ -173,7 +179,9 @@ async def ob2_assertion(credential_id: PathId, session: DbSession, settings: Set
 
 
 @router.get("/v1/ob2/badge-classes/{micro_credential_id}/{version}", tags=["open badges 2.0"])
-async def ob2_badge_class(micro_credential_id: PathId, version: int, session: DbSession, settings: Settings) -> JSONResponse:
+async def ob2_badge_class(
+    micro_credential_id: PathId, version: int, session: DbSession, settings: Settings
+) -> JSONResponse:
     definition = await issuance.definition_of(session, micro_credential_id, version)
     issuer_id = definition.micro_credential.issuer_id
     return _json_ld(credentials.ob2_badge_class(definition, issuer_id, credentials.Urls(settings.public_url)))

@@ -93,7 +93,9 @@ async def rotate_key(session: AsyncSession, settings: AwardSettings, issuer_id: 
 
 async def did_document(session: AsyncSession, settings: AwardSettings, issuer_id: str) -> dict[str, Any]:
     published = await _published_keys(session, issuer_id)
-    return keys.did_document(keys.issuer_did(settings.public_url, issuer_id), [key.public_key_multibase for key in published])
+    return keys.did_document(
+        keys.issuer_did(settings.public_url, issuer_id), [key.public_key_multibase for key in published]
+    )
 
 
 async def jwks(session: AsyncSession, settings: AwardSettings, issuer_id: str) -> dict[str, Any]:
@@ -157,8 +159,15 @@ async def issue_credential(session: AsyncSession, settings: AwardSettings, event
     credential_id = new_id()
     issued_at = utcnow()
     unsecured = credentials.open_badge_credential(
-        credential_id=credential_id, award=award, definition=definition, issuer=issuer, did=active.did,
-        recipient=recipient, status_list_url=urls.status_list(status_list.id), status_index=index, urls=urls,
+        credential_id=credential_id,
+        award=award,
+        definition=definition,
+        issuer=issuer,
+        did=active.did,
+        recipient=recipient,
+        status_list_url=urls.status_list(status_list.id),
+        status_index=index,
+        urls=urls,
     )
     credential = Credential(
         id=credential_id,
@@ -186,7 +195,9 @@ async def issue_credential(session: AsyncSession, settings: AwardSettings, event
         ),
     )
     webhooks.notify(
-        session, award.submission_id, "submission.awarded",
+        session,
+        award.submission_id,
+        "submission.awarded",
         {"award_id": award.id, "credential_id": credential.id, "credential_url": urls.credential(credential.id)},
     )
     await session.flush()
@@ -211,8 +222,12 @@ async def _allocate_status_index(
     if status_list is None:
         now = utcnow()
         status_list = StatusList(
-            id=new_id(), issuer_id=issuer_id, size=settings.status_list_size, next_index=0,
-            bits=bytes(settings.status_list_size // 8), updated_at=now,
+            id=new_id(),
+            issuer_id=issuer_id,
+            size=settings.status_list_size,
+            next_index=0,
+            bits=bytes(settings.status_list_size // 8),
+            updated_at=now,
         )
         _sign_status_list(status_list, settings, active)
         session.add(status_list)
@@ -253,7 +268,9 @@ async def revoke(
     record_event(
         session,
         OutboxMessage,
-        CredentialRevoked(credential_id=credential.id, submission_id=credential.submission_id, reason=reason, revoked_at=now),
+        CredentialRevoked(
+            credential_id=credential.id, submission_id=credential.submission_id, reason=reason, revoked_at=now
+        ),
     )
     webhooks.notify(session, credential.submission_id, "credential.revoked", {"credential_id": credential.id})
     await session.flush()

@@ -37,7 +37,7 @@ body {{ font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto;
 <dt>Awarded</dt><dd>{escape(str(credential.get("validFrom", "")))}</dd>
 <dt>Credential</dt><dd>{escape(str(credential.get("id", "")))}</dd>
 </dl>
-<p class="verdict {'ok' if verification.verified else 'bad'}">{verdict}</p>
+<p class="verdict {"ok" if verification.verified else "bad"}">{verdict}</p>
 <ul>{checks}</ul>
 <h2>Machine-readable</h2>
 <ul>{links}</ul>

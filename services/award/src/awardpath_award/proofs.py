@@ -65,9 +65,7 @@ def verify_data_integrity_proof(secured: dict[str, Any], resolve_key: KeyResolve
         proofs = [proofs]
     if not isinstance(proofs, list) or not proofs:
         raise ProofError("the credential has no proof")
-    proof = next(
-        (item for item in proofs if isinstance(item, dict) and item.get("cryptosuite") == CRYPTOSUITE), None
-    )
+    proof = next((item for item in proofs if isinstance(item, dict) and item.get("cryptosuite") == CRYPTOSUITE), None)
     if proof is None or proof.get("type") != "DataIntegrityProof":
         raise ProofError(f"no DataIntegrityProof with cryptosuite {CRYPTOSUITE}")
     if proof.get("proofPurpose") != "assertionMethod":
@@ -102,7 +100,9 @@ def encode_vc_jwt(
     """The credential (no embedded proof) as the payload of an EdDSA JWS."""
     payload = {**{key: value for key, value in credential.items() if key != "proof"}, **claims}
     return jwt.encode(
-        payload, private_key, algorithm="EdDSA",
+        payload,
+        private_key,
+        algorithm="EdDSA",
         headers={"typ": "vc+jwt", "cty": "vc", "kid": verification_method},
     )
 
@@ -125,7 +125,9 @@ def decode_vc_jwt(token: str, resolve_key: KeyResolver) -> tuple[dict[str, Any],
         raise ProofError(str(error)) from error
     try:
         payload = jwt.decode(
-            token, public_key, algorithms=["EdDSA"],
+            token,
+            public_key,
+            algorithms=["EdDSA"],
             options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False},
         )
     except jwt.InvalidSignatureError as error:
@@ -137,4 +139,3 @@ def decode_vc_jwt(token: str, resolve_key: KeyResolver) -> tuple[dict[str, Any],
 
 def credential_of_jwt_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in payload.items() if key not in JWT_CLAIMS}
-

@@ -189,8 +189,8 @@ async def list_deliveries(
 
 
 async def get_delivery(session: AsyncSession, delivery_id: str, *, for_update: bool = False) -> WebhookDelivery | None:
-    query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).options(
-        selectinload(WebhookDelivery.message)
+    query = (
+        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).options(selectinload(WebhookDelivery.message))
     )
     if for_update:
         query = query.with_for_update(of=WebhookDelivery).execution_options(populate_existing=True)

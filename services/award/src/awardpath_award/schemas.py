@@ -97,8 +97,7 @@ class RubricSection(RequestBody):
 
 DEFINITION_EXAMPLE = {
     "title": "Belonging and Caring Classroom Climate",
-    "competency": "The educator creates a classroom climate where students feel cared for "
-    "and that they belong.",
+    "competency": "The educator creates a classroom climate where students feel cared for and that they belong.",
     "key_method": "Student check-in circles",
     "issuer_id": "0196d6f2-7c1a-7f00-8000-000000000001",
     "max_attempts": 3,
@@ -265,8 +264,11 @@ class IssuerKeyView(BaseModel):
     @classmethod
     def of(cls, key: IssuerKey, verification_method: str) -> Self:
         return cls(
-            id=key.id, public_key_multibase=key.public_key_multibase, verification_method=verification_method,
-            created_at=key.created_at, retired_at=key.retired_at,
+            id=key.id,
+            public_key_multibase=key.public_key_multibase,
+            verification_method=verification_method,
+            created_at=key.created_at,
+            retired_at=key.retired_at,
         )
 
 
@@ -305,8 +307,13 @@ class WebhookEndpointView(BaseModel):
     @classmethod
     def of(cls, endpoint: WebhookEndpoint) -> Self:
         return cls(
-            id=endpoint.id, url=endpoint.url, events=endpoint.event_types, enabled=endpoint.disabled_at is None,
-            disabled_at=endpoint.disabled_at, disabled_reason=endpoint.disabled_reason, created_at=endpoint.created_at,
+            id=endpoint.id,
+            url=endpoint.url,
+            events=endpoint.event_types,
+            enabled=endpoint.disabled_at is None,
+            disabled_at=endpoint.disabled_at,
+            disabled_reason=endpoint.disabled_reason,
+            created_at=endpoint.created_at,
         )
 
 
@@ -329,7 +336,9 @@ class WebhookAttemptView(BaseModel):
     @classmethod
     def of(cls, attempt: WebhookAttempt) -> Self:
         return cls(
-            attempted_at=attempt.attempted_at, status_code=attempt.status_code, error=attempt.error,
+            attempted_at=attempt.attempted_at,
+            status_code=attempt.status_code,
+            error=attempt.error,
             duration_ms=attempt.duration_ms,
         )
 
@@ -349,11 +358,16 @@ class WebhookDeliveryView(BaseModel):
     @classmethod
     def of(cls, delivery: WebhookDelivery) -> Self:
         return cls(
-            id=delivery.id, webhook_id=delivery.message_id, event_type=delivery.message.event_type,
-            state=delivery.state, attempts=delivery.attempts,
+            id=delivery.id,
+            webhook_id=delivery.message_id,
+            event_type=delivery.message.event_type,
+            state=delivery.state,
+            attempts=delivery.attempts,
             next_attempt_at=delivery.next_attempt_at if delivery.state == "pending" else None,
-            last_status_code=delivery.last_status_code, last_error=delivery.last_error,
-            delivered_at=delivery.delivered_at, created_at=delivery.created_at,
+            last_status_code=delivery.last_status_code,
+            last_error=delivery.last_error,
+            delivered_at=delivery.delivered_at,
+            created_at=delivery.created_at,
         )
 
 

@@ -136,7 +136,9 @@ async def list_micro_credentials(
     """The latest version of each micro-credential, oldest entry first."""
     return await fetch_page(
         lambda after, size: repository.list_latest_versions(session, issuer_id=issuer_id, after=after, limit=size),
-        cursor=cursor, limit=limit, position=lambda item: item.micro_credential_id,
+        cursor=cursor,
+        limit=limit,
+        position=lambda item: item.micro_credential_id,
     )
 
 
@@ -192,7 +194,10 @@ async def _already_recorded(session: AsyncSession, event: AssessmentCompleted) -
     if existing.review_id != event.review_id:
         logger.warning(
             "ignoring review %s of %s attempt %s: review %s is already awaiting or has a decision",
-            event.review_id, event.submission_id, event.attempt, existing.review_id,
+            event.review_id,
+            event.submission_id,
+            event.attempt,
+            existing.review_id,
         )
     return True
 
@@ -214,7 +219,9 @@ async def list_decisions(
         lambda after, size: repository.list_decisions(
             session, issuer_id=caller_issuer_id, state=state, after=after, limit=size
         ),
-        cursor=cursor, limit=limit, position=lambda decision: decision.id,
+        cursor=cursor,
+        limit=limit,
+        position=lambda decision: decision.id,
     )
 
 
@@ -223,16 +230,15 @@ async def get_decision(session: AsyncSession, caller_issuer_id: str, decision_id
     return _owned_by(caller_issuer_id, decision, decision_id)
 
 
-async def decide(
-    session: AsyncSession, caller_issuer_id: str, decision_id: str, request: DecisionRequest
-) -> Decision:
+async def decide(session: AsyncSession, caller_issuer_id: str, decision_id: str, request: DecisionRequest) -> Decision:
     """The issuer decides a pending decision; a decision is made once."""
     decision = _owned_by(
         caller_issuer_id, await repository.get_decision(session, decision_id, for_update=True), decision_id
     )
     if decision.state == "decided":
         raise conflict(
-            "decision-already-made", "Decision already made",
+            "decision-already-made",
+            "Decision already made",
             f"decision {decision_id!r} was already decided: {decision.outcome}",
         )
     await _apply_decision(
@@ -316,7 +322,8 @@ async def _grant_award(session: AsyncSession, decision: Decision) -> Award:
     # One award per submission: the unique constraint backs this check up.
     if await repository.award_exists_for(session, decision.submission_id):
         raise conflict(
-            "already-awarded", "Submission already awarded",
+            "already-awarded",
+            "Submission already awarded",
             f"submission {decision.submission_id!r} already has an award",
         )
     award = Award(

@@ -66,7 +66,9 @@ async def verify(session: AsyncSession, settings: AwardSettings, presented: dict
         return result
     result.credential = credential
     errors = schema_errors(credential)
-    result.add("schema", not errors, "valid Open Badges 3.0 AchievementCredential" if not errors else "; ".join(errors[:10]))
+    result.add(
+        "schema", not errors, "valid Open Badges 3.0 AchievementCredential" if not errors else "; ".join(errors[:10])
+    )
     await _status(session, credential, result)
     _validity(credential, result)
     return result
@@ -81,7 +83,9 @@ async def _data_integrity_proof(
     proofs = document.get("proof")
     proof_list = proofs if isinstance(proofs, list) else [proofs]
     methods = [item.get("verificationMethod") for item in proof_list if isinstance(item, dict)]
-    resolved = {method: await _issuer_key(session, settings, document, method) for method in methods if isinstance(method, str)}
+    resolved = {
+        method: await _issuer_key(session, settings, document, method) for method in methods if isinstance(method, str)
+    }
     try:
         proof = verify_data_integrity_proof(document, lambda method: _resolved(resolved, method))
     except ProofError as error:
@@ -111,7 +115,10 @@ async def _jwt_proof(
     except ProofError as error:
         result.add("proof", False, str(error))
         return credential
-    if verified.get("iss") not in (None, _issuer_id(credential)) or verified.get("jti") not in (None, credential.get("id")):
+    if verified.get("iss") not in (None, _issuer_id(credential)) or verified.get("jti") not in (
+        None,
+        credential.get("id"),
+    ):
         result.add("proof", False, "the JWT's iss or jti disagrees with the credential's issuer or id")
     else:
         result.add("proof", True, f"EdDSA JWS by {header['kid']}")

@@ -93,7 +93,9 @@ class WebhookDeliveryWorker:
         await self.fan_out()
         claimed = await self._claim()
         if claimed:
-            async with httpx.AsyncClient(follow_redirects=False, timeout=self._settings.webhook_timeout_seconds) as client:
+            async with httpx.AsyncClient(
+                follow_redirects=False, timeout=self._settings.webhook_timeout_seconds
+            ) as client:
                 await asyncio.gather(*(self._deliver(client, *item) for item in claimed))
         return len(claimed)
 
@@ -129,8 +131,14 @@ class WebhookDeliveryWorker:
                     if message.event_type in endpoint.event_types:
                         session.add(
                             WebhookDelivery(
-                                id=new_id(), endpoint_id=endpoint.id, message_id=message.id, state="pending",
-                                attempts=0, next_attempt_at=now, give_up_at=now + window, created_at=now,
+                                id=new_id(),
+                                endpoint_id=endpoint.id,
+                                message_id=message.id,
+                                state="pending",
+                                attempts=0,
+                                next_attempt_at=now,
+                                give_up_at=now + window,
+                                created_at=now,
                             )
                         )
                 message.fanned_out_at = now
@@ -176,7 +184,9 @@ class WebhookDeliveryWorker:
             }
         return [(d.id, endpoints[d.endpoint_id], messages[d.message_id]) for d in deliveries]
 
-    async def _deliver(self, client: httpx.AsyncClient, delivery_id: str, endpoint: WebhookEndpoint, message: WebhookMessage) -> None:
+    async def _deliver(
+        self, client: httpx.AsyncClient, delivery_id: str, endpoint: WebhookEndpoint, message: WebhookMessage
+    ) -> None:
         started = time.monotonic()
         status_code: int | None = None
         error: str | None = None
@@ -202,8 +212,13 @@ class WebhookDeliveryWorker:
         await self._record(delivery_id, endpoint.id, status_code, error, retry_after, duration_ms)
 
     async def _record(
-        self, delivery_id: str, endpoint_id: str, status_code: int | None, error: str | None,
-        retry_after: str | None, duration_ms: int,
+        self,
+        delivery_id: str,
+        endpoint_id: str,
+        status_code: int | None,
+        error: str | None,
+        retry_after: str | None,
+        duration_ms: int,
     ) -> None:
         now = utcnow()
         async with self._sessions() as session, session.begin():
@@ -212,14 +227,20 @@ class WebhookDeliveryWorker:
                 return
             session.add(
                 WebhookAttempt(
-                    id=new_id(), delivery_id=delivery_id, attempted_at=now, status_code=status_code,
-                    error=error, duration_ms=duration_ms,
+                    id=new_id(),
+                    delivery_id=delivery_id,
+                    attempted_at=now,
+                    status_code=status_code,
+                    error=error,
+                    duration_ms=duration_ms,
                 )
             )
             delivery.attempts += 1
             delivery.claimed_until = None
             delivery.last_status_code = status_code
-            delivery.last_error = error if error else (None if status_code and status_code < 300 else f"HTTP {status_code}")
+            delivery.last_error = (
+                error if error else (None if status_code and status_code < 300 else f"HTTP {status_code}")
+            )
             if status_code is not None and 200 <= status_code < 300:
                 delivery.state = "delivered"
                 delivery.delivered_at = now

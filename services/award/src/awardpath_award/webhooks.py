@@ -120,7 +120,9 @@ async def _checked(url: str, settings: AwardSettings) -> None:
         raise unprocessable("webhook-url-refused", "Webhook URL refused", str(error)) from error
 
 
-async def get_endpoint(session: AsyncSession, platform_id: str, endpoint_id: str, *, for_update: bool = False) -> WebhookEndpoint:
+async def get_endpoint(
+    session: AsyncSession, platform_id: str, endpoint_id: str, *, for_update: bool = False
+) -> WebhookEndpoint:
     endpoint = await session.get(WebhookEndpoint, endpoint_id, with_for_update=for_update)
     if endpoint is None:
         raise not_found("webhook endpoint", endpoint_id)
@@ -134,7 +136,9 @@ async def list_endpoints(
 ) -> tuple[list[WebhookEndpoint], str | None]:
     return await fetch_page(
         lambda after, size: repository.list_webhook_endpoints(session, platform_id, after=after, limit=size),
-        cursor=cursor, limit=limit, position=lambda endpoint: endpoint.id,
+        cursor=cursor,
+        limit=limit,
+        position=lambda endpoint: endpoint.id,
     )
 
 
@@ -156,7 +160,11 @@ def signing_secrets(endpoint: WebhookEndpoint, settings: AwardSettings) -> list[
     """The secrets a delivery is signed with now: the current one, and the previous one
     while its overlap lasts."""
     sealed = [endpoint.sealed_secret]
-    if endpoint.sealed_previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > utcnow():
+    if (
+        endpoint.sealed_previous_secret
+        and endpoint.previous_secret_expires_at
+        and endpoint.previous_secret_expires_at > utcnow()
+    ):
         sealed.append(endpoint.sealed_previous_secret)
     return [keys.unseal(value, settings.master_key, endpoint.id).decode() for value in sealed]
 
@@ -179,7 +187,9 @@ async def list_deliveries(
     await get_endpoint(session, platform_id, endpoint_id)
     return await fetch_page(
         lambda after, size: repository.list_deliveries(session, endpoint_id, state=state, after=after, limit=size),
-        cursor=cursor, limit=limit, position=lambda delivery: delivery.id,
+        cursor=cursor,
+        limit=limit,
+        position=lambda delivery: delivery.id,
     )
 
 

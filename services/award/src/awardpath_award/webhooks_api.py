@@ -59,7 +59,9 @@ async def rotate_secret(
     """A new secret; deliveries carry signatures by both until the old one expires."""
     endpoint, secret = await webhooks.rotate_secret(session, settings, platform.subject, endpoint_id)
     assert endpoint.previous_secret_expires_at is not None
-    return WebhookSecretRotated(id=endpoint.id, secret=secret, previous_secret_expires_at=endpoint.previous_secret_expires_at)
+    return WebhookSecretRotated(
+        id=endpoint.id, secret=secret, previous_secret_expires_at=endpoint.previous_secret_expires_at
+    )
 
 
 @router.post("/{endpoint_id}/enable")

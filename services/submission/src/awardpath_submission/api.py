@@ -60,7 +60,9 @@ async def list_submissions(
         lambda after, size: service.repository.list_submissions(
             platform.subject, earner_external_id=earner_external_id, status=status, after_id=after, limit=size
         ),
-        cursor=cursor, limit=limit, position=lambda submission: submission.id,
+        cursor=cursor,
+        limit=limit,
+        position=lambda submission: submission.id,
     )
     return SubmissionPage(items=[_summary(submission) for submission in submissions], next_cursor=following)
 
@@ -113,7 +115,9 @@ async def _view(submission: Submission, service: SubmissionService) -> Submissio
         attempt=submission.current_attempt,
         max_attempts=await service.max_attempts(submission.micro_credential_id),
         earner=EarnerOut(
-            external_id=earner.external_id, name=earner.name, email=earner.email,
+            external_id=earner.external_id,
+            name=earner.name,
+            email=earner.email,
             organization_id=earner.organization_id,
         ),
         attempts=[
@@ -124,8 +128,10 @@ async def _view(submission: Submission, service: SubmissionService) -> Submissio
                 evidence=attempt.evidence,
                 reviews=[
                     ReviewOut(
-                        id=review.id, recommendation=review.recommendation,
-                        sections=review.sections, completed_at=review.completed_at,
+                        id=review.id,
+                        recommendation=review.recommendation,
+                        sections=review.sections,
+                        completed_at=review.completed_at,
                     )
                     for review in attempt.reviews
                 ],

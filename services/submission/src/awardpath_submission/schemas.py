@@ -48,7 +48,8 @@ class EarnerIn(StrictModel):
     email: EmailStr
     organization_id: PlainText | None = Field(default=None, min_length=1, max_length=200)
     conflict_ids: list[Annotated[PlainText, Field(min_length=1, max_length=200)]] = Field(
-        default_factory=list, max_length=20,
+        default_factory=list,
+        max_length=20,
         description="Other organisation ids an assessor must not belong to (conflicts of interest)",
     )
 

@@ -72,7 +72,8 @@ class SubmissionService:
         attempt = self._add_attempt(submission, micro_credential, request.evidence, 1)
         self._change_status(submission, "submitted", "first attempt submitted")
         record_event(
-            self.session, OutboxMessage,
+            self.session,
+            OutboxMessage,
             self._attempt_event(SubmissionSubmitted, submission, attempt, earner),
         )
         record_event(self.session, OutboxMessage, self._recipient_event(submission, earner))
@@ -83,7 +84,8 @@ class SubmissionService:
         submission = await self._owned(platform_id, submission_id, for_update=True)
         if submission.status != "resubmission_open":
             raise conflict(
-                "resubmission-not-open", "Resubmission is not open",
+                "resubmission-not-open",
+                "Resubmission is not open",
                 f"submission {submission_id} is {submission.status}; a resubmission is accepted "
                 "only after the issuer denied an attempt with resubmission open",
                 submission_status=submission.status,
@@ -91,7 +93,8 @@ class SubmissionService:
         micro_credential = await self._published(submission.micro_credential_id)
         if submission.current_attempt >= micro_credential.max_attempts:
             raise conflict(
-                "attempts-exhausted", "No attempts left",
+                "attempts-exhausted",
+                "No attempts left",
                 f"this micro-credential allows {micro_credential.max_attempts} attempts",
             )
         self._check_evidence(micro_credential, request.evidence)
@@ -103,7 +106,8 @@ class SubmissionService:
         self._change_status(submission, "submitted", f"attempt {number} submitted")
         earner = await self.session.get(Earner, submission.earner_id)
         record_event(
-            self.session, OutboxMessage,
+            self.session,
+            OutboxMessage,
             self._attempt_event(SubmissionResubmitted, submission, attempt, earner),
         )
         await self.session.flush()
@@ -195,7 +199,8 @@ class SubmissionService:
         micro_credential = await self.repository.micro_credential(micro_credential_id)
         if micro_credential is None:
             raise unprocessable(
-                "unknown-micro-credential", "Unknown micro-credential",
+                "unknown-micro-credential",
+                "Unknown micro-credential",
                 f"no published micro-credential with id {micro_credential_id!r}",
             )
         return micro_credential
@@ -221,7 +226,8 @@ class SubmissionService:
         if repeated:
             problems.append(f"sections given more than once: {', '.join(repeated)}")
         missing = sorted(
-            section_id for section_id, section in sections.items()
+            section_id
+            for section_id, section in sections.items()
             if section.get("required", True) and section_id not in given
         )
         if missing:
@@ -237,8 +243,11 @@ class SubmissionService:
                 )
         if problems:
             raise unprocessable(
-                "invalid-evidence", "Evidence does not match the rubric", "; ".join(problems),
-                errors=problems, sections=sorted(sections),
+                "invalid-evidence",
+                "Evidence does not match the rubric",
+                "; ".join(problems),
+                errors=problems,
+                sections=sorted(sections),
             )
 
     async def _upsert_earner(self, platform_id: str, given: EarnerIn) -> Earner:
@@ -277,8 +286,12 @@ class SubmissionService:
         submission.updated_at = now
         self.session.add(
             StatusChange(
-                id=new_id(), submission_id=submission.id, status=status,
-                attempt=submission.current_attempt, detail=detail, at=now,
+                id=new_id(),
+                submission_id=submission.id,
+                status=status,
+                attempt=submission.current_attempt,
+                detail=detail,
+                at=now,
             )
         )
 
@@ -307,7 +320,6 @@ class SubmissionService:
             conflict_hashes=submission.conflict_hashes,
             submitted_at=attempt.submitted_at,
         )
-
 
     def _recipient_event(self, submission: Submission, earner: Earner) -> RecipientIdentified:
         """The earner as a credential names them (a salted hash of the email), for the award

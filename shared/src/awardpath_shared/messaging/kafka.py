@@ -16,6 +16,7 @@ retried without limit and never dead-lettered.
 """
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -75,9 +76,7 @@ def to_kafka_message(key: str, cloudevent: BaseCloudEvent) -> kafka_binding.Kafk
 
 
 def from_record(record: ConsumerRecord) -> BaseCloudEvent:
-    message = kafka_binding.KafkaMessage(
-        headers=dict(record.headers), key=record.key, value=record.value or b""
-    )
+    message = kafka_binding.KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value or b"")
     return kafka_binding.from_binary(message, JSONFormat())
 
 
@@ -90,10 +89,12 @@ async def ensure_topics(settings: ServiceSettings) -> None:
         missing = set(names.all_topics()) - set(await admin.list_topics())
         if not missing:
             return
-        response = await admin.create_topics([
-            NewTopic(topic, settings.kafka_topic_partitions, settings.kafka_replication_factor)
-            for topic in sorted(missing)
-        ])
+        response = await admin.create_topics(
+            [
+                NewTopic(topic, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+                for topic in sorted(missing)
+            ]
+        )
         for topic, error_code, message in response.topic_errors:
             # Another process may have created it between our listing and our request.
             if error_code not in (0, TopicAlreadyExistsError.errno):
@@ -263,10 +264,9 @@ class GroupLoop(ConsumerRebalanceListener):
         except Exception:  # e.g. the dead-letter topic is unreachable: try the message again
             logger.exception("%s: %s@%d will be fetched again", self._group, record.topic, record.offset)
             await self._stop_within(self._settings.consumer_retry_backoff_seconds)
-            try:
+            # No longer ours (IllegalStateError): the next owner starts at the committed offset.
+            with contextlib.suppress(IllegalStateError):
                 self._kafka.seek(partition, record.offset)
-            except IllegalStateError:  # no longer ours: the next owner starts at the committed offset
-                pass
             return False
         try:
             await self._kafka.commit({partition: record.offset + 1})
@@ -288,18 +288,36 @@ class GroupLoop(ConsumerRebalanceListener):
         while True:
             try:
                 handled = await self._consumer.handle(cloudevent)
-                logger.info("%s: %s %s %s from %s[%d]", self._group, "handled" if handled else "dropped duplicate",
-                            cloudevent.get_type(), cloudevent.get_id(), record.topic, record.partition)
+                logger.info(
+                    "%s: %s %s %s from %s[%d]",
+                    self._group,
+                    "handled" if handled else "dropped duplicate",
+                    cloudevent.get_type(),
+                    cloudevent.get_id(),
+                    record.topic,
+                    record.partition,
+                )
                 return
             except TRANSIENT_ERRORS as error:
                 outages += 1
-                logger.warning("%s: %s %s waits for the database: %r", self._group,
-                               cloudevent.get_type(), cloudevent.get_id(), error)
+                logger.warning(
+                    "%s: %s %s waits for the database: %r",
+                    self._group,
+                    cloudevent.get_type(),
+                    cloudevent.get_id(),
+                    error,
+                )
                 await self._pause(outages)
             except Exception as error:
                 failures += 1
-                logger.warning("%s: handling %s %s failed (attempt %d): %r", self._group,
-                               cloudevent.get_type(), cloudevent.get_id(), failures, error)
+                logger.warning(
+                    "%s: handling %s %s failed (attempt %d): %r",
+                    self._group,
+                    cloudevent.get_type(),
+                    cloudevent.get_id(),
+                    failures,
+                    error,
+                )
                 if failures >= self._settings.consumer_max_attempts:
                     await self._dead_letter(record, error, attempts=failures)
                     return
@@ -321,8 +339,14 @@ class GroupLoop(ConsumerRebalanceListener):
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, *, attempts: int) -> None:
         original_topic = record.topic.removeprefix(self._names.namespace)
-        logger.error("%s: %s@%d goes to the dead-letter topic after %d attempt(s): %r",
-                     self._group, record.topic, record.offset, attempts, error)
+        logger.error(
+            "%s: %s@%d goes to the dead-letter topic after %d attempt(s): %r",
+            self._group,
+            record.topic,
+            record.offset,
+            attempts,
+            error,
+        )
         headers = [
             *record.headers,
             (DLQ_ERROR, repr(error)[:4000].encode()),

@@ -119,9 +119,7 @@ class OutboxRelay:
             )
             if rows:
                 await session.execute(
-                    update(model)
-                    .where(model.id.in_([row.id for row in rows]))
-                    .values(claimed_until=now + CLAIM_LEASE)
+                    update(model).where(model.id.in_([row.id for row in rows])).values(claimed_until=now + CLAIM_LEASE)
                 )
         return rows
 
@@ -129,7 +127,9 @@ class OutboxRelay:
         """Rows delivery gave up on (kept with their error), oldest first."""
         async with self._sessions() as session:
             return list(
-                await session.scalars(select(self._model).where(self._model.dead_at.is_not(None)).order_by(self._model.id))
+                await session.scalars(
+                    select(self._model).where(self._model.dead_at.is_not(None)).order_by(self._model.id)
+                )
             )
 
     async def requeue_dead(self) -> int:
@@ -157,9 +157,7 @@ class OutboxRelay:
 
     async def _release(self, row_id: str) -> None:
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(self._model).where(self._model.id == row_id).values(claimed_until=None)
-            )
+            await session.execute(update(self._model).where(self._model.id == row_id).values(claimed_until=None))
 
     async def _record_failure(self, row: OutboxMessageMixin, error: Exception) -> None:
         attempts = row.attempts + 1
