@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 PYTEST_ARGS ?=
 
-.PHONY: install run test migrate clean
+.PHONY: install run lint test migrate clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -17,7 +17,15 @@ install: $(UV)
 run: install
 	.venv/bin/awardpath serve all --demo
 
-test: install
+# The written rules (RULES.md): lint, format, types, import contracts. The migration check
+# needs databases, so it runs with the tests (tests/integration/test_migrations.py).
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/lint-imports
+
+test: lint
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 migrate: install

@@ -4,7 +4,7 @@ For each pool size a fresh PostgreSQL database is migrated and filled with asses
 (capacity 40, 2% sharing an organisation with the earners' organisations, 5% paused), all
 qualified for one micro-credential. Then:
 
-1. fill: arrivals go through the real service path (`AssessmentService.receive_attempt`:
+1. fill: arrivals go through the real service path (`AssignmentService.receive`:
    store the attempt, choose, assign, stage the event), 200 per transaction, until the pool
    holds 20 open assignments per assessor. Above `--fill-limit` assessors (default 500)
    the fill is a bulk insert of what the rule gives from empty (the same load for every
@@ -29,10 +29,11 @@ from datetime import timedelta
 import asyncpg
 from sqlalchemy import func, insert, select, text
 
-from awardpath_assessment.assignment import AttemptToAssign, CandidateAssessor, choose_assessor
+from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor, choose_assessor
+from awardpath_assessment.assignment.service import AssignmentService
 from awardpath_assessment.models import Assessor, AssessorQualification, Assignment, Attempt, Rubric
-from awardpath_assessment.service import AssessmentService
 from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.db import create_engine, create_session_factory
 from awardpath_shared.events import SectionEvidence, SubmissionSubmitted
 from awardpath_shared.ids import new_id, utcnow
@@ -132,10 +133,10 @@ async def fill_through_the_service(sessions, size: int, generator: random.Random
     remaining = OPEN_PER_ASSESSOR * size
     while remaining > 0:
         async with sessions() as session, session.begin():
-            service = AssessmentService(session, SETTINGS)
+            service = AssignmentService(AssessmentUnitOfWork(session), SETTINGS)
             for _ in range(min(FILL_BATCH, remaining)):
                 started = time.perf_counter()
-                await service.receive_attempt(arrival(generator))
+                await service.receive(arrival(generator))
                 costs.append(time.perf_counter() - started)
             remaining -= FILL_BATCH
     return costs
@@ -200,7 +201,7 @@ async def analyze(engine) -> None:
 
 async def measure(sessions, arrivals: int, generator: random.Random) -> tuple[list[float], list[float]]:
     decisions: list[float] = []
-    original = AssessmentService._choose
+    original = AssignmentService._choose
 
     async def timed_choose(self, to_assign):
         started = time.perf_counter()
@@ -208,16 +209,16 @@ async def measure(sessions, arrivals: int, generator: random.Random) -> tuple[li
         decisions.append(time.perf_counter() - started)
         return chosen
 
-    AssessmentService._choose = timed_choose
+    AssignmentService._choose = timed_choose
     transactions = []
     try:
         for _ in range(arrivals):
             started = time.perf_counter()
             async with sessions() as session, session.begin():
-                await AssessmentService(session, SETTINGS).receive_attempt(arrival(generator))
+                await AssignmentService(AssessmentUnitOfWork(session), SETTINGS).receive(arrival(generator))
             transactions.append(time.perf_counter() - started)
     finally:
-        AssessmentService._choose = original
+        AssignmentService._choose = original
     return decisions, transactions
 
 

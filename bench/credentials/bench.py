@@ -13,10 +13,20 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from awardpath_award import credentials, keys
+from awardpath_award.credentials.documents import open_badge_credential
+from awardpath_award.credentials.proofs import (
+    add_data_integrity_proof,
+    decode_vc_jwt,
+    encode_vc_jwt,
+    verify_data_integrity_proof,
+)
+from awardpath_award.credentials.urls import Urls
+from awardpath_award.keys.did import issuer_did, verification_method_id
+from awardpath_award.keys.encodings import multikey
 from awardpath_award.models import Award, Issuer, MicroCredentialVersion, Recipient
-from awardpath_award.proofs import add_data_integrity_proof, decode_vc_jwt, encode_vc_jwt, verify_data_integrity_proof
+from awardpath_shared.events import DecisionPolicy
 from awardpath_shared.privacy import identity_hash
+from awardpath_shared.rubrics import RubricSection, SectionResult
 
 SECTIONS = ("overview", "practice", "reflection")
 
@@ -24,7 +34,7 @@ SECTIONS = ("overview", "practice", "reflection")
 def sample_credential(did: str) -> dict:
     """A credential the size of a real one: three rubric sections with three levels each."""
     now = datetime.now(UTC)
-    urls = credentials.Urls("https://badges.example.org")
+    urls = Urls("https://badges.example.org")
     definition = MicroCredentialVersion(
         micro_credential_id="mc-1",
         version=1,
@@ -32,18 +42,22 @@ def sample_credential(did: str) -> dict:
         competency="The educator creates a classroom climate where students feel cared for and belong.",
         key_method="Student check-in circles",
         max_attempts=3,
-        decision_policy="manual",
+        decision_policy=DecisionPolicy.MANUAL,
         published_at=now,
         sections=[
-            {
-                "id": section,
-                "title": section.title(),
-                "prompt": "...",
-                "evidence": "text",
-                "required": True,
-                "levels": [{"id": level, "name": level.title()} for level in ("not_yet", "developing", "proficient")],
-                "passing_level": "proficient",
-            }
+            RubricSection.model_validate(
+                {
+                    "id": section,
+                    "title": section.title(),
+                    "prompt": "...",
+                    "evidence": "text",
+                    "required": True,
+                    "levels": [
+                        {"id": level, "name": level.title()} for level in ("not_yet", "developing", "proficient")
+                    ],
+                    "passing_level": "proficient",
+                }
+            )
             for section in SECTIONS
         ],
     )
@@ -52,11 +66,11 @@ def sample_credential(did: str) -> dict:
         micro_credential_id="mc-1",
         micro_credential_version=1,
         awarded_at=now,
-        results=[{"section_id": section, "level": "proficient", "feedback": "..."} for section in SECTIONS],
+        results=[SectionResult(section_id=section, level="proficient", feedback="...") for section in SECTIONS],
     )
     issuer = Issuer(id="issuer-1", name="Teaching Lab", url="https://lab.example.org", email="lab@example.org")
     recipient = Recipient(identity_type="emailAddress", identity_hash=identity_hash("ada@example.org", "s"), salt="s")
-    return credentials.open_badge_credential(
+    return open_badge_credential(
         credential_id="credential-1",
         award=award,
         definition=definition,
@@ -85,8 +99,8 @@ def main() -> None:
 
     private_key = Ed25519PrivateKey.generate()
     public_key = private_key.public_key()
-    did = keys.issuer_did("https://badges.example.org", "issuer-1")
-    method = keys.verification_method_id(did, keys.multikey(public_key))
+    did = issuer_did("https://badges.example.org", "issuer-1")
+    method = verification_method_id(did, multikey(public_key))
     unsecured = sample_credential(did)
     created = "2026-01-01T00:00:00Z"
     signed = add_data_integrity_proof(unsecured, private_key, method, created)

@@ -34,18 +34,11 @@ from awardpath_shared.events import (
     SubmissionResubmitted,
     SubmissionSubmitted,
 )
+from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inbox import EventConsumer
 from awardpath_shared.messaging.inprocess import InProcessTransport
-from awardpath_shared.messaging.kafka import (
-    DEAD_LETTER_SUFFIX,
-    DLQ_ATTEMPTS,
-    DLQ_ERROR,
-    DLQ_FAILED_AT,
-    DLQ_GROUP,
-    DLQ_OFFSET,
-    DLQ_PARTITION,
-    DLQ_TOPIC,
-)
+from awardpath_shared.messaging.kafka_dead_letters import DLQ_HEADERS
+from awardpath_shared.messaging.kafka_topics import DEAD_LETTER_SUFFIX
 from awardpath_shared.settings import ServiceSettings
 
 # Which service records each event in its outbox.
@@ -55,7 +48,6 @@ PRODUCERS: dict[str, tuple[type[Event], ...]] = {
     "award": (MicroCredentialPublished, AwardDecided, AwardGranted, CredentialIssued, CredentialRevoked),
 }
 DEAD_LETTER_PATTERN = f"<topic>{DEAD_LETTER_SUFFIX}"
-DEAD_LETTER_HEADERS = (DLQ_ERROR, DLQ_GROUP, DLQ_TOPIC, DLQ_PARTITION, DLQ_OFFSET, DLQ_ATTEMPTS, DLQ_FAILED_AT)
 KAFKA_BINDING_VERSION = "0.5.0"
 SCHEMA_REF = "#/components/schemas/{model}"
 # Never connected to: building a runtime only to read its consumer's group and handler map.
@@ -78,11 +70,11 @@ CLOUDEVENT_HEADERS: dict[str, Any] = {
 }
 
 
-def consumer_of(service: str) -> EventConsumer:
+def consumer_of(service: str) -> EventConsumer[Any]:
     """The service's event consumer, wired as every process wires it."""
     entry = SERVICES[service]
     settings = entry.settings(database_url=UNUSED_DATABASE_URL)
-    return entry.build_runtime(settings, InProcessTransport()).consumer
+    return entry.build_runtime(settings, InProcessTransport(RetryPolicy.of(settings))).consumer
 
 
 def producer_of(event_class: type[Event]) -> str:
@@ -98,7 +90,7 @@ def events_on(topic: str) -> list[type[Event]]:
     return [event_class for event_class in EVENT_TYPES.values() if event_class.topic == topic]
 
 
-def consumers_of(event_class: type[Event], consumers: dict[str, EventConsumer]) -> list[str]:
+def consumers_of(event_class: type[Event], consumers: dict[str, EventConsumer[Any]]) -> list[str]:
     return [name for name, consumer in consumers.items() if consumer.wants(event_class.event_type())]
 
 
@@ -191,7 +183,7 @@ def _message(event_class: type[Event]) -> dict[str, Any]:
     }
 
 
-def _operations(consumers: dict[str, EventConsumer]) -> dict[str, Any]:
+def _operations(consumers: dict[str, EventConsumer[Any]]) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for service in SERVICES:
         for topic in topics():
@@ -242,7 +234,7 @@ def render_topics() -> str:
             f"| {', '.join(producers)} | {', '.join(f'`{group}`' for group in receivers) or '-'} "
             f"| `{topic}{DEAD_LETTER_SUFFIX}` |"
         )
-    events = [
+    event_rows = [
         f"| `{event_class.event_type()}` | `{event_class.topic}` | {producer_of(event_class)} "
         f"| {', '.join(consumers_of(event_class, consumers)) or '-'} "
         f"| {summary_of(event_class)} |"
@@ -267,7 +259,7 @@ def render_topics() -> str:
             "- **Consumer groups**: one per service, `awardpath-<service>`; replicas of a worker split",
             "  the partitions.",
             f"- **Dead letters**: a message that keeps failing goes to `{DEAD_LETTER_PATTERN}` with its",
-            "  original headers plus " + ", ".join(f"`{header}`" for header in DEAD_LETTER_HEADERS) + ",",
+            "  original headers plus " + ", ".join(f"`{header}`" for header in DLQ_HEADERS) + ",",
             "  and the partition moves on; `awardpath dead-letters list|replay SERVICE` reads them.",
             "",
             "| topic | events | producers | consumer groups | dead-letter topic |",
@@ -276,7 +268,7 @@ def render_topics() -> str:
             "",
             "| event type | topic | producer | consumers | what |",
             "|---|---|---|---|---|",
-            *events,
+            *event_rows,
             "",
         ]
     )

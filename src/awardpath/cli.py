@@ -10,7 +10,7 @@ import typer
 from awardpath import dead_letters
 from awardpath.demo import seed_demo
 from awardpath.processes import run_worker, serve_apps
-from awardpath.services import SERVICES, build_apps
+from awardpath.services import SERVICES, AnySettings, build_apps
 from awardpath_shared.auth import ROLES, mint_token
 from awardpath_shared.migrations import upgrade
 from awardpath_shared.observability import configure_logging
@@ -107,7 +107,7 @@ def dead_letters_replay(service: Annotated[str, typer.Argument(help="submission,
     raise typer.Exit(1 if failures else 0)
 
 
-async def _announce_demo(settings: dict[str, ServiceSettings], host: str) -> None:
+async def _announce_demo(settings: dict[str, AnySettings], host: str) -> None:
     urls = {name: f"http://{host}:{settings[name].port}" for name in settings}
     env_file = Path("var/demo.env")
     env = await seed_demo(settings["award"], urls, env_file)

@@ -1,16 +1,20 @@
 """`awardpath dead-letters list|replay SERVICE`: what a service gave up on, and another try.
 
-Two kinds: messages the service's consumer group dead-lettered (Kafka `<topic>.dlq`, with
-the error and original headers) and outbox rows its relay gave up publishing (any
-transport). A dead letter is `pending` until the event has been processed, by a replay or
-otherwise; replaying hands pending ones to the handlers again (the idempotent consumer makes
-a second replay change nothing). Dead outbox rows get fresh attempts; the running
-processes' relays then publish them.
+Two kinds: events the service's consumer group dead-lettered (on Kafka in `<topic>.dlq`,
+with in-process delivery in the service's `dead_letters` table, each with the error) and
+outbox rows its relay gave up publishing (any transport). A dead letter is `pending` until
+the event has been processed, by a replay or otherwise; replaying hands pending ones to the
+handlers again (the idempotent consumer makes a second replay change nothing). Dead outbox
+rows get fresh attempts; the running processes' relays then publish them.
 """
 
+from typing import Any
+
 from awardpath.services import SERVICES
-from awardpath_shared.messaging.dead_letters import DeadLetter, read_dead_letters, replay
+from awardpath_shared.messaging.dead_letters import DeadLetter, ReplayOutcome, replay
+from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inprocess import InProcessTransport
+from awardpath_shared.messaging.kafka_dead_letters import read_dead_letters
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.settings import ServiceSettings
 
@@ -25,6 +29,7 @@ async def listing(name: str, settings: ServiceSettings) -> list[str]:
             status = "processed" if await _processed(runtime, letter) else "pending"
             lines.append(_letter_line(letter, status))
         for row in await runtime.relay.dead_rows():
+            dead_at = row.dead_at.isoformat() if row.dead_at else "-"
             lines.append(
                 "\t".join(
                     [
@@ -34,7 +39,7 @@ async def listing(name: str, settings: ServiceSettings) -> list[str]:
                         row.key,
                         row.topic,
                         str(row.attempts),
-                        row.dead_at.isoformat(),
+                        dead_at,
                         "dead",
                         _one_line(row.last_error or ""),
                     ]
@@ -54,7 +59,7 @@ async def replay_all(name: str, settings: ServiceSettings) -> tuple[list[str], i
             if await _processed(runtime, letter):
                 continue
             outcome, error = await replay(runtime.consumer, letter)
-            failures += outcome in ("failed", "undecodable")
+            failures += outcome in (ReplayOutcome.FAILED, ReplayOutcome.UNDECODABLE)
             lines.append(_letter_line(letter, outcome, error or letter.error))
         requeued = await runtime.relay.requeue_dead()
         lines.append(
@@ -66,29 +71,28 @@ async def replay_all(name: str, settings: ServiceSettings) -> tuple[list[str], i
         await runtime.close()
 
 
-def _runtime(name: str, settings: ServiceSettings) -> ServiceRuntime:
+def _runtime(name: str, settings: ServiceSettings) -> ServiceRuntime[Any, Any]:
     # Handlers run here, in the operator's process; nothing is published from it.
-    return SERVICES[name].build_runtime(settings, InProcessTransport())
+    return SERVICES[name].build_runtime(settings, InProcessTransport(RetryPolicy.of(settings)))
 
 
-async def _consumer_dead_letters(runtime: ServiceRuntime) -> list[DeadLetter]:
-    if runtime.settings.transport != "kafka":
-        return []  # in-process delivery fails back into the outbox: see its dead rows
-    return await read_dead_letters(runtime.settings, runtime.consumer.group)
+async def _consumer_dead_letters(runtime: ServiceRuntime[Any, Any]) -> list[DeadLetter]:
+    if runtime.settings.transport == "kafka":
+        return await read_dead_letters(runtime.settings, runtime.consumer.group)
+    return await runtime.consumer.dead_letters.read()
 
 
-async def _processed(runtime: ServiceRuntime, letter: DeadLetter) -> bool:
+async def _processed(runtime: ServiceRuntime[Any, Any], letter: DeadLetter) -> bool:
     return letter.cloudevent is not None and await runtime.consumer.is_processed(letter.event_id)
 
 
 def _letter_line(letter: DeadLetter, status: str, error: str | None = None) -> str:
-    subject = letter.cloudevent.get_subject() if letter.cloudevent else "-"
     return "\t".join(
         [
             "consumer",
             letter.event_id,
             letter.event_type,
-            subject or "-",
+            letter.subject,
             letter.topic,
             str(letter.attempts),
             letter.failed_at,

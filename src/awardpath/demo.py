@@ -2,6 +2,7 @@
 public APIs, plus ready-to-use tokens written to `var/demo.env`."""
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -100,10 +101,11 @@ async def seed_demo(settings: ServiceSettings, urls: dict[str, str], env_file: P
     return env
 
 
-async def _post(client: httpx.AsyncClient, url: str, token: str, body: dict) -> dict:
+async def _post(client: httpx.AsyncClient, url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
     response = await client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
     response.raise_for_status()
-    return response.json()
+    created: dict[str, Any] = response.json()
+    return created
 
 
 def _read_env(env_file: Path) -> dict[str, str]:

@@ -17,15 +17,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
 
 import uvicorn
 from fastapi import FastAPI
 
-from awardpath.services import SERVICES
+from awardpath.services import SERVICES, AnySettings
 from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +35,13 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class _Server(uvicorn.Server):
     # Several servers share one loop; the process handles signals for all of them.
     @contextlib.contextmanager
-    def capture_signals(self):
+    def capture_signals(self) -> Iterator[None]:
         yield
 
 
 async def serve_apps(
     apps: dict[str, FastAPI],
-    settings: dict[str, ServiceSettings],
+    settings: dict[str, AnySettings],
     host: str,
     transport: Transport,
     on_started: Callable[[], Awaitable[None]] | None = None,
@@ -53,7 +53,7 @@ async def serve_apps(
     ]
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, lambda: [setattr(server, "should_exit", True) for server in servers])
+        loop.add_signal_handler(signum, partial(_exit_all, servers))
     await transport.start()
     try:
         serving = [asyncio.create_task(server.serve()) for server in servers]
@@ -69,7 +69,12 @@ async def serve_apps(
         await transport.stop()
 
 
-async def run_worker(name: str, settings: ServiceSettings) -> int:
+def _exit_all(servers: list[_Server]) -> None:
+    for server in servers:
+        server.should_exit = True
+
+
+async def run_worker(name: str, settings: AnySettings) -> int:
     """Consume and relay for one service until SIGINT/SIGTERM; returns the exit code.
 
     On a signal the in-flight message is finished (or, mid-backoff, left uncommitted for

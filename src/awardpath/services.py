@@ -5,6 +5,7 @@ This is the only code that knows all three services; the services never import e
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -14,17 +15,19 @@ from awardpath_award import app as award_app
 from awardpath_award.settings import AwardSettings
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.runtime import ServiceRuntime
-from awardpath_shared.settings import ServiceSettings
 from awardpath_submission import app as submission_app
 from awardpath_submission.settings import SubmissionSettings
+
+# The settings of any one service: each has its database URL and port.
+AnySettings = SubmissionSettings | AssessmentSettings | AwardSettings
 
 
 @dataclass(frozen=True)
 class ServiceEntry:
     name: str
-    settings: Callable[[], ServiceSettings]
-    build_runtime: Callable[[ServiceSettings, Transport], ServiceRuntime]
-    create_app: Callable[..., FastAPI]
+    settings: Callable[..., AnySettings]
+    build_runtime: Callable[[Any, Transport], ServiceRuntime[Any, Any]]
+    create_app: Callable[[Any], FastAPI]
 
 
 SERVICES: dict[str, ServiceEntry] = {
@@ -38,7 +41,7 @@ SERVICES: dict[str, ServiceEntry] = {
 }
 
 
-def build_apps(transport: Transport, settings: dict[str, ServiceSettings] | None = None) -> dict[str, FastAPI]:
+def build_apps(transport: Transport, settings: dict[str, AnySettings] | None = None) -> dict[str, FastAPI]:
     """The apps of the services `settings` names (default: all three) on one transport."""
     settings = settings or {name: entry.settings() for name, entry in SERVICES.items()}
     return {

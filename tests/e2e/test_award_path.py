@@ -10,7 +10,7 @@ from awardpath_award.models import OutboxMessage as AwardOutbox
 from awardpath_shared.db import create_engine
 from awardpath_submission.models import OutboxMessage as SubmissionOutbox
 from tests.support.award_path import Earner, open_award_path
-from tests.support.system import eventually
+from tests.support.polling import eventually
 
 OUTBOX_MODELS = {"submission": SubmissionOutbox, "assessment": AssessmentOutbox, "award": AwardOutbox}
 

@@ -9,12 +9,13 @@ import httpx
 import jwt
 from jwt import PyJWK
 
-from awardpath_award.credentials import bit_at, decode_status_list
-from awardpath_award.keys import public_key_from_multikey
-from awardpath_award.proofs import ProofError, decode_vc_jwt, verify_data_integrity_proof
-from awardpath_award.standards import schema_errors
+from awardpath_award.credentials.proofs import ProofError, decode_vc_jwt, verify_data_integrity_proof
+from awardpath_award.credentials.standards import schema_errors
+from awardpath_award.credentials.status_lists import bit_at, decode_status_list
+from awardpath_award.keys.encodings import public_key_from_multikey
 from tests.support.award_path import Earner, open_award_path
-from tests.support.system import eventually, problem
+from tests.support.polling import eventually
+from tests.support.system import problem
 
 
 async def public(system, path: str, **kwargs) -> httpx.Response:

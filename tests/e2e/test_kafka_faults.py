@@ -19,14 +19,16 @@ from awardpath_award.models import Base as AwardBase
 from awardpath_shared.db import create_engine
 from awardpath_shared.events import SubmissionSubmitted
 from awardpath_shared.ids import new_id, utcnow
-from awardpath_shared.messaging.dead_letters import read_topics
+from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inprocess import InProcessTransport
-from awardpath_shared.messaging.kafka import EVENT_TOPICS, KafkaNames, from_record, to_kafka_message
+from awardpath_shared.messaging.kafka_dead_letters import read_topics
+from awardpath_shared.messaging.kafka_topics import EVENT_TOPICS, KafkaNames, from_record, to_kafka_message
 from awardpath_submission.models import Base as SubmissionBase
 from tests.support.award_path import Earner, open_award_path, review
 from tests.support.broker import kafka_env
 from tests.support.databases import create_database, drop_database
-from tests.support.system import ProcessSystem, eventually
+from tests.support.polling import eventually, steady
+from tests.support.system import ProcessSystem
 
 METADATA = {"submission": SubmissionBase.metadata, "assessment": AssessmentBase.metadata, "award": AwardBase.metadata}
 WORKERS = ("submission-worker-1", "assessment-worker-1", "assessment-worker-2", "award-worker-1")
@@ -50,23 +52,22 @@ def names(system: ProcessSystem) -> KafkaNames:
 async def review_everything_queued(path, count: int, on_review=lambda reviewed: None) -> None:
     """Claim and review (recommending award) until `count` reviews were made."""
     reviewed = 0
-    deadline = asyncio.get_running_loop().time() + 120
-    while reviewed < count:
-        assert asyncio.get_running_loop().time() < deadline, f"only {reviewed} of {count} reviewed"
-        claimed_any = False
+
+    async def review_what_is_claimable() -> int:
+        nonlocal reviewed
         for assessor in path.assessors.values():
             claimed = await assessor.post("/v1/queue/claim")
             if claimed.status_code != 200:
                 continue
-            claimed_any = True
             response = await assessor.post(
                 f"/v1/assignments/{claimed.json()['assignment_id']}/review", json=review("proficient", "award")
             )
             assert response.status_code == 201, response.text
             reviewed += 1
             on_review(reviewed)
-        if not claimed_any:
-            await asyncio.sleep(0.2)
+        return reviewed
+
+    await eventually(review_what_is_claimable, lambda done: done >= count, timeout=120, interval=0.2)
 
 
 async def test_two_assessment_worker_replicas_share_the_submissions(system, clients):
@@ -75,7 +76,7 @@ async def test_two_assessment_worker_replicas_share_the_submissions(system, clie
         return bool(assigned) and "awardpath.submission'" in assigned[-1]
 
     await eventually(
-        lambda: asyncio.sleep(0, [holds_submission_partitions(f"assessment-worker-{n}") for n in (1, 2)]),
+        lambda: [holds_submission_partitions(f"assessment-worker-{n}") for n in (1, 2)],
         all,
         timeout=60,
     )
@@ -87,7 +88,7 @@ async def test_two_assessment_worker_replicas_share_the_submissions(system, clie
         return system.process_log(key).count("handled submission.submitted.v1")
 
     counts = await eventually(
-        lambda: asyncio.sleep(0, [handled_submissions(f"assessment-worker-{n}") for n in (1, 2)]),
+        lambda: [handled_submissions(f"assessment-worker-{n}") for n in (1, 2)],
         lambda counts: sum(counts) >= 12,
         timeout=60,
     )
@@ -152,7 +153,7 @@ async def test_replaying_every_topic_from_offset_zero_changes_nothing(system, cl
     submission_id = await path.submit(Earner())
     await path.review("assessor-a", (await path.claim("assessor-a"))["assignment_id"], "proficient", "award")
     await eventually(lambda: path.submission(submission_id), lambda body: bool(body["credential_id"]), timeout=60)
-    before = await eventually(lambda: settled_row_counts(system), lambda counts: counts is not None, timeout=60)
+    before = await settled_row_counts(system)
     settings = {
         service: SERVICES[service]
         .settings()
@@ -167,7 +168,9 @@ async def test_replaying_every_topic_from_offset_zero_changes_nothing(system, cl
     records = await read_topics(settings["award"], [names(system).topic(topic) for topic in EVENT_TOPICS])
     outcomes = {"handled": 0, "dropped": 0}
     for service in METADATA:
-        runtime = SERVICES[service].build_runtime(settings[service], InProcessTransport())
+        runtime = SERVICES[service].build_runtime(
+            settings[service], InProcessTransport(RetryPolicy.of(settings[service]))
+        )
         try:
             for record in records:
                 cloudevent = from_record(record)
@@ -244,13 +247,14 @@ async def count_by_submission(system: ProcessSystem, model, submission_ids: list
         await engine.dispose()
 
 
-async def settled_row_counts(system: ProcessSystem) -> dict[str, int] | None:
-    """Row counts once nothing moves: no unsent outbox row and the same counts a second later."""
-    first = await row_counts(system)
-    await asyncio.sleep(1)
-    second = await row_counts(system)
-    unsent = await unsent_outbox_rows(system)
-    return second if first == second and unsent == 0 else None
+async def settled_row_counts(system: ProcessSystem) -> dict[str, int]:
+    """Row counts once nothing moves: no unsent outbox row and the same counts a second apart."""
+
+    async def counts_and_unsent() -> tuple[dict[str, int], int]:
+        return await row_counts(system), await unsent_outbox_rows(system)
+
+    counts, _ = await steady(counts_and_unsent, lambda pair: pair[1] == 0)
+    return counts
 
 
 async def unsent_outbox_rows(system: ProcessSystem) -> int:

@@ -3,7 +3,30 @@
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awardpath_shared.db import create_engine
+from awardpath_assessment.uow import AssessmentUnitOfWork
+from awardpath_shared.db import create_engine, is_sqlite
+from awardpath_shared.ids import new_id
+from tests.support.assessment import AssessmentCalls, published
+from tests.support.databases import BACKENDS, create_database, drop_database, migrate_all
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def template_database_url(request, tmp_path_factory):
+    """A migrated database nobody connects to: the original of `database_url`'s copies."""
+    url = await create_database(request.param, tmp_path_factory.mktemp(f"template-{request.param}"))
+    await migrate_all(url)
+    yield url
+    await drop_database(url)
+
+
+@pytest.fixture
+async def database_url(template_database_url, tmp_path):
+    """A migrated database of this test's own, for tests of running apps: their requests,
+    consumers and relays commit, so no transaction can be rolled back around them."""
+    backend = "sqlite" if is_sqlite(template_database_url) else "postgres"
+    url = await create_database(backend, tmp_path, template=template_database_url)
+    yield url
+    await drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +77,17 @@ async def assessment_session(engines):
 async def award_session(engines):
     async for session in _rollback_session(engines("award")):
         yield session
+
+
+@pytest.fixture
+def assessment(assessment_session) -> AssessmentCalls:
+    """The assessment service layer over the rolled-back session."""
+    return AssessmentCalls(AssessmentUnitOfWork(assessment_session))
+
+
+@pytest.fixture
+async def micro_credential_id(assessment) -> str:
+    """A published micro-credential the assessment service knows the rubric of."""
+    micro_credential_id = new_id()
+    await assessment.record_rubric(published(micro_credential_id))
+    return micro_credential_id

@@ -5,33 +5,18 @@ and the earner see it, the private note, calibration, the report, and bad input.
 import pytest
 
 from tests.support.award_path import SECTIONS, Earner, open_award_path, review
-from tests.support.databases import (
-    BACKENDS,
-    create_database,
-    drop_database,
-    migrate_all,
-)
 from tests.support.in_process import Clients, running_apps
-from tests.support.system import eventually, problem
+from tests.support.polling import eventually
+from tests.support.system import problem
 
 SECRET = "test-secret-for-the-assessment-engine"
 LEASE_SECONDS = 1
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-async def own_database_url(request, tmp_path_factory):
-    """A database of this module's own: the apps commit, and the other modules' tests count
-    the rows they find (staged events) in the shared one."""
-    url = await create_database(request.param, tmp_path_factory.mktemp(f"engine-{request.param}"))
-    await migrate_all(url)
-    yield url
-    await drop_database(url)
-
-
-@pytest.fixture(scope="module")
-async def apps(own_database_url):
+@pytest.fixture
+async def apps(database_url):
     assessment = {"lease_seconds": LEASE_SECONDS, "lease_sweep_interval_seconds": 0.1}
-    async with running_apps(own_database_url, SECRET, per_service={"assessment": assessment}) as started:
+    async with running_apps(database_url, SECRET, per_service={"assessment": assessment}) as started:
         yield started
 
 

@@ -13,14 +13,15 @@ from tests.support.award_path import (
     review,
 )
 from tests.support.in_process import Clients, running_apps
-from tests.support.system import eventually, problem
+from tests.support.polling import eventually
+from tests.support.system import problem
 
 SECRET = "test-secret-for-http-rules"
 
 
-@pytest.fixture(scope="module")
-async def apps(migrated_database_url):
-    async with running_apps(migrated_database_url, SECRET, max_request_bytes=200_000) as started:
+@pytest.fixture
+async def apps(database_url):
+    async with running_apps(database_url, SECRET, max_request_bytes=200_000) as started:
         yield started
 
 

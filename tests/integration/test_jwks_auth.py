@@ -10,9 +10,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from awardpath_shared.auth import TokenVerifier
+from awardpath_shared.errors import DomainError
 from awardpath_shared.ids import utcnow
-from awardpath_shared.problems import Problem
 from awardpath_shared.settings import ServiceSettings
+from tests.support.refusals import refusal
 
 
 @pytest.fixture
@@ -71,6 +72,6 @@ def test_a_token_signed_by_anyone_else_or_with_the_shared_secret_is_refused(iden
             algorithm="HS256",
         ),
     ):
-        with pytest.raises(Problem) as refused:
+        with pytest.raises(DomainError) as refused:
             verifier.verify(token)
-        assert refused.value.status == 401
+        assert refusal(refused)[0] == 401

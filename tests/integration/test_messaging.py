@@ -6,66 +6,22 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from awardpath_shared.events import MicroCredentialPublished, RubricLevel, RubricSection
+from awardpath_shared.events import MicroCredentialPublished
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.messaging.dead_letters import DeadLetterStore
 from awardpath_shared.messaging.envelope import to_cloudevent
 from awardpath_shared.messaging.inbox import EventConsumer
-from awardpath_shared.messaging.outbox import record_event
 from awardpath_submission.app import build_runtime
-from awardpath_submission.models import MicroCredential, OutboxMessage, ProcessedEvent
-from awardpath_submission.service import SubmissionService
+from awardpath_submission.catalog.service import CatalogService
+from awardpath_submission.models import DeadLetter, MicroCredential, OutboxMessage, ProcessedEvent
 from awardpath_submission.settings import SubmissionSettings
-
-
-class RecordingTransport:
-    """Collects published events; can be told to refuse the next ones (broker down)."""
-
-    def __init__(self) -> None:
-        self.published = []
-        self.failures_left = 0
-        self.consumers = []
-
-    def subscribe(self, consumer) -> None:
-        self.consumers.append(consumer)
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    async def publish(self, topic, key, cloudevent) -> None:
-        if self.failures_left:
-            self.failures_left -= 1
-            raise ConnectionError("broker unavailable")
-        self.published.append(cloudevent)
-
-
-def published_event(title: str = "Climate", micro_credential_id: str | None = None) -> MicroCredentialPublished:
-    return MicroCredentialPublished(
-        micro_credential_id=micro_credential_id or new_id(),
-        version=1,
-        issuer_id="issuer-1",
-        title=title,
-        competency="c",
-        key_method="k",
-        max_attempts=2,
-        decision_policy="manual",
-        sections=[
-            RubricSection(
-                id="overview",
-                title="Overview",
-                prompt="p",
-                levels=[RubricLevel(id="not_yet", name="Not yet"), RubricLevel(id="ok", name="OK")],
-                passing_level="ok",
-            )
-        ],
-        published_at=utcnow(),
-    )
+from tests.support.messaging import ProcessKilled, RecordingTransport, published_event
 
 
 @pytest.fixture
-async def runtime(migrated_database_url):
+async def runtime(database_url):
     transport = RecordingTransport()
-    runtime = build_runtime(SubmissionSettings(database_url=migrated_database_url), transport)
+    runtime = build_runtime(SubmissionSettings(database_url=database_url), transport)
     yield runtime
     await runtime.close()
 
@@ -99,15 +55,16 @@ async def test_a_failing_handler_rolls_back_its_writes_and_its_processed_row(run
     event = published_event()
     cloudevent = to_cloudevent(event, event_id=new_id(), source="/test", time=utcnow())
 
-    async def writes_then_fails(session, received):
-        await SubmissionService(session, runtime.settings).record_catalog_entry(received)
+    async def writes_then_fails(uow, received):
+        await CatalogService(uow).record(received)
         raise RuntimeError("handler bug")
 
     failing = EventConsumer(
         group="test",
         handlers={MicroCredentialPublished: writes_then_fails},
-        sessions=runtime.sessions,
+        transaction=runtime.transaction,
         processed_model=ProcessedEvent,
+        dead_letters=DeadLetterStore("test", runtime.sessions, DeadLetter),
     )
     with pytest.raises(RuntimeError):
         await failing.handle(cloudevent)
@@ -120,17 +77,17 @@ async def test_a_failing_handler_rolls_back_its_writes_and_its_processed_row(run
 
 
 async def stage(runtime, *events) -> None:
-    async with runtime.sessions() as session, session.begin():
+    async with runtime.transaction() as uow:
         for event in events:
-            record_event(session, OutboxMessage, event)
+            uow.publish(event)
 
 
 async def unsent(runtime, key: str) -> int:
     return await count(runtime, OutboxMessage, OutboxMessage.key == key, OutboxMessage.sent_at.is_(None))
 
 
-async def test_events_committed_before_a_crash_are_sent_after_the_restart(migrated_database_url):
-    settings = SubmissionSettings(database_url=migrated_database_url)
+async def test_events_committed_before_a_crash_are_sent_after_the_restart(database_url):
+    settings = SubmissionSettings(database_url=database_url)
     event = published_event()
     before_crash = build_runtime(settings, RecordingTransport())
     await stage(before_crash, event)
@@ -147,19 +104,16 @@ async def test_events_committed_before_a_crash_are_sent_after_the_restart(migrat
 
 
 async def test_a_crash_after_publishing_but_before_marking_sent_resends_and_the_consumer_drops_it(
-    migrated_database_url,
+    database_url,
 ):
-    settings = SubmissionSettings(database_url=migrated_database_url)
+    settings = SubmissionSettings(database_url=database_url)
     event = published_event()
     crashing_transport = RecordingTransport()
     crashing = build_runtime(settings, crashing_transport)
     await stage(crashing, event)
 
-    async def crash(_row_id):
-        raise SystemExit("killed between publish and mark-sent")
-
-    crashing.relay._mark_sent = crash
-    with pytest.raises(SystemExit):
+    crashing_transport.die_after_next_publish = True
+    with pytest.raises(ProcessKilled):
         await crashing.relay.relay_once()
     await crashing.close()
     consumer = crashing.consumer
@@ -203,9 +157,9 @@ async def test_a_failed_publish_holds_back_later_events_of_the_same_key_only(run
     assert [ce.get_data()["title"] for ce in transport.published] == ["b", "a1", "a2"]
 
 
-async def test_a_row_that_keeps_failing_is_kept_as_dead_with_its_error(migrated_database_url):
+async def test_a_row_that_keeps_failing_is_kept_as_dead_with_its_error(database_url):
     transport = RecordingTransport()
-    runtime = build_runtime(SubmissionSettings(database_url=migrated_database_url, relay_max_attempts=2), transport)
+    runtime = build_runtime(SubmissionSettings(database_url=database_url, relay_max_attempts=2), transport)
     event = published_event()
     await stage(runtime, event)
     transport.failures_left = 2

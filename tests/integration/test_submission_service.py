@@ -2,23 +2,25 @@
 what it sends the assessment service, and how its status follows events in any order."""
 
 import pytest
-from sqlalchemy import select
 
+from awardpath_shared.errors import DomainError
 from awardpath_shared.events import (
     AssessmentAssigned,
     AssessmentCompleted,
     AwardDecided,
     MicroCredentialPublished,
-    RubricLevel,
-    RubricSection,
-    SectionResult,
+    SubmissionSubmitted,
 )
 from awardpath_shared.ids import new_id, utcnow
-from awardpath_shared.problems import Problem
-from awardpath_submission.models import OutboxMessage
-from awardpath_submission.schemas import AttemptCreate, SubmissionCreate
-from awardpath_submission.service import SubmissionService
+from awardpath_shared.rubrics import RubricLevel, RubricSection, SectionResult
+from awardpath_submission.catalog.service import CatalogService
+from awardpath_submission.intake.schemas import AttemptCreate, SubmissionCreate
+from awardpath_submission.intake.service import IntakeService
+from awardpath_submission.progress.service import ProgressService
 from awardpath_submission.settings import SubmissionSettings
+from awardpath_submission.uow import SubmissionUnitOfWork
+from tests.support.outbox import staged
+from tests.support.refusals import refusal
 
 EARNER = {
     "external_id": "teacher-xq-1",
@@ -29,14 +31,24 @@ EARNER = {
 
 
 @pytest.fixture
-async def service(submission_session) -> SubmissionService:
-    return SubmissionService(submission_session, SubmissionSettings())
+def uow(submission_session) -> SubmissionUnitOfWork:
+    return SubmissionUnitOfWork(submission_session)
 
 
 @pytest.fixture
-async def micro_credential_id(service) -> str:
+def intake(uow) -> IntakeService:
+    return IntakeService(uow, SubmissionSettings())
+
+
+@pytest.fixture
+def progress(uow) -> ProgressService:
+    return ProgressService(uow)
+
+
+@pytest.fixture
+async def micro_credential_id(uow) -> str:
     micro_credential_id = new_id()
-    await service.record_catalog_entry(
+    await CatalogService(uow).record(
         MicroCredentialPublished(
             micro_credential_id=micro_credential_id,
             version=1,
@@ -66,11 +78,11 @@ def evidence(text: str = "Circles every Monday.") -> list[dict]:
     return [{"section_id": "overview", "text": text}, {"section_id": "reflection", "text": "Students talk more."}]
 
 
-async def submitted(service, micro_credential_id, text: str = "Circles every Monday.") -> str:
+async def submitted(intake, micro_credential_id, text: str = "Circles every Monday.") -> str:
     request = SubmissionCreate.model_validate(
         {"micro_credential_id": micro_credential_id, "earner": EARNER, "evidence": evidence(text)}
     )
-    return (await service.submit("platform-1", request)).id
+    return (await intake.submit("platform-1", request)).id
 
 
 def completed(submission_id: str, attempt: int = 1) -> AssessmentCompleted:
@@ -98,20 +110,15 @@ def decided(submission_id: str, outcome: str, attempt: int = 1) -> AwardDecided:
     )
 
 
-async def test_the_attempt_sent_to_assessment_is_redacted_and_hashed(service, micro_credential_id):
-    await submitted(service, micro_credential_id, text="I am Ada Lovelace, ada@school.example.org.")
-    payloads = list(
-        await service.session.scalars(
-            select(OutboxMessage.payload).where(OutboxMessage.event_type == "submission.submitted.v1")
-        )
-    )
-    sent = str(payloads[-1])
+async def test_the_attempt_sent_to_assessment_is_redacted_and_hashed(uow, intake, micro_credential_id):
+    await submitted(intake, micro_credential_id, text="I am Ada Lovelace, ada@school.example.org.")
+    sent = str((await staged(uow, SubmissionSubmitted))[-1])
     assert "I am [earner], [earner]." in sent
     for identity in EARNER.values():
         assert identity not in sent
 
 
-async def test_evidence_must_match_the_rubric(service, micro_credential_id):
+async def test_evidence_must_match_the_rubric(intake, micro_credential_id):
     request = SubmissionCreate.model_validate(
         {
             "micro_credential_id": micro_credential_id,
@@ -119,43 +126,43 @@ async def test_evidence_must_match_the_rubric(service, micro_credential_id):
             "evidence": [{"section_id": "overview", "text": "x"}, {"section_id": "essay", "text": "y"}],
         }
     )
-    with pytest.raises(Problem) as refused:
-        await service.submit("platform-1", request)
-    assert refused.value.status == 422
+    with pytest.raises(DomainError) as refused:
+        await intake.submit("platform-1", request)
+    assert refusal(refused)[0] == 422
     assert refused.value.extensions["errors"] == ["unknown sections: essay", "missing required sections: reflection"]
 
 
-async def test_status_follows_the_path_and_a_late_review_never_steps_it_back(service, micro_credential_id):
-    submission_id = await submitted(service, micro_credential_id)
-    await service.mark_assigned(AssessmentAssigned(submission_id=submission_id, attempt=1, assigned_at=utcnow()))
+async def test_status_follows_the_path_and_a_late_review_never_steps_it_back(intake, progress, micro_credential_id):
+    submission_id = await submitted(intake, micro_credential_id)
+    await progress.record_assignment(AssessmentAssigned(submission_id=submission_id, attempt=1, assigned_at=utcnow()))
     # The decision (award topic) overtakes the review (assessment topic).
-    await service.apply_decision(decided(submission_id, "resubmission_open"))
-    await service.record_review(completed(submission_id))
+    await progress.record_decision(decided(submission_id, "resubmission_open"))
+    await progress.record_review(completed(submission_id))
 
-    submission = await service.get("platform-1", submission_id)
+    submission = await progress.get("platform-1", submission_id)
     assert submission.status == "resubmission_open"
     assert [len(attempt.reviews) for attempt in submission.attempts] == [1]
-    statuses = [change.status for change in await service.timeline("platform-1", submission_id)]
+    statuses = [change.status for change in await progress.timeline("platform-1", submission_id)]
     assert statuses == ["submitted", "in_review", "resubmission_open"]
 
 
-async def test_resubmission_only_when_open_and_within_attempts(service, micro_credential_id):
-    submission_id = await submitted(service, micro_credential_id)
+async def test_resubmission_only_when_open_and_within_attempts(intake, progress, micro_credential_id):
+    submission_id = await submitted(intake, micro_credential_id)
     again = AttemptCreate.model_validate({"evidence": evidence("More circles.")})
-    with pytest.raises(Problem) as not_open:
-        await service.resubmit("platform-1", submission_id, again)
-    assert not_open.value.status == 409 and not_open.value.slug == "resubmission-not-open"
+    with pytest.raises(DomainError) as not_open:
+        await intake.resubmit("platform-1", submission_id, again)
+    assert refusal(not_open) == (409, "resubmission-not-open")
 
-    await service.apply_decision(decided(submission_id, "resubmission_open"))
-    assert (await service.resubmit("platform-1", submission_id, again)).number == 2
-    with pytest.raises(Problem) as other_platform:
-        await service.resubmit("platform-2", submission_id, again)
-    assert other_platform.value.status == 403
+    await progress.record_decision(decided(submission_id, "resubmission_open"))
+    assert (await intake.resubmit("platform-1", submission_id, again)).current_attempt == 2
+    with pytest.raises(DomainError) as other_platform:
+        await intake.resubmit("platform-2", submission_id, again)
+    assert refusal(other_platform)[0] == 403
 
 
-async def test_a_decision_for_an_older_attempt_changes_nothing(service, micro_credential_id):
-    submission_id = await submitted(service, micro_credential_id)
-    await service.apply_decision(decided(submission_id, "resubmission_open"))
-    await service.resubmit("platform-1", submission_id, AttemptCreate.model_validate({"evidence": evidence()}))
-    await service.apply_decision(decided(submission_id, "denied", attempt=1))
-    assert (await service.get("platform-1", submission_id)).status == "submitted"
+async def test_a_decision_for_an_older_attempt_changes_nothing(intake, progress, micro_credential_id):
+    submission_id = await submitted(intake, micro_credential_id)
+    await progress.record_decision(decided(submission_id, "resubmission_open"))
+    await intake.resubmit("platform-1", submission_id, AttemptCreate.model_validate({"evidence": evidence()}))
+    await progress.record_decision(decided(submission_id, "denied", attempt=1))
+    assert (await progress.get("platform-1", submission_id)).status == "submitted"

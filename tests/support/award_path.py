@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.system import eventually
+from tests.support.polling import eventually
 
 SECTIONS = ("overview", "practice", "reflection")
 

@@ -1,7 +1,9 @@
-"""Throwaway databases for tests: a SQLite file or a fresh PostgreSQL database, migrated."""
+"""Throwaway databases for tests: a SQLite file or a fresh PostgreSQL database, migrated,
+and copies of a migrated one for tests whose code under test commits."""
 
 import asyncio
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -15,16 +17,29 @@ BACKENDS = ("sqlite", "postgres")
 POSTGRES_SERVER = os.environ.get("AWARDPATH_TEST_POSTGRES", "postgres@127.0.0.1:5432")
 
 
-async def create_database(backend: str, directory: Path) -> str:
+async def create_database(backend: str, directory: Path, template: str | None = None) -> str:
+    """A new, empty database; or, with `template` (a migrated one nobody is connected to),
+    a copy of it."""
     if backend == "sqlite":
-        return f"sqlite+aiosqlite:///{directory / 'awardpath.db'}"
+        url = f"sqlite+aiosqlite:///{directory / 'awardpath.db'}"
+        if template is not None:
+            for service in SERVICES:
+                shutil.copyfile(_sqlite_file(template, service), _sqlite_file(url, service))
+        return url
     name = f"awardpath_test_{uuid.uuid4().hex[:12]}"
+    copying = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
     connection = await asyncpg.connect(f"postgresql://{POSTGRES_SERVER}/postgres")
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(f'CREATE DATABASE "{name}"{copying}')
     finally:
         await connection.close()
     return f"postgresql+asyncpg://{POSTGRES_SERVER}/{name}"
+
+
+def _sqlite_file(url: str, service: str) -> Path:
+    """Where a service keeps its SQLite database (`awardpath_shared.db.service_database_url`)."""
+    path = Path(url.removeprefix("sqlite+aiosqlite:///"))
+    return path.with_name(f"{path.stem}.{service}{path.suffix}")
 
 
 async def drop_database(url: str) -> None:

@@ -10,6 +10,7 @@ from httpx import ASGITransport, AsyncClient
 
 from awardpath.services import SERVICES, build_apps
 from awardpath_shared.auth import mint_token
+from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.settings import ServiceSettings
 
@@ -24,7 +25,7 @@ async def running_apps(
         name: entry.settings().model_copy(update={**common, **(per_service or {}).get(name, {})})
         for name, entry in SERVICES.items()
     }
-    apps = build_apps(InProcessTransport(), settings)
+    apps = build_apps(InProcessTransport(RetryPolicy.of(settings["submission"])), settings)
     async with AsyncExitStack() as stack:
         for app in apps.values():
             await stack.enter_async_context(LifespanManager(app))

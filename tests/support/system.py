@@ -1,14 +1,12 @@
 """A running Awardpath (real processes, real HTTP) and a client that speaks its API: all in
 one process, or every service's API and worker as separate processes over Kafka."""
 
-import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,9 +42,10 @@ class _System:
             "AWARDPATH_RELAY_POLL_INTERVAL_SECONDS": "0.2",
             "AWARDPATH_MIN_FEEDBACK_CHARS": "10",
             "AWARDPATH_AWARD_PUBLIC_URL": self.urls["award"],
-            # Webhook receivers in tests listen on loopback over http, and retries are quick.
+            # Webhook receivers in tests listen on loopback over http, and retries are quick. The
+            # address guard stays on: loopback is allowed by name, for the receivers only.
             "AWARDPATH_AWARD_WEBHOOK_ALLOW_HTTP": "true",
-            "AWARDPATH_AWARD_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+            "AWARDPATH_AWARD_WEBHOOK_ALLOWED_TARGETS": "127.0.0.1/32",
             "AWARDPATH_AWARD_WEBHOOK_POLL_INTERVAL_SECONDS": "0.1",
             "AWARDPATH_AWARD_WEBHOOK_RETRY_BASE_SECONDS": "0.2",
             "AWARDPATH_AWARD_WEBHOOK_RETRY_MAX_DELAY_SECONDS": "1",
@@ -173,18 +172,6 @@ class ProcessSystem(_System):
         for process in self.processes.values():
             self._stop(process)
         self._close_log()
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], timeout: float = 20.0) -> T:
-    """Poll `probe` until `accept` holds: the path is asynchronous (outbox, relay, consumers)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if accept(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not reached within {timeout}s; last value: {value!r}")
-        await asyncio.sleep(0.1)
 
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:

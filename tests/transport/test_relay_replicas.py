@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from awardpath_shared.db import create_engine, create_session_factory
 from awardpath_shared.ids import new_id
-from awardpath_shared.messaging.outbox import record_event
 from awardpath_shared.messaging.relay import OutboxRelay
 from awardpath_submission.models import OutboxMessage
-from tests.integration.test_messaging import published_event
+from awardpath_submission.uow import SubmissionUnitOfWork
+from tests.support.messaging import published_event
 
 
 class SlowRecordingTransport:
@@ -54,10 +54,11 @@ async def test_two_relays_publish_every_row_once_and_each_key_in_order(postgres_
         nonlocal writing
         for batch in range(60):
             async with writer_sessions() as session, session.begin():
+                uow = SubmissionUnitOfWork(session)
                 for position in range(random.randint(1, 3)):
                     key = random.choice(keys)
                     title = f"{batch}.{position}"
-                    record_event(session, OutboxMessage, published_event(title, key))
+                    uow.publish(published_event(title, key))
                     staged[key].append(title)
             await asyncio.sleep(random.uniform(0, 0.004))
         writing = False

@@ -1,6 +1,7 @@
 """What every transport promises, tested the same way on each (in-process and Kafka): events
 staged in an outbox reach the consumer group, in order per key, once, and a failing handler
-gets the event again until it succeeds."""
+gets the event again until it succeeds, or, failing every try, is dead-lettered while the
+key moves on."""
 
 from sqlalchemy import func, select
 
@@ -8,8 +9,8 @@ from awardpath_shared.events import MicroCredentialPublished
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.envelope import to_cloudevent
 from awardpath_submission.models import OutboxMessage, ProcessedEvent
-from tests.integration.test_messaging import published_event
-from tests.transport.conftest import wait_until
+from tests.support.messaging import published_event
+from tests.support.polling import eventually
 
 
 def recording(seen: list[tuple[str, str]]):
@@ -24,7 +25,7 @@ async def test_published_events_reach_the_consumer_group(delivery):
     await delivery.open(recording(seen))
     events = [published_event(f"event {n}") for n in range(3)]
     await delivery.publish(*events)
-    await wait_until(lambda: len(seen) == 3)
+    await eventually(lambda: len(seen) == 3)
     assert sorted(seen) == sorted((event.micro_credential_id, event.title) for event in events)
 
 
@@ -35,7 +36,7 @@ async def test_the_events_of_one_key_arrive_in_the_order_they_were_staged(delive
     events = [published_event(f"{n}", keys[n % 3]) for n in range(30)]
     for start in range(0, 30, 7):  # several transactions, interleaved keys
         await delivery.publish(*events[start : start + 7])
-    await wait_until(lambda: len(seen) == 30)
+    await eventually(lambda: len(seen) == 30)
     for key in keys:
         assert [title for seen_key, title in seen if seen_key == key] == [
             event.title for event in events if event.micro_credential_id == key
@@ -51,7 +52,7 @@ async def test_a_redelivered_event_is_handled_once(delivery):
     for _ in range(3):  # a relay that crashed before marking the row sent publishes it again
         await delivery.transport.publish(event.topic, event.subject(), cloudevent)
     await delivery.publish(marker)
-    await wait_until(lambda: "after the duplicate" in [title for _, title in seen])
+    await eventually(lambda: "after the duplicate" in [title for _, title in seen])
     assert [title for _, title in seen] == ["once", "after the duplicate"]
     async with delivery.sessions() as session:
         rows = await session.scalar(
@@ -71,7 +72,7 @@ async def test_a_failing_handler_gets_the_event_again_until_it_succeeds(delivery
     await delivery.open({MicroCredentialPublished: fails_twice})
     event = published_event("flaky")
     await delivery.publish(event)
-    await wait_until(lambda: len(calls) == 3)
+    await eventually(lambda: len(calls) == 3)
     async with delivery.sessions() as session:
         processed = await session.scalar(
             select(func.count())
@@ -80,3 +81,30 @@ async def test_a_failing_handler_gets_the_event_again_until_it_succeeds(delivery
             .where(OutboxMessage.key == event.subject())
         )
     assert processed == 1 and calls == ["flaky"] * 3
+
+
+async def test_a_handler_that_keeps_failing_dead_letters_the_event_and_the_key_moves_on(delivery):
+    handled = []
+
+    async def refuses_poison(_uow, event: MicroCredentialPublished) -> None:
+        if event.title == "poison":
+            raise ValueError("cannot handle this one")
+        handled.append(event.title)
+
+    await delivery.open({MicroCredentialPublished: refuses_poison})
+    key = new_id()
+    await delivery.publish(published_event("poison", key), published_event("next", key))
+    await eventually(lambda: handled == ["next"])
+
+    [letter] = await delivery.dead_letters()
+    assert (letter.group, letter.topic) == (delivery.consumer.group, "awardpath.catalog")
+    assert letter.attempts == delivery.settings.consumer_max_attempts == 3
+    assert "cannot handle this one" in letter.error
+    assert letter.cloudevent.get_subject() == key and letter.cloudevent.get_data()["title"] == "poison"
+    async with delivery.sessions() as session:
+        unsent = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.key == key, OutboxMessage.sent_at.is_(None))
+        )
+    assert unsent == 0  # the producer's outbox delivered both: the failure is the consumer group's

@@ -5,14 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from awardpath_assessment.assignment import (
-    AttemptToAssign,
-    CandidateAssessor,
-    PagedChoice,
-    choose_assessor,
-    fairness_order,
-    is_eligible,
-)
+from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor, PagedChoice, choose_assessor
 
 MC = "mc-climate"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -84,6 +77,35 @@ def test_least_load_wins_then_least_recently_assigned_then_id():
     assert chosen_id(attempt(), [assessor("z", last_assigned_at=T0), assessor("y", last_assigned_at=T0)]) == "y"
 
 
+# The rule as the README states it, written out independently of the code under test.
+
+
+def eligible_by_the_rule(candidate: CandidateAssessor, to_assign: AttemptToAssign) -> bool:
+    return (
+        to_assign.micro_credential_id in candidate.micro_credential_ids
+        and not candidate.paused
+        and candidate.open_assignments < candidate.capacity
+        and not (candidate.conflict_hashes & to_assign.conflict_hashes)
+        and candidate.id not in to_assign.excluded_assessor_ids
+    )
+
+
+def fairness_by_the_rule(candidate: CandidateAssessor) -> tuple:
+    """Least loaded, never assigned before anyone assigned, least recently assigned, smaller id."""
+    never = candidate.last_assigned_at is None
+    return (candidate.open_assignments, not never, candidate.last_assigned_at or T0, candidate.id)
+
+
+def chosen_by_the_rule(to_assign: AttemptToAssign, pool: list[CandidateAssessor]) -> CandidateAssessor | None:
+    eligible = [candidate for candidate in pool if eligible_by_the_rule(candidate, to_assign)]
+    earlier = [
+        c for c in eligible if c.id == to_assign.earlier_assessor_id and c.id not in to_assign.avoided_assessor_ids
+    ]
+    if earlier:
+        return earlier[0]
+    return min(eligible, key=lambda c: (c.id in to_assign.avoided_assessor_ids, fairness_by_the_rule(c)), default=None)
+
+
 hashes = st.frozensets(st.sampled_from(["h1", "h2", "h3", "h4"]), max_size=3)
 pools = st.lists(
     st.builds(
@@ -103,12 +125,12 @@ pools = st.lists(
 @given(pool=pools, conflict_hashes=hashes, earlier=st.none() | st.text("abcdef", min_size=1, max_size=3))
 def test_the_chosen_assessor_is_always_eligible_and_someone_is_chosen_iff_anyone_is(pool, conflict_hashes, earlier):
     to_assign = attempt(conflict_hashes, earlier)
-    eligible = [candidate for candidate in pool if is_eligible(candidate, to_assign)]
+    eligible = [candidate for candidate in pool if eligible_by_the_rule(candidate, to_assign)]
     chosen = choose_assessor(to_assign, pool)
     if chosen is None:
         assert not eligible
         return
-    assert is_eligible(chosen, to_assign)
+    assert eligible_by_the_rule(chosen, to_assign)
     assert chosen.conflict_hashes.isdisjoint(conflict_hashes)
     assert chosen.open_assignments < chosen.capacity
     if any(candidate.id == earlier for candidate in eligible):
@@ -140,7 +162,7 @@ def test_conflicted_full_paused_unqualified_or_excluded_assessors_are_never_chos
 ):
     to_assign = AttemptToAssign(MC, conflict_hashes, excluded_assessor_ids=excluded, avoided_assessor_ids=avoided)
     chosen = choose_assessor(to_assign, pool)
-    eligible = [candidate for candidate in pool if is_eligible(candidate, to_assign)]
+    eligible = [candidate for candidate in pool if eligible_by_the_rule(candidate, to_assign)]
     assert (chosen is None) == (not eligible)
     if chosen is not None:
         assert chosen.conflict_hashes.isdisjoint(conflict_hashes)
@@ -165,10 +187,10 @@ def test_choosing_page_by_page_in_fairness_order_is_the_same_choice(
     to_assign = AttemptToAssign(MC, conflict_hashes, excluded_assessor_ids=excluded, avoided_assessor_ids=avoided)
     available = sorted(
         (c for c in unique_pool if MC in c.micro_credential_ids and not c.paused and c.open_assignments < c.capacity),
-        key=fairness_order,
+        key=fairness_by_the_rule,
     )
     choice = PagedChoice(to_assign)
     for start in range(0, len(available), page_size):
         if choice.offer(available[start : start + page_size]):
             break
-    assert choice.finish() == choose_assessor(to_assign, unique_pool)
+    assert choice.finish() == chosen_by_the_rule(to_assign, unique_pool)

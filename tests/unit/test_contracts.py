@@ -4,14 +4,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from awardpath_award.service import decision_outcome
+from awardpath_award.decisions.policy import decision_outcome
+from awardpath_shared.errors import DomainError
 from awardpath_shared.events import EVENT_TYPES, AssessmentCompleted, SectionResult
 from awardpath_shared.messaging.envelope import UnknownEventType, from_cloudevent, to_cloudevent
 from awardpath_shared.pagination import decode_cursor, encode_cursor, fetch_page
 from awardpath_shared.privacy import conflict_hash
-from awardpath_shared.problems import Problem
+from awardpath_submission.intake.blind_copy import redact
 from awardpath_submission.models import Earner
-from awardpath_submission.service import redact
+from tests.support.refusals import refusal
 
 
 def completed() -> AssessmentCompleted:
@@ -77,9 +78,9 @@ def test_decision_outcomes(choice, resubmission_allowed, attempt, max_attempts, 
 def test_cursors_round_trip_and_garbage_is_a_400():
     assert decode_cursor(encode_cursor("01a20d87-433f")) == "01a20d87-433f"
     for garbage in ("AA", "%%%", "////"):
-        with pytest.raises(Problem) as refused:
+        with pytest.raises(DomainError) as refused:
             decode_cursor(garbage)
-        assert refused.value.status == 400
+        assert refusal(refused)[0] == 400
 
 
 async def test_pages_follow_each_other_and_the_last_has_no_cursor():
@@ -88,9 +89,13 @@ async def test_pages_follow_each_other_and_the_last_has_no_cursor():
     async def fetch(after, size):
         return [row for row in rows if after is None or row > after][:size]
 
-    first, cursor = await fetch_page(fetch, cursor=None, limit=2, position=str)
-    second, cursor = await fetch_page(fetch, cursor=cursor, limit=2, position=str)
-    third, last = await fetch_page(fetch, cursor=cursor, limit=2, position=str)
+    async def page(cursor, limit):
+        found = await fetch_page(fetch, cursor=cursor, limit=limit, position=str)
+        return found.items, found.next_cursor
+
+    first, cursor = await page(None, 2)
+    second, cursor = await page(cursor, 2)
+    third, last = await page(cursor, 2)
     assert (first, second, third, last) == (["id-0", "id-1"], ["id-2", "id-3"], ["id-4"], None)
-    exact, none_left = await fetch_page(fetch, cursor=None, limit=5, position=str)
+    exact, none_left = await page(None, 5)
     assert exact == rows and none_left is None

@@ -11,14 +11,15 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from awardpath_award import keys
-from awardpath_award.credentials import bit_at, decode_status_list, encode_status_list, with_bit_set
+from awardpath_award.credentials.proofs import ProofError, add_data_integrity_proof, verify_data_integrity_proof
+from awardpath_award.credentials.standards import UnsignableTerm, canonicalize, schema_errors
+from awardpath_award.credentials.status_lists import bit_at, decode_status_list, encode_status_list, with_bit_set
+from awardpath_award.keys import did, encodings, sealing
 from awardpath_award.models import WebhookMessage
-from awardpath_award.proofs import ProofError, add_data_integrity_proof, verify_data_integrity_proof
 from awardpath_award.settings import AwardSettings
-from awardpath_award.standards import UnsignableTerm, canonicalize, schema_errors
-from awardpath_award.webhook_delivery import parse_retry_after, retry_delay, signed_request
-from awardpath_award.webhooks import TargetRefused, check_target, new_secret
+from awardpath_award.webhooks.guard import TargetRefused, check_target
+from awardpath_award.webhooks.retries import parse_retry_after, retry_delay
+from awardpath_award.webhooks.signing import new_secret, signed_request
 from awardpath_shared.privacy import identity_hash
 
 VECTORS = Path(__file__).parents[1] / "fixtures" / "ob3"
@@ -31,7 +32,7 @@ def signed_vector() -> dict:
 
 
 def vector_key(_method: str):
-    return keys.public_key_from_multikey(VECTOR_MULTIKEY)
+    return encodings.public_key_from_multikey(VECTOR_MULTIKEY)
 
 
 def test_canonicalization_reproduces_the_guides_n_quads():
@@ -48,7 +49,7 @@ def test_signing_reproduces_the_guides_proof_and_the_signed_vector_verifies():
     document = signed_vector()
     proof = document.pop("proof")
     private_key = Ed25519PrivateKey.from_private_bytes(VECTOR_SEED)
-    assert keys.multikey(private_key.public_key()) == VECTOR_MULTIKEY
+    assert encodings.multikey(private_key.public_key()) == VECTOR_MULTIKEY
     signed = add_data_integrity_proof(document, private_key, proof["verificationMethod"], proof["created"])
     assert signed["proof"] == [proof]  # Ed25519 is deterministic
     assert verify_data_integrity_proof(signed_vector(), vector_key)["proofValue"] == proof["proofValue"]
@@ -90,23 +91,23 @@ def test_the_shipped_schema_resolves_locally_and_reports_errors():
 
 def test_encodings_round_trip():
     for data in (b"", b"\0\0abc", bytes(range(256))):
-        assert keys.base58btc_decode(keys.base58btc_encode(data)) == data
+        assert encodings.base58btc_decode(encodings.base58btc_encode(data)) == data
     with pytest.raises(ValueError):
-        keys.public_key_from_multikey("z" + keys.base58btc_encode(b"\x12\x00" + bytes(32)))
-    assert keys.issuer_did("https://badges.example.org:8443/awardpath", "abc") == (
+        encodings.public_key_from_multikey("z" + encodings.base58btc_encode(b"\x12\x00" + bytes(32)))
+    assert did.issuer_did("https://badges.example.org:8443/awardpath", "abc") == (
         "did:web:badges.example.org%3A8443:awardpath:v1:issuers:abc"
     )
 
 
 def test_sealed_values_open_only_with_the_master_key_and_on_their_own_row():
     private_key = Ed25519PrivateKey.generate()
-    sealed = keys.seal_private_key(private_key, "master", "key-1")
-    assert keys.unseal_private_key(sealed, "master", "key-1").public_key() == private_key.public_key()
+    sealed = sealing.seal_private_key(private_key, "master", "key-1")
+    assert sealing.unseal_private_key(sealed, "master", "key-1").public_key() == private_key.public_key()
     assert private_key.private_bytes_raw().hex() not in sealed
     with pytest.raises(InvalidTag):
-        keys.unseal(sealed, "another master", "key-1")
+        sealing.unseal(sealed, "another master", "key-1")
     with pytest.raises(InvalidTag):
-        keys.unseal(sealed, "master", "key-2")
+        sealing.unseal(sealed, "master", "key-2")
 
 
 def test_status_list_bits():
@@ -185,3 +186,42 @@ async def test_public_https_targets_pass_and_configuration_can_allow_local_ones(
     await check_target("https://8.8.8.8/hook", AwardSettings())
     local = AwardSettings(webhook_allow_http=True, webhook_allow_private_targets=True)
     await check_target("http://127.0.0.1:9999/hook", local)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
+        "https://[64:ff9b::a01:203]/hook",  # NAT64 of 10.1.2.3
+        "https://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254
+        "https://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+        "https://[2002:c0a8:a::]/hook",  # 6to4 of 192.168.0.10
+        "https://[::127.0.0.1]/hook",  # IPv4-compatible 127.0.0.1
+        "https://[::10.1.2.3]/hook",  # IPv4-compatible 10.1.2.3
+        "https://[64:ff9b:1::a01:203]/hook",  # local-use NAT64 (RFC 8215)
+    ],
+)
+async def test_ipv4_addresses_embedded_in_ipv6_are_judged_as_ipv4(url):
+    with pytest.raises(TargetRefused):
+        await check_target(url, AwardSettings())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::808:808]/hook",  # NAT64 of 8.8.8.8
+        "https://[2002:808:808::1]/hook",  # 6to4 of 8.8.8.8
+        "https://[2001:4860:4860::8888]/hook",  # plain public IPv6
+    ],
+)
+async def test_public_ipv4_addresses_embedded_in_ipv6_pass(url):
+    await check_target(url, AwardSettings())
+
+
+async def test_the_allow_list_admits_named_private_networks_with_the_guard_on():
+    allowing = AwardSettings(webhook_allow_http=True, webhook_allowed_targets="127.0.0.1/32, ::1/128")
+    for url in ("http://127.0.0.1:9999/hook", "http://[::1]:9999/hook", "http://[::ffff:127.0.0.1]:9999/hook"):
+        await check_target(url, allowing)
+    for url in ("http://127.0.0.2:9999/hook", "http://10.1.2.3/hook", "http://[64:ff9b::a01:203]/hook"):
+        with pytest.raises(TargetRefused):
+            await check_target(url, allowing)

@@ -21,6 +21,7 @@ from pydantic import AliasChoices
 
 from awardpath import cli
 from awardpath.services import SERVICES, ServiceEntry
+from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.settings import ServiceSettings
@@ -196,7 +197,7 @@ def runtime_of(name: str) -> ServiceRuntime:
     """The service wired as a process wires it (no connection is made)."""
     entry = SERVICES[name]
     settings = entry.settings(database_url="postgresql+asyncpg://deploy-check@127.0.0.1/unused")
-    return entry.build_runtime(settings, InProcessTransport())
+    return entry.build_runtime(settings, InProcessTransport(RetryPolicy.of(settings)))
 
 
 def routes_of(name: str) -> set[str]:

@@ -4,8 +4,8 @@ from math import isclose
 
 import pytest
 
-from awardpath_assessment.reliability import LevelPair, agreement, cohens_kappa
-from awardpath_assessment.service import is_double_scored
+from awardpath_assessment.assignment.service import is_double_scored
+from awardpath_assessment.reports.statistics import LevelPair, agreement, cohens_kappa
 
 RANK = {"not_yet": 0, "developing": 1, "proficient": 2}
 

@@ -4,6 +4,7 @@ Tokens are verified with the configured shared secret (HS256, local and small de
 or, when `AWARDPATH_JWKS_URL` is set, with the identity provider's published keys.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal
@@ -12,8 +13,8 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from awardpath_shared.errors import Forbidden, Unauthenticated
 from awardpath_shared.ids import utcnow
-from awardpath_shared.problems import Problem
 from awardpath_shared.settings import ServiceSettings
 
 Role = Literal["platform", "assessor", "issuer", "admin"]
@@ -62,21 +63,11 @@ class TokenVerifier:
                 options={"require": ["exp", "sub"]},
             )
         except (jwt.PyJWTError, ValueError) as error:
-            raise _unauthenticated(f"invalid token: {error}") from error
+            raise Unauthenticated(f"invalid token: {error}") from error
         role, subject = claims.get("role"), claims.get("sub")
         if role not in ROLES or not isinstance(subject, str) or not subject:
-            raise _unauthenticated("token lacks a valid role or subject")
+            raise Unauthenticated("token lacks a valid role or subject")
         return Principal(role=role, subject=subject)
-
-
-def _unauthenticated(detail: str) -> Problem:
-    return Problem(
-        401,
-        "unauthenticated",
-        "Authentication required",
-        detail,
-        headers={"WWW-Authenticate": 'Bearer realm="awardpath"'},
-    )
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -87,26 +78,17 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthenticated("send Authorization: Bearer <token>")
+        raise Unauthenticated("send Authorization: Bearer <token>")
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(credentials.credentials)
 
 
-def require_role(*roles: Role):
+def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency giving the caller, refusing (403) any role not in `roles`."""
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in roles:
-            raise Problem(
-                403,
-                "forbidden",
-                "Forbidden",
-                f"this call is for role {' or '.join(roles)}, not {principal.role}",
-            )
+            raise Forbidden(f"this call is for role {' or '.join(roles)}, not {principal.role}")
         return principal
 
     return dependency
-
-
-def forbidden(detail: str) -> Problem:
-    return Problem(403, "forbidden", "Forbidden", detail)

@@ -19,11 +19,12 @@ class with `event_version = 2`) published beside the old one until every consume
 """
 
 from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SectionEvidenceType = Literal["text"]
+from awardpath_shared.rubrics import Recommendation, RubricSection, SectionEvidence, SectionResult
 
 
 class Event(BaseModel):
@@ -47,22 +48,11 @@ class Event(BaseModel):
 # ---- catalog ---------------------------------------------------------------------------
 
 
-class RubricLevel(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    id: str
-    name: str
-    description: str | None = None
+class DecisionPolicy(StrEnum):
+    """Who decides on an assessed attempt: the issuer (`manual`) or its policy at once (`auto`)."""
 
-
-class RubricSection(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    id: str
-    title: str
-    prompt: str
-    evidence: SectionEvidenceType = "text"
-    required: bool = True
-    levels: list[RubricLevel]
-    passing_level: str
+    MANUAL = "manual"
+    AUTO = "auto"
 
 
 class MicroCredentialPublished(Event):
@@ -78,7 +68,7 @@ class MicroCredentialPublished(Event):
     competency: str
     key_method: str
     max_attempts: int
-    decision_policy: Literal["manual", "auto"]
+    decision_policy: DecisionPolicy
     sections: list[RubricSection]
     published_at: datetime
 
@@ -87,20 +77,6 @@ class MicroCredentialPublished(Event):
 
 
 # ---- submission ------------------------------------------------------------------------
-
-
-class ArtifactRef(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    url: str
-    media_type: str
-    sha256: str
-
-
-class SectionEvidence(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    section_id: str
-    text: str
-    artifacts: list[ArtifactRef] = Field(default_factory=list)
 
 
 class AttemptSubmitted(Event):
@@ -152,13 +128,6 @@ class AssessmentAssigned(Event):
         return self.submission_id
 
 
-class SectionResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    section_id: str
-    level: str
-    feedback: str
-
-
 class AssessmentCompleted(Event):
     """An attempt was scored: a level and growth feedback per section, and a recommendation.
     `review_id` is opaque; the assessor's identity never leaves assessment.
@@ -179,7 +148,7 @@ class AssessmentCompleted(Event):
     micro_credential_id: str
     micro_credential_version: int
     sections: list[SectionResult]
-    recommendation: Literal["award", "resubmit"]
+    recommendation: Recommendation
     completed_at: datetime
     note_to_issuer: str | None = None
 
@@ -189,7 +158,16 @@ class AssessmentCompleted(Event):
 
 # ---- award -----------------------------------------------------------------------------
 
-DecisionOutcome = Literal["awarded", "resubmission_open", "denied"]
+
+class DecisionOutcome(StrEnum):
+    AWARDED = "awarded"
+    RESUBMISSION_OPEN = "resubmission_open"
+    DENIED = "denied"
+
+
+class DecidedBy(StrEnum):
+    ISSUER = "issuer"
+    POLICY = "policy"
 
 
 class AwardDecided(Event):
@@ -204,7 +182,7 @@ class AwardDecided(Event):
     micro_credential_id: str
     outcome: DecisionOutcome
     note: str | None = None
-    decided_by: Literal["issuer", "policy"]
+    decided_by: DecidedBy
     award_id: str | None = None
     decided_at: datetime
 

@@ -1,31 +1,29 @@
-"""What every service's HTTP app shares: the app shell, the request-scoped transaction."""
+"""What every service's HTTP app shares: the app shell and the request's unit of work."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.observability import install_observability
 from awardpath_shared.problems import install_problem_handlers, problem_response
 from awardpath_shared.runtime import ServiceRuntime
+from awardpath_shared.unit_of_work import UnitOfWork
 
 
-async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+def runtime_of(request: Request) -> ServiceRuntime[Any, Any]:
+    runtime: ServiceRuntime[Any, Any] = request.app.state.runtime
+    return runtime
+
+
+async def request_transaction(request: Request) -> AsyncIterator[UnitOfWork]:
     """The request owns the transaction: services flush, this commits once the endpoint
-    returned (before the response is sent) and rolls back on any error."""
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        async with session.begin():
-            yield session
-        if session.info.get("outbox_pending"):
-            runtime.relay.wake()
-
-
-# scope="function": the commit happens before the response is sent, never after.
-DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+    returned (before the response is sent) and rolls back on any error. Declare it with
+    `Depends(request_transaction, scope="function")` so the commit precedes the response."""
+    async with runtime_of(request).transaction() as uow:
+        yield uow
 
 
 class BodySizeLimit:
@@ -67,27 +65,22 @@ class BodySizeLimit:
 
 def create_service_app(
     *,
-    runtime: ServiceRuntime,
+    runtime: ServiceRuntime[Any, Any],
     title: str,
     description: str,
-    routers: list,
+    routers: list[APIRouter],
 ) -> FastAPI:
     """The app shell of one service; its lifespan starts and stops the runtime's relay and workers."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.start_background()
         try:
             yield
         finally:
             await runtime.close()
 
-    app = FastAPI(
-        title=title,
-        description=description,
-        version="1.0.0",
-        lifespan=lifespan,
-    )
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
     install_problem_handlers(app)
@@ -96,3 +89,8 @@ def create_service_app(
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_bytes)
     return app
+
+
+def settings_of(request: Request) -> Any:
+    """The service's settings (declare per service with its settings type)."""
+    return runtime_of(request).settings

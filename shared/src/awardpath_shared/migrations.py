@@ -32,6 +32,7 @@ def run_env(target_metadata: MetaData) -> None:
     schema = target_metadata.schema
     assert schema, "service metadata must name its schema"
     url = context.config.get_main_option("sqlalchemy.url")
+    assert url, "alembic_config() names the database"
     asyncio.run(_run_async(url, schema, target_metadata))
 
 

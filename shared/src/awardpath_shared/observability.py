@@ -3,6 +3,7 @@
 import logging
 import sys
 import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -35,7 +36,7 @@ def install_observability(app: FastAPI, service: str) -> None:
     app.state.metrics_registry = registry
 
     @app.middleware("http")
-    async def _measure(request: Request, call_next):
+    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")
@@ -49,8 +50,8 @@ def install_observability(app: FastAPI, service: str) -> None:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/health/ready", summary="The process can serve: its database answers")
-    async def ready(request: Request):
+    @router.get("/health/ready", summary="The process can serve: its database answers", response_model=None)
+    async def ready(request: Request) -> Response | dict[str, str]:
         try:
             async with request.app.state.runtime.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))

@@ -1,4 +1,6 @@
-"""RFC 9457 problem details for every error response, with stable `type` URIs."""
+"""The HTTP edge of errors: RFC 9457 problem details for every error response, made here and
+nowhere else. Domain errors map to their status by type; `Problem` is for what only HTTP
+knows (a media type, a body size), raised by endpoints and middleware."""
 
 import logging
 from typing import Any
@@ -9,12 +11,31 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from awardpath_shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    Malformed,
+    NotFound,
+    Unauthenticated,
+)
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://awardpath.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
-_TITLES_BY_STATUS = {
+STATUS_OF: dict[type[DomainError], int] = {
+    Malformed: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+}
+
+_SLUGS_BY_STATUS = {
     400: "bad-request",
     401: "unauthenticated",
     403: "forbidden",
@@ -28,36 +49,14 @@ _TITLES_BY_STATUS = {
 
 
 class Problem(Exception):
-    """An error the client can act on. `slug` becomes the stable problem `type`."""
+    """An error only HTTP can name (media type, body size). `slug` becomes the problem `type`."""
 
-    def __init__(
-        self,
-        status: int,
-        slug: str,
-        title: str,
-        detail: str | None = None,
-        headers: dict[str, str] | None = None,
-        **extensions: Any,
-    ) -> None:
+    def __init__(self, status: int, slug: str, title: str, detail: str | None = None) -> None:
         super().__init__(detail or title)
         self.status = status
         self.slug = slug
         self.title = title
         self.detail = detail
-        self.headers = headers
-        self.extensions = extensions
-
-
-def not_found(what: str, identifier: str) -> Problem:
-    return Problem(404, "not-found", f"{what} not found", f"no {what} with id {identifier!r}")
-
-
-def conflict(slug: str, title: str, detail: str, **extensions: Any) -> Problem:
-    return Problem(409, slug, title, detail, **extensions)
-
-
-def unprocessable(slug: str, title: str, detail: str, **extensions: Any) -> Problem:
-    return Problem(422, slug, title, detail, **extensions)
 
 
 def problem_response(
@@ -69,7 +68,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
-    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if instance:
@@ -78,47 +77,62 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def status_of(error: DomainError) -> int:
+    return next(status for kind, status in STATUS_OF.items() if isinstance(error, kind))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, error: Problem) -> JSONResponse:
-        return problem_response(
-            error.status,
-            error.slug,
-            error.title,
-            error.detail,
-            request.url.path,
-            error.headers,
-            **error.extensions,
-        )
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(item.get("loc", ())), "msg": item.get("msg"), "type": item.get("type")}
-            for item in error.errors()
-        ]
-        return problem_response(
-            422,
-            "validation-error",
-            "Request is not valid",
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-            request.url.path,
-            errors=errors,
-        )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        slug = _TITLES_BY_STATUS.get(error.status_code, "http-error")
-        return problem_response(
-            error.status_code,
-            slug,
-            slug.replace("-", " ").capitalize(),
-            str(error.detail) if error.detail else None,
-            request.url.path,
-            getattr(error, "headers", None),
-        )
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    headers = {"WWW-Authenticate": 'Bearer realm="awardpath"'} if isinstance(error, Unauthenticated) else None
+    return problem_response(
+        status_of(error), error.code, error.title, error.detail, request.url.path, headers, **error.extensions
+    )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "internal-error", "Internal server error", None, request.url.path)
+
+async def _problem(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Problem)
+    return problem_response(error.status, error.slug, error.title, error.detail, request.url.path)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"loc": list(item.get("loc", ())), "msg": item.get("msg"), "type": item.get("type")} for item in error.errors()
+    ]
+    if errors and all(item["loc"][:1] == ["path"] for item in errors):
+        # A malformed id in the path names nothing here: the same answer as an unknown one.
+        return problem_response(404, "not-found", "Not found", "no resource at this path", request.url.path)
+    return problem_response(
+        422,
+        "validation-error",
+        "Request is not valid",
+        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
+        request.url.path,
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    slug = _SLUGS_BY_STATUS.get(error.status_code, "http-error")
+    return problem_response(
+        error.status_code,
+        slug,
+        slug.replace("-", " ").capitalize(),
+        str(error.detail) if error.detail else None,
+        request.url.path,
+        getattr(error, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem_response(500, "internal-error", "Internal server error", None, request.url.path)

@@ -1,32 +1,46 @@
-"""The wiring of one service in one process: database, transport, relay and consumer.
+"""The wiring of one service in one process: database, unit of work, transport, relay, consumer.
 
-Every process builds its services through `ServiceRuntime.build`: the HTTP app (lifespan),
-the worker and the tests share this one place.
+Every process builds its services through `ServiceRuntime.build` (called by each service's
+`app.build_runtime`): the HTTP app (lifespan), the worker, the CLI and the tests share this
+one place. Entry points open units of work with `transaction()`.
 """
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from awardpath_shared.auth import TokenVerifier
 from awardpath_shared.db import create_engine, create_session_factory
+from awardpath_shared.messaging.dead_letters import DeadLetterMixin, DeadLetterStore
+from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inbox import EventConsumer, HandlerMap, ProcessedEventMixin
 from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.messaging.kafka import KafkaTransport
-from awardpath_shared.messaging.outbox import OutboxMessageMixin
 from awardpath_shared.messaging.relay import OutboxRelay
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.settings import ServiceSettings
+from awardpath_shared.unit_of_work import U, transaction
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 class BackgroundWorker(Protocol):
-    """A loop a service runs beside its relay (the award service's webhook deliveries)."""
+    """A loop a service runs beside its relay (the lease sweeper, webhook deliveries)."""
 
     def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    """A service's own tables of the messaging machinery (the outbox is its unit of work's)."""
+
+    processed_events: type[ProcessedEventMixin]
+    dead_letters: type[DeadLetterMixin]
 
 
 def create_transport(settings: ServiceSettings, *, client_id: str, consume: bool = True) -> Transport:
@@ -34,18 +48,21 @@ def create_transport(settings: ServiceSettings, *, client_id: str, consume: bool
     in the same process; Kafka lets API processes publish only (`consume=False`)."""
     if settings.transport == "kafka":
         return KafkaTransport(settings, client_id=client_id, consume=consume)
-    return InProcessTransport()
+    return InProcessTransport(RetryPolicy.of(settings))
 
 
 @dataclass
-class ServiceRuntime:
+class ServiceRuntime(Generic[U, S]):
     name: str
-    settings: ServiceSettings
+    settings: S
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    transaction: Callable[[], AbstractAsyncContextManager[U]]
+    """Opens a unit of work for an entry point: commits when its block ends and wakes the
+    relay if it published."""
     transport: Transport
     relay: OutboxRelay
-    consumer: EventConsumer
+    consumer: EventConsumer[U]
     token_verifier: TokenVerifier
     workers: list[BackgroundWorker] = field(default_factory=list)
 
@@ -54,30 +71,35 @@ class ServiceRuntime:
         cls,
         *,
         name: str,
-        settings: ServiceSettings,
+        settings: S,
         database_url: str,
         transport: Transport,
-        outbox_model: type[OutboxMessageMixin],
-        processed_model: type[ProcessedEventMixin],
-        handlers: Callable[[ServiceSettings], HandlerMap],
-    ) -> "ServiceRuntime":
+        unit_of_work: type[U],
+        tables: MessagingTables,
+        handlers: Callable[[S], HandlerMap[U]],
+    ) -> "ServiceRuntime[U, S]":
         engine = create_engine(database_url, name)
         sessions = create_session_factory(engine)
         relay = OutboxRelay(
             source=f"/awardpath/{name}",
             sessions=sessions,
-            model=outbox_model,
+            model=unit_of_work.outbox_model,
             transport=transport,
             poll_interval=settings.relay_poll_interval_seconds,
             batch_size=settings.relay_batch_size,
             max_attempts=settings.relay_max_attempts,
         )
+        group = f"awardpath-{name}"
+
+        def open_transaction() -> AbstractAsyncContextManager[U]:
+            return transaction(sessions, lambda session: unit_of_work(session, relay.wake))
+
         consumer = EventConsumer(
-            group=f"awardpath-{name}",
+            group=group,
             handlers=handlers(settings),
-            sessions=sessions,
-            processed_model=processed_model,
-            after_commit=relay.wake,
+            transaction=open_transaction,
+            processed_model=tables.processed_events,
+            dead_letters=DeadLetterStore(group, sessions, tables.dead_letters),
         )
         transport.subscribe(consumer)
         return cls(
@@ -85,6 +107,7 @@ class ServiceRuntime:
             settings=settings,
             engine=engine,
             sessions=sessions,
+            transaction=open_transaction,
             transport=transport,
             relay=relay,
             consumer=consumer,

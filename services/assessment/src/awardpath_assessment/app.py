@@ -1,37 +1,43 @@
-"""Wiring of the assessment service: the runtime and the HTTP app, in one place."""
+"""Wiring of the assessment service, in one place: the runtime (every process) and the HTTP app."""
 
 from fastapi import FastAPI
 
-from awardpath_assessment.api import router
+from awardpath_assessment.assignment import endpoints as assignment
+from awardpath_assessment.calibration import endpoints as calibration
 from awardpath_assessment.consumers import handlers
-from awardpath_assessment.models import OutboxMessage, ProcessedEvent
+from awardpath_assessment.database import DeadLetter, ProcessedEvent
+from awardpath_assessment.pool import endpoints as pool
+from awardpath_assessment.queue import endpoints as queue
+from awardpath_assessment.queue.tasks import AssessmentRuntime, lease_sweeper
+from awardpath_assessment.reports import endpoints as reports
+from awardpath_assessment.review import endpoints as review
 from awardpath_assessment.settings import SERVICE, AssessmentSettings
-from awardpath_assessment.sweeper import lease_sweeper
+from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.runtime import ServiceRuntime
+from awardpath_shared.runtime import MessagingTables, ServiceRuntime
 
 
-def build_runtime(settings: AssessmentSettings, transport: Transport) -> ServiceRuntime:
+def build_runtime(settings: AssessmentSettings, transport: Transport) -> AssessmentRuntime:
     runtime = ServiceRuntime.build(
         name=SERVICE,
         settings=settings,
         database_url=settings.database_url,
         transport=transport,
-        outbox_model=OutboxMessage,
-        processed_model=ProcessedEvent,
+        unit_of_work=AssessmentUnitOfWork,
+        tables=MessagingTables(processed_events=ProcessedEvent, dead_letters=DeadLetter),
         handlers=handlers,
     )
     runtime.workers.append(lease_sweeper(runtime))
     return runtime
 
 
-def create_app(runtime: ServiceRuntime) -> FastAPI:
+def create_app(runtime: AssessmentRuntime) -> FastAPI:
     return create_service_app(
         runtime=runtime,
         title="Awardpath assessment service",
         description="Blind review: the assessor pool, assignment, the assessor queue with "
         "leases, section levels and growth feedback, and the recommendation. It never "
         "receives earner identity.",
-        routers=[router],
+        routers=[pool.router, assignment.router, queue.router, review.router, calibration.router, reports.router],
     )

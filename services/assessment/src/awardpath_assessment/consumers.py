@@ -1,9 +1,11 @@
 """The assessment service's handler map: which events it consumes and what each does."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from functools import partial
 
-from awardpath_assessment.service import AssessmentService
+from awardpath_assessment.assignment.service import AssignmentService
+from awardpath_assessment.rubrics.service import RubricService
 from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.uow import AssessmentUnitOfWork as UoW
 from awardpath_shared.events import (
     AttemptSubmitted,
     MicroCredentialPublished,
@@ -13,18 +15,17 @@ from awardpath_shared.events import (
 from awardpath_shared.messaging.inbox import HandlerMap
 
 
-def handlers(settings: AssessmentSettings) -> HandlerMap:
-    def service(session: AsyncSession) -> AssessmentService:
-        return AssessmentService(session, settings)
+async def on_micro_credential_published(uow: UoW, event: MicroCredentialPublished) -> None:
+    await RubricService(uow).record(event)
 
-    async def on_micro_credential_published(session: AsyncSession, event: MicroCredentialPublished) -> None:
-        await service(session).record_rubric(event)
 
-    async def on_attempt_submitted(session: AsyncSession, event: AttemptSubmitted) -> None:
-        await service(session).receive_attempt(event)
+async def on_attempt_submitted(uow: UoW, event: AttemptSubmitted, *, settings: AssessmentSettings) -> None:
+    await AssignmentService(uow, settings).receive(event)
 
+
+def handlers(settings: AssessmentSettings) -> HandlerMap[UoW]:
     return {
         MicroCredentialPublished: on_micro_credential_published,
-        SubmissionSubmitted: on_attempt_submitted,
-        SubmissionResubmitted: on_attempt_submitted,
+        SubmissionSubmitted: partial(on_attempt_submitted, settings=settings),
+        SubmissionResubmitted: partial(on_attempt_submitted, settings=settings),
     }

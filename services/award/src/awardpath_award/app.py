@@ -1,33 +1,41 @@
-"""Wiring of the award service: the runtime and the HTTP app, in one place."""
+"""Wiring of the award service, in one place: the runtime (every process) and the HTTP app."""
 
 from fastapi import FastAPI
 
-from awardpath_award import credentials_api, webhooks_api
-from awardpath_award.api import router
+from awardpath_award.catalog import endpoints as catalog
 from awardpath_award.consumers import handlers
-from awardpath_award.models import OutboxMessage, ProcessedEvent
+from awardpath_award.credentials import endpoints as credentials
+from awardpath_award.database import DeadLetter, ProcessedEvent
+from awardpath_award.decisions import endpoints as decisions
+from awardpath_award.issuers import endpoints as issuers
+from awardpath_award.keys import endpoints as keys
 from awardpath_award.settings import SERVICE, AwardSettings
-from awardpath_award.webhook_delivery import WebhookDeliveryWorker
+from awardpath_award.uow import AwardUnitOfWork
+from awardpath_award.verification import endpoints as verification
+from awardpath_award.webhooks import endpoints as webhooks
+from awardpath_award.webhooks.worker import WebhookDeliveryWorker
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.runtime import ServiceRuntime
+from awardpath_shared.runtime import MessagingTables, ServiceRuntime
+
+AwardRuntime = ServiceRuntime[AwardUnitOfWork, AwardSettings]
 
 
-def build_runtime(settings: AwardSettings, transport: Transport) -> ServiceRuntime:
+def build_runtime(settings: AwardSettings, transport: Transport) -> AwardRuntime:
     runtime = ServiceRuntime.build(
         name=SERVICE,
         settings=settings,
         database_url=settings.database_url,
         transport=transport,
-        outbox_model=OutboxMessage,
-        processed_model=ProcessedEvent,
+        unit_of_work=AwardUnitOfWork,
+        tables=MessagingTables(processed_events=ProcessedEvent, dead_letters=DeadLetter),
         handlers=handlers,
     )
-    runtime.workers.append(WebhookDeliveryWorker(runtime.sessions, settings))
+    runtime.workers.append(WebhookDeliveryWorker(runtime))
     return runtime
 
 
-def create_app(runtime: ServiceRuntime) -> FastAPI:
+def create_app(runtime: AwardRuntime) -> FastAPI:
     return create_service_app(
         runtime=runtime,
         title="Awardpath award service",
@@ -35,5 +43,14 @@ def create_app(runtime: ServiceRuntime) -> FastAPI:
         "kept), the issuer's decision queue and its auto policy, awards, their signed Open Badges "
         "3.0 credentials (verification, revocation, did:web keys, Open Badges 2.0 hosted "
         "assertions) and webhooks to platforms.",
-        routers=[router, credentials_api.router, webhooks_api.router],
+        routers=[
+            issuers.router,
+            catalog.router,
+            decisions.router,
+            keys.router,
+            credentials.router,
+            verification.router,
+            credentials.ob2_router,
+            webhooks.router,
+        ],
     )

@@ -1,3 +1,8 @@
+from typing import Annotated, Any
+
+from pydantic import IPvAnyNetwork, field_validator
+from pydantic_settings import NoDecode
+
 from awardpath_shared.settings import ServiceSettings, per_service
 
 SERVICE = "award"
@@ -15,7 +20,12 @@ class AwardSettings(ServiceSettings):
     status_list_size: int = per_service(SERVICE, "status_list_size", 131_072)
     # Webhook targets: https and public addresses only, unless allowed (local development, tests).
     webhook_allow_http: bool = per_service(SERVICE, "webhook_allow_http", False)
+    # Switches the address guard off: any address, private ones included.
     webhook_allow_private_targets: bool = per_service(SERVICE, "webhook_allow_private_targets", False)
+    # With the guard on, private networks allowed all the same: comma-separated, `127.0.0.1/32,::1/128`.
+    webhook_allowed_targets: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = per_service(
+        SERVICE, "webhook_allowed_targets", ()
+    )
     webhook_timeout_seconds: float = per_service(SERVICE, "webhook_timeout_seconds", 10.0)
     # Retries: exponential backoff with jitter from the base up to the cap, for the window (3 days).
     webhook_retry_base_seconds: float = per_service(SERVICE, "webhook_retry_base_seconds", 10.0)
@@ -25,3 +35,10 @@ class AwardSettings(ServiceSettings):
     webhook_batch_size: int = per_service(SERVICE, "webhook_batch_size", 50)
     # How long the previous secret keeps signing after a rotation.
     webhook_secret_overlap_seconds: float = per_service(SERVICE, "webhook_secret_overlap_seconds", 86400.0)
+
+    @field_validator("webhook_allowed_targets", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value

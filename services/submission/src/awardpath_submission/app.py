@@ -1,33 +1,37 @@
-"""Wiring of the submission service: the runtime and the HTTP app, in one place."""
+"""Wiring of the submission service, in one place: the runtime (every process) and the HTTP app."""
 
 from fastapi import FastAPI
 
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.runtime import ServiceRuntime
-from awardpath_submission.api import router
+from awardpath_shared.runtime import MessagingTables, ServiceRuntime
 from awardpath_submission.consumers import handlers
-from awardpath_submission.models import OutboxMessage, ProcessedEvent
+from awardpath_submission.database import DeadLetter, ProcessedEvent
+from awardpath_submission.intake import endpoints as intake
+from awardpath_submission.progress import endpoints as progress
 from awardpath_submission.settings import SERVICE, SubmissionSettings
+from awardpath_submission.uow import SubmissionUnitOfWork
+
+SubmissionRuntime = ServiceRuntime[SubmissionUnitOfWork, SubmissionSettings]
 
 
-def build_runtime(settings: SubmissionSettings, transport: Transport) -> ServiceRuntime:
+def build_runtime(settings: SubmissionSettings, transport: Transport) -> SubmissionRuntime:
     return ServiceRuntime.build(
         name=SERVICE,
         settings=settings,
         database_url=settings.database_url,
         transport=transport,
-        outbox_model=OutboxMessage,
-        processed_model=ProcessedEvent,
+        unit_of_work=SubmissionUnitOfWork,
+        tables=MessagingTables(processed_events=ProcessedEvent, dead_letters=DeadLetter),
         handlers=handlers,
     )
 
 
-def create_app(runtime: ServiceRuntime) -> FastAPI:
+def create_app(runtime: SubmissionRuntime) -> FastAPI:
     return create_service_app(
         runtime=runtime,
         title="Awardpath submission service",
         description="Intake: platforms submit and resubmit evidence and follow status, "
         "timeline and feedback. The only service that holds earner identity.",
-        routers=[router],
+        routers=[intake.router, progress.router],
     )

@@ -1,7 +1,5 @@
 """The submission service's handler map: which events it consumes and what each does."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from awardpath_shared.events import (
     AssessmentAssigned,
     AssessmentCompleted,
@@ -11,32 +9,37 @@ from awardpath_shared.events import (
     MicroCredentialPublished,
 )
 from awardpath_shared.messaging.inbox import HandlerMap
-from awardpath_submission.service import SubmissionService
+from awardpath_submission.catalog.service import CatalogService
+from awardpath_submission.progress.service import ProgressService
 from awardpath_submission.settings import SubmissionSettings
+from awardpath_submission.uow import SubmissionUnitOfWork as UoW
 
 
-def handlers(settings: SubmissionSettings) -> HandlerMap:
-    def service(session: AsyncSession) -> SubmissionService:
-        return SubmissionService(session, settings)
+async def on_micro_credential_published(uow: UoW, event: MicroCredentialPublished) -> None:
+    await CatalogService(uow).record(event)
 
-    async def on_micro_credential_published(session: AsyncSession, event: MicroCredentialPublished) -> None:
-        await service(session).record_catalog_entry(event)
 
-    async def on_assessment_assigned(session: AsyncSession, event: AssessmentAssigned) -> None:
-        await service(session).mark_assigned(event)
+async def on_assessment_assigned(uow: UoW, event: AssessmentAssigned) -> None:
+    await ProgressService(uow).record_assignment(event)
 
-    async def on_assessment_completed(session: AsyncSession, event: AssessmentCompleted) -> None:
-        await service(session).record_review(event)
 
-    async def on_award_decided(session: AsyncSession, event: AwardDecided) -> None:
-        await service(session).apply_decision(event)
+async def on_assessment_completed(uow: UoW, event: AssessmentCompleted) -> None:
+    await ProgressService(uow).record_review(event)
 
-    async def on_credential_issued(session: AsyncSession, event: CredentialIssued) -> None:
-        await service(session).record_credential(event)
 
-    async def on_credential_revoked(session: AsyncSession, event: CredentialRevoked) -> None:
-        await service(session).record_revocation(event)
+async def on_award_decided(uow: UoW, event: AwardDecided) -> None:
+    await ProgressService(uow).record_decision(event)
 
+
+async def on_credential_issued(uow: UoW, event: CredentialIssued) -> None:
+    await ProgressService(uow).record_credential(event)
+
+
+async def on_credential_revoked(uow: UoW, event: CredentialRevoked) -> None:
+    await ProgressService(uow).record_revocation(event)
+
+
+def handlers(settings: SubmissionSettings) -> HandlerMap[UoW]:
     return {
         MicroCredentialPublished: on_micro_credential_published,
         AssessmentAssigned: on_assessment_assigned,

@@ -1,30 +1,40 @@
-"""Dead letters: messages a consumer group gave up on, kept in `<topic>.dlq` for an operator.
+"""Dead letters: events a consumer group gave up on, kept for an operator to read and replay.
 
-Reading never joins a group (it assigns the partitions and reads them to their end), so
-listing changes nothing. Replaying hands a dead letter to the service's `EventConsumer`
-again: the idempotent consumer makes replaying twice, or replaying an event that was since
-processed, change nothing.
+On Kafka they go to `<topic>.dlq` (see `kafka_dead_letters`); with in-process delivery,
+which has no topics, the consuming service keeps them in its own `dead_letters` table
+(`DeadLetterStore`). Either way an operator sees `DeadLetter` records, and replaying hands
+one to the service's consumer again: the idempotent consumer makes replaying twice, or
+replaying an event that was since processed, change nothing.
 """
 
+import json
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol, Self
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from cloudevents.core.base import BaseCloudEvent
+from cloudevents.core.formats.json import JSONFormat
+from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 
-from awardpath_shared.messaging import kafka
-from awardpath_shared.messaging.inbox import EventConsumer
-from awardpath_shared.settings import ServiceSettings
+from awardpath_shared.db import UtcDateTime
+from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.messaging.envelope import topic_of
 
-ReplayOutcome = Literal["handled", "already processed", "failed", "undecodable"]
+
+class ReplayOutcome(StrEnum):
+    HANDLED = "handled"
+    ALREADY_PROCESSED = "already processed"
+    FAILED = "failed"
+    UNDECODABLE = "undecodable"
 
 
 @dataclass(frozen=True)
 class DeadLetter:
     group: str
     topic: str
-    partition: int
-    offset: int
     attempts: int
     error: str
     failed_at: str
@@ -38,65 +48,82 @@ class DeadLetter:
     def event_type(self) -> str:
         return self.cloudevent.get_type() if self.cloudevent else "-"
 
-
-async def read_dead_letters(settings: ServiceSettings, group: str) -> list[DeadLetter]:
-    """Every dead letter `group` left, oldest first per dead-letter partition."""
-    names = kafka.KafkaNames(settings.kafka_namespace)
-    records = await read_topics(settings, [names.dead_letter_topic(topic) for topic in kafka.EVENT_TOPICS])
-    letters = [_dead_letter(record) for record in records]
-    return [letter for letter in letters if letter.group == group]
+    @property
+    def subject(self) -> str:
+        return (self.cloudevent.get_subject() if self.cloudevent else None) or "-"
 
 
-async def read_topics(settings: ServiceSettings, topics: list[str]) -> list[ConsumerRecord]:
-    """Every message of `topics` from offset 0 to their current end, without joining a group."""
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None, enable_auto_commit=False
-    )
-    await reader.start()
-    try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in sorted(reader.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            return []
-        reader.assign(partitions)
-        await reader.seek_to_beginning(*partitions)
-        ends = await reader.end_offsets(partitions)
-        records: list[ConsumerRecord] = []
-        while [partition for partition in partitions if await reader.position(partition) < ends[partition]]:
-            for batch in (await reader.getmany(timeout_ms=500)).values():
-                records += batch
-        return records
-    finally:
-        await reader.stop()
+class Replayable(Protocol):
+    """What replaying needs of a consumer (`EventConsumer`)."""
+
+    async def handle(self, cloudevent: BaseCloudEvent) -> bool: ...
 
 
-async def replay(consumer: EventConsumer, letter: DeadLetter) -> tuple[ReplayOutcome, str]:
+async def replay(consumer: Replayable, letter: DeadLetter) -> tuple[ReplayOutcome, str]:
     """Hand one dead letter to the consumer again; returns the outcome and the error if any."""
     if letter.cloudevent is None:
-        return "undecodable", letter.error
+        return ReplayOutcome.UNDECODABLE, letter.error
     try:
         handled = await consumer.handle(letter.cloudevent)
     except Exception as error:  # the operator sees it; the dead letter stays for another try
-        return "failed", repr(error)
-    return ("handled" if handled else "already processed"), ""
+        return ReplayOutcome.FAILED, repr(error)
+    return (ReplayOutcome.HANDLED if handled else ReplayOutcome.ALREADY_PROCESSED), ""
 
 
-def _dead_letter(record: ConsumerRecord) -> DeadLetter:
-    headers = {name: value.decode(errors="replace") for name, value in record.headers}
-    try:
-        cloudevent = kafka.from_record(record)
-    except Exception:
-        cloudevent = None
-    return DeadLetter(
-        group=headers.get(kafka.DLQ_GROUP, ""),
-        topic=headers.get(kafka.DLQ_TOPIC, ""),
-        partition=record.partition,
-        offset=record.offset,
-        attempts=int(headers.get(kafka.DLQ_ATTEMPTS, "0")),
-        error=headers.get(kafka.DLQ_ERROR, ""),
-        failed_at=headers.get(kafka.DLQ_FAILED_AT, ""),
-        cloudevent=cloudevent,
-    )
+class DeadLetterMixin:
+    """Columns of a service's `dead_letters` table: events its consumer group gave up on
+    under in-process delivery, each as its structured CloudEvent."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[str] = mapped_column(String(100), index=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    topic: Mapped[str] = mapped_column(String(100))
+    cloudevent: Mapped[dict[str, Any]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @classmethod
+    def of(cls, group: str, cloudevent: BaseCloudEvent, error: Exception, attempts: int) -> Self:
+        row = cls()
+        row.id = new_id()
+        row.group_name = group
+        row.event_id, row.event_type = cloudevent.get_id(), cloudevent.get_type()
+        row.topic = topic_of(cloudevent.get_type())
+        row.cloudevent = json.loads(JSONFormat().write(cloudevent))
+        row.attempts = attempts
+        row.error = repr(error)[:4000]
+        row.failed_at = utcnow()
+        return row
+
+    def letter(self) -> DeadLetter:
+        return DeadLetter(
+            group=self.group_name,
+            topic=self.topic,
+            attempts=self.attempts,
+            error=self.error,
+            failed_at=self.failed_at.isoformat(),
+            cloudevent=JSONFormat().read(None, json.dumps(self.cloudevent).encode()),
+        )
+
+
+class DeadLetterStore:
+    """A consumer group's dead letters in its service's database (in-process delivery)."""
+
+    def __init__(self, group: str, sessions: async_sessionmaker[AsyncSession], model: type[DeadLetterMixin]) -> None:
+        self._group = group
+        self._sessions = sessions
+        self._model = model
+
+    async def keep(self, cloudevent: BaseCloudEvent, error: Exception, attempts: int) -> None:
+        async with self._sessions() as session, session.begin():
+            session.add(self._model.of(self._group, cloudevent, error, attempts))
+
+    async def read(self) -> list[DeadLetter]:
+        """Every dead letter of the group, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(self._model).where(self._model.group_name == self._group).order_by(self._model.id)
+            )
+            return [row.letter() for row in rows]

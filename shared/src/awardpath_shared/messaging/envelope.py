@@ -1,5 +1,7 @@
 """CloudEvents 1.0 envelopes for the event contracts."""
 
+from datetime import datetime
+
 from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.v1.event import CloudEvent
 
@@ -10,7 +12,7 @@ class UnknownEventType(ValueError):
     pass
 
 
-def to_cloudevent(event: Event, *, event_id: str, source: str, time) -> CloudEvent:
+def to_cloudevent(event: Event, *, event_id: str, source: str, time: datetime) -> CloudEvent:
     return CloudEvent(
         attributes={
             "id": event_id,

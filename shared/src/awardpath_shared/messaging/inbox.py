@@ -2,24 +2,27 @@
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, Self
 
 from cloudevents.core.base import BaseCloudEvent
 from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awardpath_shared.db import UtcDateTime
 from awardpath_shared.events import Event
 from awardpath_shared.ids import utcnow
+from awardpath_shared.messaging.dead_letters import DeadLetterStore
 from awardpath_shared.messaging.envelope import from_cloudevent, topic_of
+from awardpath_shared.unit_of_work import U
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Any], Awaitable[None]]
-HandlerMap = Mapping[type[Event], Handler]
+Handler = Callable[[U, Any], Awaitable[None]]
+HandlerMap = Mapping[type[Event], Handler[U]]
 
 
 class ProcessedEventMixin:
@@ -29,23 +32,33 @@ class ProcessedEventMixin:
     event_type: Mapped[str] = mapped_column(String(100))
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
+    @classmethod
+    def of(cls, cloudevent: BaseCloudEvent) -> Self:
+        row = cls()
+        row.event_id, row.event_type, row.processed_at = cloudevent.get_id(), cloudevent.get_type(), utcnow()
+        return row
 
-class EventConsumer:
-    """Runs one service's handler map over incoming CloudEvents, exactly once per event id."""
+
+class EventConsumer(Generic[U]):
+    """Runs one service's handler map over incoming CloudEvents, exactly once per event id.
+
+    Each event is handled in a unit of work of its own (`transaction`), which the handler's
+    writes and the processed-event row share. `dead_letters` keeps what the transport gives
+    up on when the transport has no dead-letter topic of its own (in-process delivery)."""
 
     def __init__(
         self,
         group: str,
-        handlers: HandlerMap,
-        sessions: async_sessionmaker[AsyncSession],
+        handlers: HandlerMap[U],
+        transaction: Callable[[], AbstractAsyncContextManager[U]],
         processed_model: type[ProcessedEventMixin],
-        after_commit: Callable[[], None] = lambda: None,
+        dead_letters: DeadLetterStore,
     ) -> None:
         self.group = group
         self._handlers = {event_class.event_type(): handler for event_class, handler in handlers.items()}
-        self._sessions = sessions
+        self._transaction = transaction
         self._processed_model = processed_model
-        self._after_commit = after_commit
+        self.dead_letters = dead_letters
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -61,39 +74,29 @@ class EventConsumer:
     async def handle(self, cloudevent: BaseCloudEvent) -> bool:
         """Handle one event; returns False when it had already been processed.
 
-        The handler's writes and the processed-event row share one transaction, so a handler
-        failure rolls both back and the event is delivered again later.
-        """
+        A handler failure rolls back its writes and the processed-event row together, so the
+        event can be delivered again later."""
         handler = self._handlers.get(cloudevent.get_type())
         if handler is None:
             return False
         event = from_cloudevent(cloudevent)
-        async with self._sessions() as session:
-            try:
-                async with session.begin():
-                    if await self._already_processed(session, cloudevent.get_id()):
-                        logger.debug("skipping duplicate event %s", cloudevent.get_id())
-                        return False
-                    await handler(session, event)
-                    session.add(
-                        self._processed_model(
-                            event_id=cloudevent.get_id(),
-                            event_type=cloudevent.get_type(),
-                            processed_at=utcnow(),
-                        )
-                    )
-            except IntegrityError:
-                # A concurrent delivery of the same event won the race; ours rolled back.
-                if await self._already_processed(session, cloudevent.get_id()):
+        try:
+            async with self._transaction() as uow:
+                if await self._already_processed(uow.session, cloudevent.get_id()):
+                    logger.debug("skipping duplicate event %s", cloudevent.get_id())
                     return False
-                raise
-        if session.info.get("outbox_pending"):
-            self._after_commit()
+                await handler(uow, event)
+                uow.session.add(self._processed_model.of(cloudevent))
+        except IntegrityError:
+            # A concurrent delivery of the same event won the race; ours rolled back.
+            if await self.is_processed(cloudevent.get_id()):
+                return False
+            raise
         return True
 
     async def is_processed(self, event_id: str) -> bool:
-        async with self._sessions() as session:
-            return await self._already_processed(session, event_id)
+        async with self._transaction() as uow:
+            return await self._already_processed(uow.session, event_id)
 
     async def _already_processed(self, session: AsyncSession, event_id: str) -> bool:
         model = self._processed_model

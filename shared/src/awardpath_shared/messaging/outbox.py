@@ -1,10 +1,10 @@
-"""Transactional outbox: events are rows committed with the state change that caused them."""
+"""Transactional outbox: events are rows committed with the state change that caused them
+(staged by `UnitOfWork.publish`); the relay publishes them after the commit."""
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, Self
 
 from sqlalchemy import JSON, Integer, String, Text
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awardpath_shared.db import UtcDateTime
@@ -29,25 +29,15 @@ class OutboxMessageMixin:
     # Set when delivery gave up after the configured attempts: kept, visible, replayable.
     dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-
-def record_event(session: AsyncSession, model: type[OutboxMessageMixin], event: Event) -> None:
-    """Stage `event` in the caller's transaction; it is published only if that commits."""
-    now = utcnow()
-    session.add(
-        model(
-            id=new_id(),
-            event_type=event.event_type(),
-            topic=event.topic,
-            key=event.subject(),
-            payload=event.model_dump(mode="json"),
-            created_at=now,
-            attempts=0,
-            next_attempt_at=now,
-        )
-    )
-    session.info["outbox_pending"] = True
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff for redelivery, capped at five minutes."""
-    return timedelta(seconds=min(300.0, 0.2 * 2 ** max(attempts - 1, 0)))
+    @classmethod
+    def staging(cls, event: Event) -> Self:
+        """The row of `event`, due at once."""
+        row = cls()
+        row.id = new_id()
+        row.event_type = event.event_type()
+        row.topic = event.topic
+        row.key = event.subject()
+        row.payload = event.model_dump(mode="json")
+        row.created_at = row.next_attempt_at = utcnow()
+        row.attempts = 0
+        return row

@@ -1,32 +1,37 @@
 """The outbox relay: publishes committed outbox rows in order and marks them sent.
 
-Rows are claimed with a short lease (and `FOR UPDATE SKIP LOCKED` on PostgreSQL) so several
-relay replicas never publish the same row at once; a row whose key has an earlier unsent
-row that is not yet publishable waits, which keeps the events of one submission in order.
-Claims themselves take turns (a transaction-scoped advisory lock on PostgreSQL; SQLite
-serialises every write transaction anyway): a claim must see the rows another relay has
-just claimed, or it would take a later row of the same key and publish it first.
-A row that keeps failing is retried with backoff, then marked dead (kept, with its error).
+Rows are claimed with a lease (`awardpath_shared.leases`) so several relay replicas never
+publish the same row at once; a row whose key has an earlier unsent row that is not yet
+publishable waits, which keeps the events of one submission in order. Claims themselves take
+turns (a transaction-scoped advisory lock on PostgreSQL; SQLite serialises every write
+transaction anyway): a claim must see the rows another relay has just claimed, or it would
+take a later row of the same key and publish it first. A row that keeps failing is retried
+with backoff, then marked dead (kept, with its error).
 """
 
 import logging
 import zlib
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import CursorResult, exists, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from awardpath_shared.backoff import exponential_backoff
 from awardpath_shared.events import EVENT_TYPES
 from awardpath_shared.ids import utcnow
+from awardpath_shared.leases import claim, due
 from awardpath_shared.messaging.envelope import to_cloudevent
-from awardpath_shared.messaging.outbox import OutboxMessageMixin, retry_delay
+from awardpath_shared.messaging.outbox import OutboxMessageMixin
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.periodic import PeriodicTask
 
 logger = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(seconds=60)
+RETRY_BASE_SECONDS = 0.2
+RETRY_CAP_SECONDS = 300.0
 
 
 class OutboxRelay:
@@ -100,37 +105,21 @@ class OutboxRelay:
             earlier.dead_at.is_(None),
             or_(earlier.claimed_until > now, earlier.next_attempt_at > now),
         )
+        candidates = (
+            select(model)
+            .where(model.sent_at.is_(None), model.dead_at.is_(None), due(model, now), ~earlier_waiting)
+            .order_by(model.id)
+            .limit(self._batch_size)
+        )
         async with self._sessions() as session, session.begin():
             await self._take_claim_turn(session)
-            rows = list(
-                await session.scalars(
-                    select(model)
-                    .where(
-                        model.sent_at.is_(None),
-                        model.dead_at.is_(None),
-                        or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
-                        or_(model.claimed_until.is_(None), model.claimed_until <= now),
-                        ~earlier_waiting,
-                    )
-                    .order_by(model.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            if rows:
-                await session.execute(
-                    update(model).where(model.id.in_([row.id for row in rows])).values(claimed_until=now + CLAIM_LEASE)
-                )
-        return rows
+            return await claim(session, candidates, table=model, now=now, lease=CLAIM_LEASE)
 
     async def dead_rows(self) -> list[OutboxMessageMixin]:
         """Rows delivery gave up on (kept with their error), oldest first."""
         async with self._sessions() as session:
-            return list(
-                await session.scalars(
-                    select(self._model).where(self._model.dead_at.is_not(None)).order_by(self._model.id)
-                )
-            )
+            query = select(self._model).where(self._model.dead_at.is_not(None)).order_by(self._model.id)
+            return list(await session.scalars(query))
 
     async def requeue_dead(self) -> int:
         """Give every dead row a fresh set of attempts; returns how many."""
@@ -140,11 +129,11 @@ class OutboxRelay:
                 .where(self._model.dead_at.is_not(None))
                 .values(dead_at=None, attempts=0, next_attempt_at=utcnow(), claimed_until=None)
             )
-        return result.rowcount
+        return cast(CursorResult[Any], result).rowcount
 
     async def _take_claim_turn(self, session: AsyncSession) -> None:
         if session.get_bind().dialect.name == "postgresql":
-            lock_id = zlib.crc32(self._model.__table__.fullname.encode())
+            lock_id = zlib.crc32(inspect(self._model).local_table.fullname.encode())
             await session.execute(select(func.pg_advisory_xact_lock(lock_id)))
 
     async def _mark_sent(self, row_id: str) -> None:
@@ -162,11 +151,12 @@ class OutboxRelay:
     async def _record_failure(self, row: OutboxMessageMixin, error: Exception) -> None:
         attempts = row.attempts + 1
         now = utcnow()
+        delay = exponential_backoff(attempts, base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
         values = {
             "attempts": attempts,
             "claimed_until": None,
             "last_error": repr(error)[:2000],
-            "next_attempt_at": now + retry_delay(attempts),
+            "next_attempt_at": now + timedelta(seconds=delay),
         }
         if attempts >= self._max_attempts:
             logger.error("outbox row %s (%s) is dead after %d attempts", row.id, row.event_type, attempts)

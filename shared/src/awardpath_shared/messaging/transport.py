@@ -1,20 +1,34 @@
 """The transport interface: how outbox rows leave a service and events reach consumers.
 
-`publish` returns only once the transport has accepted the event for every consumer (the
-in-process transport: handled; Kafka: acknowledged by the brokers), so the relay may then
-mark the row sent. Consumers are `EventConsumer`s; a transport delivers each event type
-to every consumer group that handles it.
+`publish` returns only once the transport has accepted the event for every consumer group
+(in-process: handled or dead-lettered by each; Kafka: acknowledged by the brokers), so the
+relay may then mark the row sent. A transport delivers each event type to every subscribed
+`Consumer` (one per service: its consumer group) that handles it, through `delivery.deliver`.
 """
 
 from typing import Protocol
 
 from cloudevents.core.base import BaseCloudEvent
 
-from awardpath_shared.messaging.inbox import EventConsumer
+from awardpath_shared.messaging.dead_letters import DeadLetterStore
+
+
+class Consumer(Protocol):
+    """A service's consumer group as transports see it (`inbox.EventConsumer`)."""
+
+    group: str
+    dead_letters: DeadLetterStore
+
+    @property
+    def topics(self) -> frozenset[str]: ...
+
+    def wants(self, event_type: str) -> bool: ...
+
+    async def handle(self, cloudevent: BaseCloudEvent) -> bool: ...
 
 
 class Transport(Protocol):
-    def subscribe(self, consumer: EventConsumer) -> None: ...
+    def subscribe(self, consumer: Consumer) -> None: ...
 
     async def start(self) -> None: ...
 

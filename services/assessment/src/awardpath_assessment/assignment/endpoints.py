@@ -1,0 +1,27 @@
+"""HTTP entry point of the work waiting for an assessor (admins)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from awardpath_assessment.assignment.schemas import UnassignedPage
+from awardpath_assessment.assignment.service import AssignmentService, UnassignedAttempts
+from awardpath_assessment.dependencies import Admin, Settings, Transaction
+from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+
+router = APIRouter(tags=["assessors"])
+
+
+def _assignment(uow: Transaction, settings: Settings) -> AssignmentService:
+    return AssignmentService(uow, settings)
+
+
+Assignments = Annotated[AssignmentService, Depends(_assignment)]
+
+
+@router.get("/v1/unassigned", response_model=UnassignedPage)
+async def list_unassigned(
+    admin: Admin, assignments: Assignments, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> UnassignedAttempts:
+    """Attempts waiting for an eligible assessor, oldest first, with their total count."""
+    return await assignments.unassigned(limit=limit, cursor=cursor)

@@ -1,0 +1,162 @@
+"""Attempts to assess and their assignments to assessors, with their state machines.
+
+An attempt is `unassigned` while it has fewer live assignments than reviews it needs (it
+waits for an eligible assessor), `assigned` once every review it needs is given out, and
+`completed` once its outcome is settled. An assignment is open (`assigned`, then `claimed`
+under a lease) until it is reviewed (`completed`) or returned to the pool: its lease ran out
+(`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`).
+"""
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Boolean, ForeignKey, ForeignKeyConstraint, Index, Integer, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import false
+
+from awardpath_assessment.database import FOREIGN_ID, OWN_ID, Base
+from awardpath_assessment.rubrics.models import Rubric
+from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
+from awardpath_shared.rubrics import SectionEvidence
+from awardpath_shared.states import advance
+
+if TYPE_CHECKING:
+    from awardpath_assessment.review.models import Review
+
+
+class AttemptState(StrEnum):
+    UNASSIGNED = "unassigned"
+    ASSIGNED = "assigned"
+    COMPLETED = "completed"
+
+
+ATTEMPT_TRANSITIONS = {
+    AttemptState.UNASSIGNED: frozenset({AttemptState.ASSIGNED}),
+    AttemptState.ASSIGNED: frozenset({AttemptState.UNASSIGNED, AttemptState.COMPLETED}),
+}
+
+
+class AssignmentState(StrEnum):
+    ASSIGNED = "assigned"
+    CLAIMED = "claimed"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    RELEASED = "released"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (AssignmentState.ASSIGNED, AssignmentState.CLAIMED)
+
+    @property
+    def counts_as_review(self) -> bool:
+        """Open or done: the assignments that count towards the reviews an attempt needs."""
+        return self.is_open or self == AssignmentState.COMPLETED
+
+
+RETURNED = frozenset({AssignmentState.EXPIRED, AssignmentState.RELEASED, AssignmentState.WITHDRAWN})
+ASSIGNMENT_TRANSITIONS = {
+    AssignmentState.ASSIGNED: frozenset({AssignmentState.CLAIMED, AssignmentState.COMPLETED}) | RETURNED,
+    AssignmentState.CLAIMED: frozenset({AssignmentState.COMPLETED}) | RETURNED,
+}
+
+
+class AssignmentKind(StrEnum):
+    REVIEW = "review"  # one of the independent reviews
+    ADJUDICATION = "adjudication"  # the third, deciding review after two disagreed
+
+
+class Attempt(Base):
+    """One attempt of a submission, to be assessed: evidence and conflict hashes, no identity."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "number"),
+        # An attempt is stored only once its rubric is known, and the database holds us to it.
+        ForeignKeyConstraint(
+            ["micro_credential_id", "micro_credential_version"],
+            ["rubrics.micro_credential_id", "rubrics.version"],
+        ),
+        Index(None, "state", "micro_credential_id"),
+    )
+
+    id: Mapped[str] = mapped_column(OWN_ID, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(FOREIGN_ID)
+    number: Mapped[int] = mapped_column(Integer)
+    micro_credential_id: Mapped[str] = mapped_column(FOREIGN_ID)
+    micro_credential_version: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[list[SectionEvidence]] = mapped_column(PydanticJson(list[SectionEvidence]))
+    conflict_hashes: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[AttemptState] = mapped_column(EnumText(AttemptState, 20))
+    # 1, or 2 when double scored; 3 once two independent reviews disagreed (adjudication).
+    reviews_needed: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    double_scored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The review whose levels and feedback were sent on (the earner sees only this one).
+    deciding_review_id: Mapped[str | None] = mapped_column(OWN_ID)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    rubric: Mapped[Rubric] = relationship(lazy="raise", viewonly=True)
+    deciding_review: Mapped["Review | None"] = relationship(
+        primaryjoin="foreign(Attempt.deciding_review_id) == Review.id", viewonly=True, lazy="raise"
+    )
+
+    def staffed(self, live_assignments: int) -> None:
+        """Assigned once it has every review it needs given out, unassigned (waiting) otherwise."""
+        target = AttemptState.ASSIGNED if live_assignments >= self.reviews_needed else AttemptState.UNASSIGNED
+        if target != self.state:
+            self.state = advance("attempt", self.state, target, ATTEMPT_TRANSITIONS)
+
+    def needs_adjudication(self) -> None:
+        """Two independent reviews disagreed: a third assessor decides."""
+        self.reviews_needed = 3
+        self.state = advance("attempt", self.state, AttemptState.UNASSIGNED, ATTEMPT_TRANSITIONS)
+
+    def settle(self, deciding_review_id: str, now: datetime) -> None:
+        """The outcome is settled by this review; the attempt needs no more work."""
+        self.state = advance("attempt", self.state, AttemptState.COMPLETED, ATTEMPT_TRANSITIONS)
+        self.deciding_review_id = deciding_review_id
+        self.completed_at = now
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        Index(None, "assessor_id", "state"),
+        # The lease sweeper looks for claimed assignments whose lease ran out.
+        Index(None, "state", "lease_expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(OWN_ID, primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
+    assessor_id: Mapped[str] = mapped_column(ForeignKey("assessors.id"))
+    state: Mapped[AssignmentState] = mapped_column(EnumText(AssignmentState, 20))
+    kind: Mapped[AssignmentKind] = mapped_column(
+        EnumText(AssignmentKind, 20), default=AssignmentKind.REVIEW, server_default="review"
+    )
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When it stopped being open without a review (expired, released, withdrawn).
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    attempt: Mapped[Attempt] = relationship(lazy="raise")
+
+    def claim(self, now: datetime, lease: timedelta) -> None:
+        self.state = advance("assignment", self.state, AssignmentState.CLAIMED, ASSIGNMENT_TRANSITIONS)
+        self.claimed_at = now
+        self.lease_expires_at = now + lease
+
+    def close(self, state: AssignmentState, now: datetime) -> None:
+        """Stop being open: reviewed (`completed`) or returned to the pool. Only the
+        assessor's `finish` calls this, so their open-work count follows."""
+        self.state = advance("assignment", self.state, state, ASSIGNMENT_TRANSITIONS)
+        if state == AssignmentState.COMPLETED:
+            # Reviewing an unclaimed assignment claims it on the way.
+            self.claimed_at = self.claimed_at or now
+            self.completed_at = now
+        else:
+            self.ended_at = now

@@ -1,0 +1,83 @@
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from awardpath_assessment.assignment.models import Assignment, AssignmentState, Attempt, AttemptState
+from awardpath_assessment.review.models import Review
+
+OPEN_STATES = (AssignmentState.ASSIGNED, AssignmentState.CLAIMED)
+
+
+class AttemptRepository:
+    """Attempts and their assignments, for the assignment engine; no rules."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: Attempt | Assignment) -> None:
+        self.session.add(row)
+
+    async def attempt(self, submission_id: str, number: int) -> Attempt | None:
+        return await self.session.scalar(
+            select(Attempt).where(Attempt.submission_id == submission_id, Attempt.number == number)
+        )
+
+    async def assignments_of(self, attempt_id: str) -> list[Assignment]:
+        return list(
+            await self.session.scalars(
+                select(Assignment).where(Assignment.attempt_id == attempt_id).order_by(Assignment.id)
+            )
+        )
+
+    async def earlier_decider(self, submission_id: str, before: int) -> str | None:
+        """Who wrote the deciding review of the most recent earlier attempt, if anyone did."""
+        return await self.session.scalar(
+            select(Review.assessor_id)
+            .join(Attempt, Attempt.deciding_review_id == Review.id)
+            .where(Attempt.submission_id == submission_id, Attempt.number < before)
+            .order_by(Attempt.number.desc())
+            .limit(1)
+        )
+
+    async def waiting(self, micro_credential_ids: Sequence[str], *, after_id: str | None, limit: int) -> list[Attempt]:
+        """Attempts still needing a review for these micro-credentials, in arrival order."""
+        query = select(Attempt).where(
+            Attempt.state == AttemptState.UNASSIGNED, Attempt.micro_credential_id.in_(micro_credential_ids)
+        )
+        if after_id is not None:
+            query = query.where(Attempt.id > after_id)
+        return list(await self.session.scalars(query.order_by(Attempt.id).limit(limit)))
+
+    async def unassigned_page(self, *, after_id: str | None, limit: int) -> list[Attempt]:
+        query = select(Attempt).where(Attempt.state == AttemptState.UNASSIGNED)
+        if after_id is not None:
+            query = query.where(Attempt.id > after_id)
+        return list(await self.session.scalars(query.order_by(Attempt.id).limit(limit)))
+
+    async def count_unassigned(self) -> int:
+        query = select(func.count()).select_from(Attempt).where(Attempt.state == AttemptState.UNASSIGNED)
+        return await self.session.scalar(query) or 0
+
+    async def open_assignments_of(self, assessor_id: str) -> list[Assignment]:
+        return list(
+            await self.session.scalars(
+                select(Assignment)
+                .where(Assignment.assessor_id == assessor_id, Assignment.state.in_(OPEN_STATES))
+                .order_by(Assignment.id)
+                .options(selectinload(Assignment.attempt))
+            )
+        )
+
+    async def expired_leases(self, now: datetime, *, limit: int) -> list[Assignment]:
+        return list(
+            await self.session.scalars(
+                select(Assignment)
+                .where(Assignment.state == AssignmentState.CLAIMED, Assignment.lease_expires_at <= now)
+                .order_by(Assignment.lease_expires_at)
+                .limit(limit)
+                .options(selectinload(Assignment.attempt))
+            )
+        )

@@ -1,0 +1,21 @@
+"""What an admin sees of the work waiting for an assessor."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from awardpath_shared.pagination import Page
+from awardpath_shared.schemas import View
+
+
+class UnassignedAttemptView(View):
+    attempt_id: str = Field(validation_alias="id")
+    submission_id: str
+    attempt: int = Field(validation_alias="number")
+    micro_credential_id: str
+    micro_credential_version: int
+    received_at: datetime
+
+
+class UnassignedPage(Page[UnassignedAttemptView]):
+    count: int = Field(description="How many attempts wait for an assessor in all.")

@@ -1,0 +1,210 @@
+"""The assignment engine: who gets an attempt. It stores arriving attempts, gives out the
+reviews each needs to the assessors the rule picks (`rule`), lets what nobody can take wait,
+and hands waiting work out when capacity appears.
+
+Assignment decisions take turns (`AssessmentUnitOfWork.take_assignment_lock`): every method
+here that decides takes the lock itself, so nothing depends on a caller having done it.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from awardpath_assessment.assignment.models import Assignment, AssignmentKind, AssignmentState, Attempt, AttemptState
+from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor, PagedChoice, choose_assessor
+from awardpath_assessment.pool.models import Assessor
+from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.uow import AssessmentUnitOfWork
+from awardpath_shared.events import AssessmentAssigned, AttemptSubmitted
+from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.pagination import fetch_page
+
+logger = logging.getLogger(__name__)
+
+# How many waiting attempts are looked at per query when capacity appears.
+WAITING_BATCH = 100
+# Assessors read per query when choosing; one page decides unless most are conflicted.
+CANDIDATE_PAGE = 20
+
+
+@dataclass(frozen=True)
+class UnassignedAttempts:
+    """A page of the attempts waiting for an eligible assessor, and how many wait in all."""
+
+    items: list[Attempt]
+    next_cursor: str | None
+    count: int
+
+
+class RubricNotYetKnown(Exception):
+    """An attempt arrived before its micro-credential version did: failing the handler makes
+    the transport deliver it again later, so the attempt is never dropped."""
+
+
+def is_double_scored(submission_id: str, attempt: int, share: float) -> bool:
+    """Whether this attempt is in the double-scored share: a stable draw from the attempt's
+    identity, so a redelivered event or another replica decides the same."""
+    digest = hashlib.sha256(f"{submission_id}/{attempt}".encode()).digest()
+    return int.from_bytes(digest[:8]) / 2**64 < share
+
+
+class AssignmentService:
+    def __init__(self, uow: AssessmentUnitOfWork, settings: AssessmentSettings) -> None:
+        self.uow = uow
+        self.settings = settings
+
+    async def receive(self, event: AttemptSubmitted) -> None:
+        """Store a submitted or resubmitted attempt and assign it if anyone is eligible."""
+        await self.uow.take_assignment_lock()
+        if await self.uow.attempts.attempt(event.submission_id, event.attempt) is not None:
+            return  # the same attempt published again: it is here already
+        if await self.uow.rubrics.get(event.micro_credential_id, event.micro_credential_version) is None:
+            raise RubricNotYetKnown(
+                f"micro-credential {event.micro_credential_id} v{event.micro_credential_version} is not "
+                f"published here yet (submission {event.submission_id}, attempt {event.attempt})"
+            )
+        double_scored = is_double_scored(
+            event.submission_id, event.attempt, await self.double_score_share(event.micro_credential_id)
+        )
+        attempt = Attempt(
+            id=new_id(),
+            submission_id=event.submission_id,
+            number=event.attempt,
+            micro_credential_id=event.micro_credential_id,
+            micro_credential_version=event.micro_credential_version,
+            evidence=event.evidence,
+            conflict_hashes=sorted(set(event.conflict_hashes)),
+            state=AttemptState.UNASSIGNED,
+            reviews_needed=2 if double_scored else 1,
+            double_scored=double_scored,
+            submitted_at=event.submitted_at,
+            received_at=utcnow(),
+        )
+        self.uow.attempts.add(attempt)
+        await self.assign(attempt, assignments=[])
+
+    async def assign(self, attempt: Attempt, assignments: list[Assignment] | None = None) -> None:
+        """Give out the reviews the attempt still needs, to the assessors the rule picks;
+        what nobody can take waits. `assignments`: the attempt's, when the caller knows them
+        (a new attempt has none)."""
+        await self.uow.take_assignment_lock()
+        if attempt.state == AttemptState.COMPLETED:
+            return
+        if assignments is None:
+            assignments = await self.uow.attempts.assignments_of(attempt.id)
+        live = [assignment for assignment in assignments if assignment.state.counts_as_review]
+        earlier_assessor_id = (
+            await self.uow.attempts.earlier_decider(attempt.submission_id, attempt.number)
+            if attempt.number > 1
+            else None
+        )
+        while len(live) < attempt.reviews_needed:
+            chosen = await self._choose(_to_assign(attempt, assignments, earlier_assessor_id))
+            if chosen is None:
+                break
+            now = utcnow()
+            kind = AssignmentKind.ADJUDICATION if len(live) == 2 else AssignmentKind.REVIEW
+            assignment = chosen.take(attempt, kind, now)
+            self.uow.attempts.add(assignment)
+            if not assignments:  # the submission goes "in review" once, however many assessors
+                self.uow.publish(
+                    AssessmentAssigned(submission_id=attempt.submission_id, attempt=attempt.number, assigned_at=now)
+                )
+            assignments.append(assignment)
+            live.append(assignment)
+        attempt.staffed(len(live))
+        await self.uow.flush()
+
+    async def assign_waiting(self, assessor: Assessor) -> None:
+        """Capacity appeared at `assessor`: assign the attempts that were waiting for someone.
+
+        Only this assessor changed, so only attempts it could take are looked at, oldest
+        first, until it is full; each still goes through the whole rule."""
+        await self.uow.take_assignment_lock()
+        after_id: str | None = None
+        while True:
+            batch = await self.uow.attempts.waiting(
+                assessor.qualified_micro_credential_ids, after_id=after_id, limit=WAITING_BATCH
+            )
+            for attempt in batch:
+                if not assessor.has_room:
+                    return
+                if assessor.all_conflict_hashes.isdisjoint(attempt.conflict_hashes):
+                    await self.assign(attempt)
+            if len(batch) < WAITING_BATCH:
+                return
+            after_id = batch[-1].id
+
+    async def return_to_pool(self, assignment: Assignment, state: AssignmentState) -> None:
+        """End an open assignment without a review and give its attempt out again (to
+        someone else first: see `rule`)."""
+        await self.uow.take_assignment_lock()
+        assessor = await self.uow.assessors.get(assignment.assessor_id)
+        assert assessor is not None  # a foreign key
+        assessor.finish(assignment, state, utcnow())
+        await self.uow.flush()
+        await self.assign(assignment.attempt)
+
+    async def double_score_share(self, micro_credential_id: str) -> float:
+        policy = await self.uow.assessors.scoring_policy(micro_credential_id)
+        return policy.double_score_share if policy is not None else self.settings.double_score_share
+
+    async def unassigned(self, *, limit: int, cursor: str | None) -> UnassignedAttempts:
+        page = await fetch_page(
+            lambda after, size: self.uow.attempts.unassigned_page(after_id=after, limit=size),
+            cursor=cursor,
+            limit=limit,
+            position=lambda attempt: attempt.id,
+        )
+        return UnassignedAttempts(page.items, page.next_cursor, await self.uow.attempts.count_unassigned())
+
+    async def _choose(self, to_assign: AttemptToAssign) -> Assessor | None:
+        """The rule's choice, reading available assessors a page at a time in fairness order."""
+        if to_assign.earlier_assessor_id is not None:
+            earlier = await self.uow.assessors.get(to_assign.earlier_assessor_id)
+            eligible = earlier is not None and choose_assessor(to_assign, [_candidate(earlier)]) is not None
+            if earlier is not None and eligible and earlier.id not in to_assign.avoided_assessor_ids:
+                return earlier
+        choice = PagedChoice(to_assign)
+        loaded: dict[str, Assessor] = {}
+        offset = 0
+        while True:
+            page = await self.uow.assessors.available(
+                to_assign.micro_credential_id, offset=offset, limit=CANDIDATE_PAGE
+            )
+            loaded.update((assessor.id, assessor) for assessor in page)
+            # Every row is qualified for this micro-credential: the query checked it.
+            candidates = [_candidate(assessor, {to_assign.micro_credential_id}) for assessor in page]
+            if choice.offer(candidates) or len(page) < CANDIDATE_PAGE:
+                chosen = choice.finish()
+                return loaded[chosen.id] if chosen is not None else None
+            offset += CANDIDATE_PAGE
+
+
+def _to_assign(attempt: Attempt, assignments: list[Assignment], earlier_assessor_id: str | None) -> AttemptToAssign:
+    return AttemptToAssign(
+        micro_credential_id=attempt.micro_credential_id,
+        conflict_hashes=frozenset(attempt.conflict_hashes),
+        earlier_assessor_id=earlier_assessor_id,
+        # Independence: nobody reviews the same attempt twice; a release is final.
+        excluded_assessor_ids=frozenset(
+            a.assessor_id for a in assignments if a.state.counts_as_review or a.state == AssignmentState.RELEASED
+        ),
+        avoided_assessor_ids=frozenset(
+            a.assessor_id for a in assignments if a.state in (AssignmentState.EXPIRED, AssignmentState.WITHDRAWN)
+        ),
+    )
+
+
+def _candidate(assessor: Assessor, micro_credential_ids: set[str] | None = None) -> CandidateAssessor:
+    return CandidateAssessor(
+        id=assessor.id,
+        micro_credential_ids=frozenset(
+            assessor.qualified_micro_credential_ids if micro_credential_ids is None else micro_credential_ids
+        ),
+        capacity=assessor.capacity,
+        open_assignments=assessor.open_assignments,
+        paused=assessor.paused,
+        conflict_hashes=assessor.all_conflict_hashes,
+        last_assigned_at=assessor.last_assigned_at,
+    )

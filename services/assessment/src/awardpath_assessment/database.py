@@ -1,0 +1,36 @@
+"""The assessment service's schema (`assessment`) and its messaging tables. Every other
+table lives with the sub-domain that owns it; `models` names them all.
+
+Blind by construction: no table has a column for earner identity; organisations and declared
+conflicts exist here only as keyed hashes.
+"""
+
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase
+
+from awardpath_assessment.settings import SERVICE
+from awardpath_shared.db import service_metadata
+from awardpath_shared.messaging.dead_letters import DeadLetterMixin
+from awardpath_shared.messaging.inbox import ProcessedEventMixin
+from awardpath_shared.messaging.outbox import OutboxMessageMixin
+
+# Ids this service mints are uuid7 strings; ids from elsewhere (admins, other services) get room.
+OWN_ID = String(36)
+FOREIGN_ID = String(100)
+HASH = String(64)
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata(SERVICE)
+
+
+class OutboxMessage(OutboxMessageMixin, Base):
+    __tablename__ = "outbox"
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    __tablename__ = "processed_events"
+
+
+class DeadLetter(DeadLetterMixin, Base):
+    __tablename__ = "dead_letters"

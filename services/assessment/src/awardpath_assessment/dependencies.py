@@ -1,0 +1,25 @@
+"""What the assessment service's endpoints receive: the request's unit of work, the settings,
+the caller (an admin or an assessor)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.uow import AssessmentUnitOfWork
+from awardpath_shared.auth import Principal, require_role
+from awardpath_shared.http import request_transaction, runtime_of
+
+
+def _settings(request: Request) -> AssessmentSettings:
+    settings: AssessmentSettings = runtime_of(request).settings
+    return settings
+
+
+# scope="function": the commit happens before the response is sent, never after.
+Transaction = Annotated[AssessmentUnitOfWork, Depends(request_transaction, scope="function")]
+Settings = Annotated[AssessmentSettings, Depends(_settings)]
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+AssessorCaller = Annotated[Principal, Depends(require_role("assessor"))]
+
+PROBLEM = {"description": "Problem details", "content": {"application/problem+json": {}}}

@@ -1,0 +1,61 @@
+"""HTTP entry points of the assessor's queue (assessors): the queue, claiming, the blind
+view, releasing."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from awardpath_assessment.assignment.models import Assignment
+from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, Settings, Transaction
+from awardpath_assessment.queue.schemas import BlindAssignmentView, ClaimView, QueueItemView, ReleaseView
+from awardpath_assessment.queue.service import BlindAssignment, QueueService
+from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
+from awardpath_shared.validation import PathId
+
+router = APIRouter(tags=["queue"])
+
+
+def _queue(uow: Transaction, settings: Settings) -> QueueService:
+    return QueueService(uow, settings)
+
+
+Queue = Annotated[QueueService, Depends(_queue)]
+
+
+@router.get("/v1/queue", response_model=Page[QueueItemView], responses={403: PROBLEM})
+async def get_queue(
+    assessor: AssessorCaller, queue: Queue, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Paged[Assignment]:
+    """The caller's open (assigned or claimed) assignments, oldest first."""
+    return await queue.open_work(assessor.subject, limit=limit, cursor=cursor)
+
+
+@router.post(
+    "/v1/queue/claim",
+    response_model=ClaimView,
+    responses={204: {"description": "Nothing to claim"}, 403: PROBLEM},
+)
+async def claim_next(assessor: AssessorCaller, queue: Queue) -> Assignment | Response:
+    """Lease the caller's oldest unclaimed assignment for `lease_seconds`."""
+    claimed = await queue.claim_next(assessor.subject)
+    return claimed if claimed is not None else Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/v1/assignments/{assignment_id}", response_model=BlindAssignmentView, responses={403: PROBLEM, 404: PROBLEM}
+)
+async def get_assignment(assignment_id: PathId, assessor: AssessorCaller, queue: Queue) -> BlindAssignment:
+    """The blind view: micro-credential, rubric, attempt number, evidence and earlier
+    feedback on this submission. No earner identity, no other assessor's identity."""
+    return await queue.blind_view(assessor.subject, assignment_id)
+
+
+@router.post(
+    "/v1/assignments/{assignment_id}/release",
+    response_model=ReleaseView,
+    responses={403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+)
+async def release_assignment(assignment_id: PathId, assessor: AssessorCaller, queue: Queue) -> Assignment:
+    """Hand an open assignment back (for example a conflict you recognised): it goes to
+    another assessor, never back to you."""
+    return await queue.release(assessor.subject, assignment_id)

@@ -1,0 +1,103 @@
+"""The assessor's queue: their open assignments, claiming the next one under a lease,
+handing one back, the blind view of what they hold, and leases that run out."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from awardpath_assessment.assignment.models import Assignment, AssignmentState, Attempt
+from awardpath_assessment.assignment.service import AssignmentService
+from awardpath_assessment.pool.service import PoolService
+from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.uow import AssessmentUnitOfWork
+from awardpath_shared.errors import Conflict, Forbidden, NotFound
+from awardpath_shared.ids import utcnow
+from awardpath_shared.pagination import Paged, fetch_page
+
+logger = logging.getLogger(__name__)
+
+# Expired leases handled per sweep (the rest in the next one).
+EXPIRY_BATCH = 200
+
+
+@dataclass(frozen=True)
+class BlindAssignment:
+    """An assignment as its assessor reads it, with the feedback the earlier attempts got."""
+
+    assignment: Assignment
+    earlier_attempts: list[Attempt]
+
+
+class QueueService:
+    def __init__(self, uow: AssessmentUnitOfWork, settings: AssessmentSettings) -> None:
+        self.uow = uow
+        self.settings = settings
+
+    async def open_work(self, assessor_id: str, *, limit: int, cursor: str | None) -> Paged[Assignment]:
+        """The caller's open (assigned or claimed) assignments, oldest first."""
+        await PoolService(self.uow, self.settings).registered(assessor_id)
+        return await fetch_page(
+            lambda after, size: self.uow.queue.open_page(assessor_id, after_id=after, limit=size),
+            cursor=cursor,
+            limit=limit,
+            position=lambda assignment: assignment.id,
+        )
+
+    async def claim_next(self, assessor_id: str) -> Assignment | None:
+        """Lease the caller's oldest unclaimed assignment; None when there is none."""
+        await PoolService(self.uow, self.settings).registered(assessor_id)
+        assignment = await self.uow.queue.lock_oldest_unclaimed(assessor_id)
+        if assignment is None:
+            return None
+        assignment.claim(utcnow(), timedelta(seconds=self.settings.lease_seconds))
+        await self.uow.flush()
+        return assignment
+
+    async def release(self, assessor_id: str, assignment_id: str) -> Assignment:
+        """The assessor hands an open assignment back (a conflict they recognised, no time):
+        it goes to someone else, never back to them, and they have room for other work."""
+        await self.uow.take_assignment_lock()
+        assignment = await self.open_assignment(assessor_id, assignment_id)
+        assignments = AssignmentService(self.uow, self.settings)
+        await assignments.return_to_pool(assignment, AssignmentState.RELEASED)
+        await assignments.assign_waiting(await PoolService(self.uow, self.settings).get(assessor_id))
+        return assignment
+
+    async def blind_view(self, assessor_id: str, assignment_id: str) -> BlindAssignment:
+        assignment = await self.own_assignment(assessor_id, assignment_id)
+        attempt = assignment.attempt
+        return BlindAssignment(assignment, await self.uow.queue.earlier_attempts(attempt.submission_id, attempt.number))
+
+    async def expire_leases(self, now: datetime | None = None) -> int:
+        """Return claimed assignments whose lease ran out to the pool and reassign them;
+        returns how many expired. The assessor who let it lapse gets it back only if nobody
+        else is eligible."""
+        await self.uow.take_assignment_lock()
+        expired = await self.uow.attempts.expired_leases(now or utcnow(), limit=EXPIRY_BATCH)
+        assignments = AssignmentService(self.uow, self.settings)
+        for assignment in expired:
+            logger.info("lease of assignment %s expired; returning it to the pool", assignment.id)
+            await assignments.return_to_pool(assignment, AssignmentState.EXPIRED)
+        return len(expired)
+
+    async def own_assignment(self, assessor_id: str, assignment_id: str, *, for_update: bool = False) -> Assignment:
+        assignment = await self.uow.queue.assignment(assignment_id, for_update=for_update)
+        if assignment is None:
+            raise NotFound("assignment", assignment_id)
+        if assignment.assessor_id != assessor_id:
+            raise Forbidden("this assignment is given to another assessor")
+        return assignment
+
+    async def open_assignment(self, assessor_id: str, assignment_id: str) -> Assignment:
+        """The caller's assignment, locked, refused with a 409 unless still open."""
+        assignment = await self.own_assignment(assessor_id, assignment_id, for_update=True)
+        if assignment.state == AssignmentState.COMPLETED:
+            raise Conflict("assignment-completed", "Assignment completed", "this assignment was reviewed already")
+        if not assignment.state.is_open:
+            raise Conflict(
+                "assignment-returned",
+                "Assignment returned to the pool",
+                f"this assignment is {assignment.state} and went back to the pool; it can no longer be worked",
+                state=assignment.state,
+            )
+        return assignment

@@ -1,0 +1,49 @@
+"""The catalog: micro-credentials and every published version of their definitions."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from awardpath_award.database import Base
+from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
+from awardpath_shared.events import DecisionPolicy
+from awardpath_shared.rubrics import RubricSection
+
+
+class MicroCredential(Base):
+    """A catalog entry; its definitions are the versions, every one kept."""
+
+    __tablename__ = "micro_credentials"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    latest_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MicroCredentialVersion(Base):
+    """One published definition; submissions and decisions refer to the exact version."""
+
+    __tablename__ = "micro_credential_versions"
+    __table_args__ = (
+        CheckConstraint("decision_policy in ('manual', 'auto')", name="decision_policy"),
+        CheckConstraint("max_attempts >= 1", name="max_attempts"),
+    )
+
+    micro_credential_id: Mapped[str] = mapped_column(ForeignKey("micro_credentials.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    competency: Mapped[str] = mapped_column(Text)
+    key_method: Mapped[str] = mapped_column(Text)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    decision_policy: Mapped[DecisionPolicy] = mapped_column(EnumText(DecisionPolicy, 10))
+    # The rubric: sections with their ordered levels and passing level.
+    sections: Mapped[list[RubricSection]] = mapped_column(PydanticJson(list[RubricSection]))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    micro_credential: Mapped[MicroCredential] = relationship(lazy="raise")
+
+    @property
+    def issuer_id(self) -> str:
+        return self.micro_credential.issuer_id

@@ -1,0 +1,64 @@
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from awardpath_award.decisions.models import Award, Decision, DecisionState
+from awardpath_shared.validation import is_wellformed_id
+
+
+class DecisionRepository:
+    """Decisions and the awards they grant. Lists are keyset-paginated on time-ordered ids."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: Decision | Award) -> None:
+        self.session.add(row)
+
+    async def add_once(self, decision: Decision) -> bool:
+        """Insert under a savepoint; False when (submission, attempt) already has one."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(decision)
+        except IntegrityError:
+            return False
+        return True
+
+    async def for_attempt(self, submission_id: str, attempt: int) -> Decision | None:
+        query = select(Decision).where(Decision.submission_id == submission_id, Decision.attempt == attempt)
+        return await self.session.scalar(query)
+
+    async def get(self, decision_id: str, *, for_update: bool = False) -> Decision | None:
+        """A decision with its definition; `for_update` locks it so two deciders cannot both win."""
+        if not is_wellformed_id(decision_id):
+            return None
+        query = select(Decision).where(Decision.id == decision_id).options(selectinload(Decision.definition))
+        if for_update:
+            query = query.with_for_update(of=Decision).execution_options(populate_existing=True)
+        return await self.session.scalar(query)
+
+    async def of_issuer(
+        self, issuer_id: str, *, state: DecisionState | None, after: str | None, limit: int
+    ) -> list[Decision]:
+        query = (
+            select(Decision)
+            .where(Decision.issuer_id == issuer_id)
+            .options(selectinload(Decision.definition))
+            .order_by(Decision.id)
+            .limit(limit)
+        )
+        if state is not None:
+            query = query.where(Decision.state == state)
+        if after is not None:
+            query = query.where(Decision.id > after)
+        return list(await self.session.scalars(query))
+
+    async def award(self, award_id: str) -> Award | None:
+        if not is_wellformed_id(award_id):
+            return None
+        return await self.session.get(Award, award_id)
+
+    async def award_exists_for(self, submission_id: str) -> bool:
+        found = await self.session.scalar(select(Award.id).where(Award.submission_id == submission_id))
+        return found is not None

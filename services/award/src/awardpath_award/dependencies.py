@@ -1,0 +1,25 @@
+"""What the award service's endpoints receive: the request's unit of work, the settings, the
+caller in each role."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from awardpath_award.settings import AwardSettings
+from awardpath_award.uow import AwardUnitOfWork
+from awardpath_shared.auth import Principal, require_role
+from awardpath_shared.http import request_transaction, runtime_of
+
+
+def _settings(request: Request) -> AwardSettings:
+    settings: AwardSettings = runtime_of(request).settings
+    return settings
+
+
+# scope="function": the commit happens before the response is sent, never after.
+Transaction = Annotated[AwardUnitOfWork, Depends(request_transaction, scope="function")]
+Settings = Annotated[AwardSettings, Depends(_settings)]
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+IssuerCaller = Annotated[Principal, Depends(require_role("issuer"))]
+IssuerOrAdmin = Annotated[Principal, Depends(require_role("issuer", "admin"))]
+Platform = Annotated[Principal, Depends(require_role("platform"))]

@@ -1,0 +1,31 @@
+"""HTTP entry points of issuers (admins register them; profiles are public)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from awardpath_award.dependencies import Admin, Transaction
+from awardpath_award.issuers.models import Issuer
+from awardpath_award.issuers.schemas import IssuerCreate, IssuerView
+from awardpath_award.issuers.service import IssuerService
+from awardpath_shared.validation import PathId
+
+router = APIRouter(tags=["issuers"])
+
+
+def _issuers(uow: Transaction) -> IssuerService:
+    return IssuerService(uow)
+
+
+Issuers = Annotated[IssuerService, Depends(_issuers)]
+
+
+@router.post("/v1/issuers", status_code=status.HTTP_201_CREATED, response_model=IssuerView)
+async def create_issuer(body: IssuerCreate, issuers: Issuers, principal: Admin) -> Issuer:
+    """Register an issuer of record. Its `id` is the subject of its issuer tokens."""
+    return await issuers.create(body)
+
+
+@router.get("/v1/issuers/{issuer_id}", response_model=IssuerView)
+async def get_issuer(issuer_id: PathId, issuers: Issuers) -> Issuer:
+    return await issuers.get(issuer_id)

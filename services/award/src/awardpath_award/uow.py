@@ -1,0 +1,45 @@
+"""The award service's unit of work: its outbox and its repositories, one transaction."""
+
+from functools import cached_property
+
+from awardpath_award.catalog.repository import CatalogRepository
+from awardpath_award.credentials.repository import CredentialRepository
+from awardpath_award.database import OutboxMessage
+from awardpath_award.decisions.repository import DecisionRepository
+from awardpath_award.issuers.repository import IssuerRepository
+from awardpath_award.keys.repository import KeyRepository
+from awardpath_award.recipients.repository import RecipientRepository
+from awardpath_award.webhooks.repository import WebhookRepository
+from awardpath_shared.unit_of_work import UnitOfWork
+
+
+class AwardUnitOfWork(UnitOfWork):
+    outbox_model = OutboxMessage
+
+    @cached_property
+    def issuers(self) -> IssuerRepository:
+        return IssuerRepository(self.session)
+
+    @cached_property
+    def catalog(self) -> CatalogRepository:
+        return CatalogRepository(self.session)
+
+    @cached_property
+    def decisions(self) -> DecisionRepository:
+        return DecisionRepository(self.session)
+
+    @cached_property
+    def keys(self) -> KeyRepository:
+        return KeyRepository(self.session)
+
+    @cached_property
+    def recipients(self) -> RecipientRepository:
+        return RecipientRepository(self.session)
+
+    @cached_property
+    def credentials(self) -> CredentialRepository:
+        return CredentialRepository(self.session)
+
+    @cached_property
+    def webhooks(self) -> WebhookRepository:
+        return WebhookRepository(self.session)

@@ -1,0 +1,68 @@
+"""HTTP entry point of verification: anyone posts a credential, JSON-LD or a VC-JWT."""
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from awardpath_award.credentials.proofs import VC_JWT_MEDIA_TYPE
+from awardpath_award.dependencies import Settings, Transaction
+from awardpath_award.verification.result import Verification
+from awardpath_award.verification.schemas import VerificationView
+from awardpath_award.verification.service import VerificationService
+from awardpath_shared.problems import Problem
+
+router = APIRouter(tags=["credentials"])
+
+JSON_MEDIA_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json", "application/vc")
+JWT_MEDIA_TYPES = (VC_JWT_MEDIA_TYPE, "application/jwt", "text/plain")
+
+
+def _verifier(uow: Transaction, settings: Settings) -> VerificationService:
+    return VerificationService(uow, settings)
+
+
+Verifier = Annotated[VerificationService, Depends(_verifier)]
+
+
+@router.post(
+    "/v1/verify",
+    response_model=VerificationView,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"description": "A JSON-LD credential, or a VC-JWT as a JSON string"}},
+                VC_JWT_MEDIA_TYPE: {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def verify_credential(request: Request, verifier: Verifier) -> Verification:
+    """Verify any posted credential: the proof, the OB 3.0 schema, the revocation status and
+    the validity dates. Always 200 with `verified` and, per check, why it failed."""
+    return await verifier.verify(await _presented(request))
+
+
+async def _presented(request: Request) -> object:
+    """The posted body: the text of a VC-JWT, or the parsed JSON."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Problem(400, "bad-request", "Bad request", "the body is not UTF-8") from error
+    if media_type in JWT_MEDIA_TYPES:
+        return text
+    if media_type not in JSON_MEDIA_TYPES:
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"post JSON (application/ld+json or application/json) or a VC-JWT ({VC_JWT_MEDIA_TYPE})",
+        )
+    try:
+        presented: object = json.loads(text)
+    except ValueError as error:
+        raise Problem(400, "bad-request", "Bad request", f"the body is not JSON: {error}") from error
+    return presented

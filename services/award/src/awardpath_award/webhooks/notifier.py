@@ -1,0 +1,44 @@
+"""What platforms are told by webhook: a message staged in the transaction of the change it
+reports, keyed by submission; the delivery worker fans it out once the submission's platform
+is known. Payloads are ids and statuses only."""
+
+from typing import Any
+
+from awardpath_award.uow import AwardUnitOfWork
+from awardpath_award.webhooks.models import WebhookEventType, WebhookMessage
+from awardpath_shared.ids import new_id, utcnow
+
+
+class WebhookNotifier:
+    def __init__(self, uow: AwardUnitOfWork) -> None:
+        self.uow = uow
+
+    def status_changed(self, submission_id: str, status: str, attempt: int) -> None:
+        self._notify(submission_id, WebhookEventType.STATUS_CHANGED, {"status": str(status), "attempt": attempt})
+
+    def feedback_available(self, submission_id: str, attempt: int) -> None:
+        self._notify(submission_id, WebhookEventType.FEEDBACK_AVAILABLE, {"attempt": attempt})
+
+    def denied(self, submission_id: str, attempt: int) -> None:
+        self._notify(submission_id, WebhookEventType.DENIED, {"attempt": attempt})
+
+    def awarded(self, submission_id: str, award_id: str, credential_id: str, credential_url: str) -> None:
+        self._notify(
+            submission_id,
+            WebhookEventType.AWARDED,
+            {"award_id": award_id, "credential_id": credential_id, "credential_url": credential_url},
+        )
+
+    def revoked(self, submission_id: str, credential_id: str) -> None:
+        self._notify(submission_id, WebhookEventType.CREDENTIAL_REVOKED, {"credential_id": credential_id})
+
+    def _notify(self, submission_id: str, event_type: WebhookEventType, data: dict[str, Any]) -> None:
+        self.uow.webhooks.add(
+            WebhookMessage(
+                id="msg_" + new_id().replace("-", ""),
+                submission_id=submission_id,
+                event_type=event_type,
+                data={"submission_id": submission_id, **data},
+                created_at=utcnow(),
+            )
+        )

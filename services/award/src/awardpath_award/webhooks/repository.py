@@ -1,0 +1,119 @@
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from awardpath_award.recipients.models import Recipient
+from awardpath_award.webhooks.models import (
+    DeliveryState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
+from awardpath_shared.leases import claim, due
+from awardpath_shared.validation import is_wellformed_id
+
+
+class WebhookRepository:
+    """Endpoints, messages, deliveries and their attempts. Lists are keyset-paginated."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: WebhookEndpoint | WebhookMessage | WebhookDelivery | WebhookAttempt) -> None:
+        self.session.add(row)
+
+    # ---- endpoints ---------------------------------------------------------------------
+
+    async def endpoint(self, endpoint_id: str, *, for_update: bool = False) -> WebhookEndpoint | None:
+        if not is_wellformed_id(endpoint_id):
+            return None
+        return await self.session.get(WebhookEndpoint, endpoint_id, with_for_update=for_update)
+
+    async def endpoints_of(self, platform_id: str, *, after: str | None, limit: int) -> list[WebhookEndpoint]:
+        query = select(WebhookEndpoint).where(WebhookEndpoint.platform_id == platform_id)
+        if after is not None:
+            query = query.where(WebhookEndpoint.id > after)
+        return list(await self.session.scalars(query.order_by(WebhookEndpoint.id).limit(limit)))
+
+    async def enabled_endpoints_of(self, platform_ids: Collection[str]) -> list[WebhookEndpoint]:
+        query = select(WebhookEndpoint).where(
+            WebhookEndpoint.platform_id.in_(platform_ids), WebhookEndpoint.disabled_at.is_(None)
+        )
+        return list(await self.session.scalars(query))
+
+    async def endpoints_by_id(self, endpoint_ids: Collection[str]) -> dict[str, WebhookEndpoint]:
+        found = await self.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids)))
+        return {endpoint.id: endpoint for endpoint in found}
+
+    # ---- messages ----------------------------------------------------------------------
+
+    async def messages_to_fan_out(self, limit: int) -> list[tuple[WebhookMessage, str]]:
+        """Messages not yet fanned out whose platform is known, with that platform, oldest
+        first; locked, skipping those another worker holds."""
+        query = (
+            select(WebhookMessage, Recipient.platform_id)
+            .join(Recipient, Recipient.submission_id == WebhookMessage.submission_id)
+            .where(WebhookMessage.fanned_out_at.is_(None))
+            .order_by(WebhookMessage.id)
+            .limit(limit)
+            .with_for_update(of=WebhookMessage, skip_locked=True)
+        )
+        return [(message, platform_id) for message, platform_id in (await self.session.execute(query)).all()]
+
+    async def messages_by_id(self, message_ids: Collection[str]) -> dict[str, WebhookMessage]:
+        found = await self.session.scalars(select(WebhookMessage).where(WebhookMessage.id.in_(message_ids)))
+        return {message.id: message for message in found}
+
+    # ---- deliveries --------------------------------------------------------------------
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[WebhookDelivery]:
+        """Pending deliveries to enabled endpoints whose attempt is due, held for `lease`."""
+        candidates = (
+            select(WebhookDelivery)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(
+                WebhookDelivery.state == DeliveryState.PENDING,
+                due(WebhookDelivery, now),
+                WebhookEndpoint.disabled_at.is_(None),
+            )
+            .order_by(WebhookDelivery.next_attempt_at)
+            .limit(limit)
+        )
+        return await claim(self.session, candidates, table=WebhookDelivery, now=now, lease=lease)
+
+    async def deliveries_to(
+        self, endpoint_id: str, *, state: DeliveryState | None, after: str | None, limit: int
+    ) -> list[WebhookDelivery]:
+        query = (
+            select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint_id)
+            .options(selectinload(WebhookDelivery.message))
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
+        )
+        if state is not None:
+            query = query.where(WebhookDelivery.state == state)
+        if after is not None:
+            query = query.where(WebhookDelivery.id > after)
+        return list(await self.session.scalars(query))
+
+    async def delivery(
+        self, delivery_id: str, *, for_update: bool = False, with_log: bool = False
+    ) -> WebhookDelivery | None:
+        """A delivery with its message (and its attempts, `with_log`)."""
+        if not is_wellformed_id(delivery_id):
+            return None
+        query = (
+            select(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id)
+            .options(selectinload(WebhookDelivery.message))
+        )
+        if with_log:
+            query = query.options(selectinload(WebhookDelivery.log))
+        if for_update:
+            query = query.with_for_update(of=WebhookDelivery).execution_options(populate_existing=True)
+        return await self.session.scalar(query)

@@ -1,0 +1,78 @@
+"""Bodies of webhooks: registering an endpoint, endpoints, secrets and the delivery log."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AliasPath, Field, StringConstraints
+
+from awardpath_award.webhooks.models import DeliveryState, WebhookEventType
+from awardpath_shared.schemas import RequestBody, View
+from awardpath_shared.validation import without_nul
+
+
+class WebhookEndpointCreate(RequestBody):
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(without_nul)] = Field(
+        examples=["https://platform.example.org/awardpath/webhooks"]
+    )
+    events: list[WebhookEventType] = Field(min_length=1, max_length=10)
+
+
+class WebhookEndpointView(View):
+    id: str
+    url: str
+    events: list[WebhookEventType] = Field(validation_alias="event_types")
+    enabled: bool
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    created_at: datetime
+
+
+def _of_endpoint(name: str) -> AliasPath:
+    return AliasPath("endpoint", name)
+
+
+class WebhookEndpointCreatedView(View):
+    """A new endpoint and its secret (read from an `IssuedSecret`)."""
+
+    id: str = Field(validation_alias=_of_endpoint("id"))
+    url: str = Field(validation_alias=_of_endpoint("url"))
+    events: list[WebhookEventType] = Field(validation_alias=_of_endpoint("event_types"))
+    enabled: bool = Field(validation_alias=_of_endpoint("enabled"))
+    disabled_at: datetime | None = Field(validation_alias=_of_endpoint("disabled_at"))
+    disabled_reason: str | None = Field(validation_alias=_of_endpoint("disabled_reason"))
+    created_at: datetime = Field(validation_alias=_of_endpoint("created_at"))
+    secret: str = Field(description="The Standard Webhooks signing secret (`whsec_...`); shown once.")
+
+
+class WebhookSecretView(View):
+    """A rotated secret (read from an `IssuedSecret`); the previous one signs until it expires."""
+
+    id: str = Field(validation_alias=_of_endpoint("id"))
+    secret: str
+    previous_secret_expires_at: datetime = Field(validation_alias=_of_endpoint("previous_secret_expires_at"))
+
+
+class WebhookAttemptView(View):
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class WebhookDeliveryView(View):
+    id: str
+    webhook_id: str = Field(
+        validation_alias="message_id", description="The `webhook-id` header: the same on every retry."
+    )
+    event_type: WebhookEventType = Field(validation_alias=AliasPath("message", "event_type"))
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime | None = Field(validation_alias="next_attempt")
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class WebhookDeliveryDetailView(WebhookDeliveryView):
+    log: list[WebhookAttemptView]

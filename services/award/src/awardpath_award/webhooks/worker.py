@@ -1,0 +1,51 @@
+"""The webhook delivery worker, a background worker of the award runtime: every
+`webhook_poll_interval_seconds` it fans new messages out, claims the due deliveries and sends
+them, each in units of work of its own.
+
+A restart loses nothing: unsent rows stay pending and a claim left by a dead process expires
+with its lease. Retries reuse the message id as `webhook-id`, so receivers drop duplicates.
+"""
+
+import asyncio
+
+import httpx
+
+from awardpath_award.settings import AwardSettings
+from awardpath_award.uow import AwardUnitOfWork
+from awardpath_award.webhooks.sender import ClaimedDelivery, WebhookSender
+from awardpath_award.webhooks.service import DeliveryService
+from awardpath_shared.periodic import PeriodicTask
+from awardpath_shared.runtime import ServiceRuntime
+
+
+class WebhookDeliveryWorker:
+    def __init__(self, runtime: ServiceRuntime[AwardUnitOfWork, AwardSettings]) -> None:
+        self._transaction = runtime.transaction
+        self._settings = runtime.settings
+        self._loop = PeriodicTask("webhook-delivery", self.run_once, self._settings.webhook_poll_interval_seconds)
+
+    def start(self) -> None:
+        self._loop.start()
+
+    async def stop(self) -> None:
+        await self._loop.stop()
+
+    async def run_once(self) -> int:
+        """One pass: fan out new messages, then send every due delivery; returns how many
+        deliveries were attempted."""
+        async with self._transaction() as uow:
+            await DeliveryService(uow, self._settings).fan_out()
+        async with self._transaction() as uow:
+            claimed = await DeliveryService(uow, self._settings).claim_due()
+        if claimed:
+            async with httpx.AsyncClient(
+                follow_redirects=False, timeout=self._settings.webhook_timeout_seconds
+            ) as client:
+                sender = WebhookSender(client, self._settings)
+                await asyncio.gather(*(self._deliver(sender, item) for item in claimed))
+        return len(claimed)
+
+    async def _deliver(self, sender: WebhookSender, claimed: ClaimedDelivery) -> None:
+        outcome = await sender.send(claimed)
+        async with self._transaction() as uow:
+            await DeliveryService(uow, self._settings).record(claimed, outcome)

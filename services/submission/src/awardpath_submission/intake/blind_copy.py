@@ -1,0 +1,58 @@
+"""What leaves intake about an earner: a blind copy of each attempt for assessment (evidence
+with the earner's name and email redacted, keyed hashes of organisations), and for the award
+service only the salted hash a credential names its earner by."""
+
+import re
+import secrets
+
+from awardpath_shared.events import AttemptSubmitted, RecipientIdentified
+from awardpath_shared.privacy import conflict_hash, identity_hash
+from awardpath_shared.rubrics import SectionEvidence
+from awardpath_submission.intake.models import Attempt, Earner, Submission
+
+REDACTION_MARKER = "[earner]"
+
+
+def redact(text: str, earner: Earner) -> str:
+    """Replace exact (case-insensitive) occurrences of the earner's name and email."""
+    for value in sorted({earner.email, earner.name}, key=len, reverse=True):
+        if value.strip():
+            text = re.sub(re.escape(value), REDACTION_MARKER, text, flags=re.IGNORECASE)
+    return text
+
+
+def conflict_hashes(key: str, organization_id: str | None, conflict_ids: list[str]) -> list[str]:
+    organizations = [organization_id] if organization_id else []
+    return sorted({conflict_hash(key, value) for value in [*organizations, *conflict_ids]})
+
+
+def attempt_event(
+    event_class: type[AttemptSubmitted], submission: Submission, attempt: Attempt, earner: Earner
+) -> AttemptSubmitted:
+    """The blind copy of an attempt: redacted evidence and keyed hashes, no identity."""
+    return event_class(
+        submission_id=submission.id,
+        attempt_id=attempt.id,
+        attempt=attempt.number,
+        micro_credential_id=submission.micro_credential_id,
+        micro_credential_version=attempt.micro_credential_version,
+        evidence=[
+            SectionEvidence(section_id=item.section_id, text=redact(item.text, earner), artifacts=item.artifacts)
+            for item in attempt.evidence
+        ],
+        conflict_hashes=submission.conflict_hashes,
+        submitted_at=attempt.submitted_at,
+    )
+
+
+def recipient_event(submission: Submission, earner: Earner) -> RecipientIdentified:
+    """The earner as a credential names them (a salted hash of the email), for the award
+    service only; a fresh salt per submission keeps credentials unlinkable."""
+    salt = secrets.token_hex(16)
+    return RecipientIdentified(
+        submission_id=submission.id,
+        platform_id=submission.platform_id,
+        identity_hash=identity_hash(earner.email, salt),
+        salt=salt,
+        identified_at=submission.created_at,
+    )

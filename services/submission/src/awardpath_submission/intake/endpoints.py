@@ -1,0 +1,38 @@
+"""HTTP entry points of intake (platforms): submit, resubmit."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from awardpath_shared.validation import PathId
+from awardpath_submission.dependencies import Platform, Settings, Transaction
+from awardpath_submission.intake.models import Submission
+from awardpath_submission.intake.schemas import AttemptCreate, SubmissionAcceptedView, SubmissionCreate
+from awardpath_submission.intake.service import IntakeService
+
+router = APIRouter(tags=["submissions"])
+
+
+def _intake(uow: Transaction, settings: Settings) -> IntakeService:
+    return IntakeService(uow, settings)
+
+
+Intake = Annotated[IntakeService, Depends(_intake)]
+
+
+@router.post("/v1/submissions", status_code=status.HTTP_201_CREATED, response_model=SubmissionAcceptedView)
+async def submit(body: SubmissionCreate, platform: Platform, intake: Intake, response: Response) -> Submission:
+    """Submit an earner's evidence for a micro-credential (attempt 1)."""
+    submission = await intake.submit(platform.subject, body)
+    response.headers["Location"] = f"/v1/submissions/{submission.id}"
+    return submission
+
+
+@router.post(
+    "/v1/submissions/{submission_id}/attempts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubmissionAcceptedView,
+)
+async def resubmit(submission_id: PathId, body: AttemptCreate, platform: Platform, intake: Intake) -> Submission:
+    """Resubmit evidence after a deny with resubmission open."""
+    return await intake.resubmit(platform.subject, submission_id, body)

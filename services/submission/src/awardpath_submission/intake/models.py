@@ -1,0 +1,187 @@
+"""The submission aggregate: the earner (the only copy of earner identity), the submission
+with its status machine, its attempts, and the timeline of every status change."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
+from awardpath_shared.errors import Conflict
+from awardpath_shared.events import DecisionOutcome
+from awardpath_shared.ids import new_id
+from awardpath_shared.rubrics import SectionEvidence
+from awardpath_shared.states import advance
+from awardpath_submission.catalog.models import MicroCredential
+from awardpath_submission.database import Base
+
+if TYPE_CHECKING:
+    from awardpath_submission.progress.models import Review
+
+
+class SubmissionStatus(StrEnum):
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    AWAITING_DECISION = "awaiting_decision"
+    RESUBMISSION_OPEN = "resubmission_open"
+    AWARDED = "awarded"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (SubmissionStatus.AWARDED, SubmissionStatus.DENIED, SubmissionStatus.WITHDRAWN)
+
+
+_DECIDED = frozenset({SubmissionStatus.AWARDED, SubmissionStatus.RESUBMISSION_OPEN, SubmissionStatus.DENIED})
+# The decision travels on another topic than the review and may overtake it (and the
+# assignment), so an attempt may be decided from any state before its decision.
+TRANSITIONS = {
+    SubmissionStatus.SUBMITTED: frozenset({SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_DECISION}) | _DECIDED,
+    SubmissionStatus.IN_REVIEW: frozenset({SubmissionStatus.AWAITING_DECISION}) | _DECIDED,
+    SubmissionStatus.AWAITING_DECISION: _DECIDED,
+    SubmissionStatus.RESUBMISSION_OPEN: frozenset({SubmissionStatus.SUBMITTED}),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: DecisionOutcome
+    note: str | None
+
+
+class Earner(Base):
+    """The earner as the platform identified them: the only copy of earner identity."""
+
+    __tablename__ = "earners"
+    __table_args__ = (UniqueConstraint("platform_id", "external_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(320))
+    organization_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class StatusChange(Base):
+    __tablename__ = "status_changes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    status: Mapped[SubmissionStatus] = mapped_column(EnumText(SubmissionStatus, 30))
+    attempt: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(100), index=True)
+    earner_id: Mapped[str] = mapped_column(ForeignKey("earners.id"), index=True)
+    micro_credential_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[SubmissionStatus] = mapped_column(EnumText(SubmissionStatus, 30), index=True)
+    current_attempt: Mapped[int] = mapped_column(Integer)
+    # Keyed hashes of the earner's organisation and declared conflicts, sent with every attempt.
+    conflict_hashes: Mapped[list[str]] = mapped_column(JSON)
+    decision_outcome: Mapped[DecisionOutcome | None] = mapped_column(EnumText(DecisionOutcome, 30))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    award_id: Mapped[str | None] = mapped_column(String(36))
+    credential_id: Mapped[str | None] = mapped_column(String(200))
+    credential_url: Mapped[str | None] = mapped_column(Text)
+    credential_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    earner: Mapped[Earner] = relationship(lazy="raise")
+    # Declared so a new submission is inserted before its first timeline entry.
+    status_changes: Mapped[list[StatusChange]] = relationship(lazy="raise", order_by=StatusChange.at)
+    attempts: Mapped[list["Attempt"]] = relationship(
+        lazy="raise", order_by="Attempt.number", back_populates="submission"
+    )
+    # The catalog entry it was submitted for (the read model has no foreign key to keep).
+    micro_credential: Mapped[MicroCredential] = relationship(
+        primaryjoin=lambda: foreign(Submission.micro_credential_id) == MicroCredential.id, viewonly=True, lazy="raise"
+    )
+
+    @property
+    def max_attempts(self) -> int:
+        return self.micro_credential.max_attempts
+
+    @property
+    def decision(self) -> "Decision | None":
+        """The issuer's decision on the current attempt, once there is one."""
+        return Decision(self.decision_outcome, self.decision_note) if self.decision_outcome else None
+
+    @classmethod
+    def start(
+        cls, platform_id: str, earner: Earner, micro_credential_id: str, conflict_hashes: list[str], now: datetime
+    ) -> tuple["Submission", StatusChange]:
+        """A new submission at its first attempt, and its first timeline entry."""
+        submission = cls(
+            id=new_id(),
+            platform_id=platform_id,
+            earner_id=earner.id,
+            micro_credential_id=micro_credential_id,
+            status=SubmissionStatus.SUBMITTED,
+            current_attempt=1,
+            conflict_hashes=conflict_hashes,
+            created_at=now,
+            updated_at=now,
+        )
+        first = StatusChange(
+            id=new_id(),
+            submission_id=submission.id,
+            status=SubmissionStatus.SUBMITTED,
+            attempt=1,
+            detail="first attempt submitted",
+            at=now,
+        )
+        return submission, first
+
+    def move_to(self, status: SubmissionStatus, detail: str | None, now: datetime) -> StatusChange:
+        """Change status; returns the timeline entry to store with the change."""
+        self.status = advance("submission", self.status, status, TRANSITIONS)
+        self.updated_at = now
+        return StatusChange(
+            id=new_id(), submission_id=self.id, status=status, attempt=self.current_attempt, detail=detail, at=now
+        )
+
+    def open_next_attempt(self, max_attempts: int, now: datetime) -> StatusChange:
+        """Accept a resubmission: the next attempt, when resubmission is open and attempts remain."""
+        if self.status != SubmissionStatus.RESUBMISSION_OPEN:
+            raise Conflict(
+                "resubmission-not-open",
+                "Resubmission is not open",
+                f"submission {self.id} is {self.status}; a resubmission is accepted "
+                "only after the issuer denied an attempt with resubmission open",
+                submission_status=self.status,
+            )
+        if self.current_attempt >= max_attempts:
+            raise Conflict(
+                "attempts-exhausted", "No attempts left", f"this micro-credential allows {max_attempts} attempts"
+            )
+        self.current_attempt += 1
+        self.decision_outcome = None
+        self.decision_note = None
+        return self.move_to(SubmissionStatus.SUBMITTED, f"attempt {self.current_attempt} submitted", now)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("submission_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    micro_credential_version: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[list[SectionEvidence]] = mapped_column(PydanticJson(list[SectionEvidence]))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    submission: Mapped[Submission] = relationship(lazy="raise", back_populates="attempts")
+    reviews: Mapped[list["Review"]] = relationship(lazy="raise", order_by="Review.completed_at")

@@ -1,0 +1,63 @@
+"""Bodies of intake: a submission with its earner and evidence, a resubmission."""
+
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, EmailStr, Field, field_validator
+
+from awardpath_shared.schemas import RequestBody, View
+from awardpath_shared.validation import Id, PlainText
+from awardpath_submission.intake.models import SubmissionStatus
+
+
+class ArtifactCreate(RequestBody):
+    url: AnyHttpUrl = Field(description="Where the artifact can be fetched (http or https)")
+    media_type: str = Field(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=100, examples=["video/mp4"])
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 of the artifact bytes")
+
+    @field_validator("url")
+    @classmethod
+    def _bounded_url(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        if len(str(url)) > 2048:
+            raise ValueError("artifact URLs are limited to 2048 characters")
+        return url
+
+
+class EvidenceCreate(RequestBody):
+    section_id: Id
+    text: PlainText = Field(min_length=1, description="The earner's evidence for this rubric section")
+    artifacts: list[ArtifactCreate] = Field(default_factory=list)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("evidence text must not be blank")
+        return text
+
+
+class EarnerCreate(RequestBody):
+    external_id: PlainText = Field(min_length=1, max_length=200, description="The platform's id of the earner")
+    name: PlainText = Field(min_length=1, max_length=300)
+    email: EmailStr
+    organization_id: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    conflict_ids: list[Annotated[PlainText, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Other organisation ids an assessor must not belong to (conflicts of interest)",
+    )
+
+
+class SubmissionCreate(RequestBody):
+    micro_credential_id: Id
+    earner: EarnerCreate
+    evidence: list[EvidenceCreate] = Field(min_length=1, max_length=50)
+
+
+class AttemptCreate(RequestBody):
+    evidence: list[EvidenceCreate] = Field(min_length=1, max_length=50)
+
+
+class SubmissionAcceptedView(View):
+    id: str
+    status: SubmissionStatus
+    attempt: int = Field(validation_alias="current_attempt")

@@ -1,0 +1,115 @@
+"""Intake: a platform submits an earner's evidence and resubmits when resubmission is open.
+The evidence must fit the rubric; what leaves is a blind copy (`blind_copy`)."""
+
+from collections.abc import Sequence
+
+from awardpath_shared.errors import Forbidden, Invalid, NotFound
+from awardpath_shared.events import SubmissionResubmitted, SubmissionSubmitted
+from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.rubrics import SectionEvidence
+from awardpath_submission.catalog.models import MicroCredential
+from awardpath_submission.catalog.service import CatalogService
+from awardpath_submission.intake import blind_copy
+from awardpath_submission.intake.models import Attempt, Earner, Submission
+from awardpath_submission.intake.schemas import AttemptCreate, EarnerCreate, EvidenceCreate, SubmissionCreate
+from awardpath_submission.settings import SubmissionSettings
+from awardpath_submission.uow import SubmissionUnitOfWork
+
+
+class IntakeService:
+    def __init__(self, uow: SubmissionUnitOfWork, settings: SubmissionSettings) -> None:
+        self.uow = uow
+        self.settings = settings
+
+    async def submit(self, platform_id: str, request: SubmissionCreate) -> Submission:
+        micro_credential = await CatalogService(self.uow).published(request.micro_credential_id)
+        self._check_evidence(micro_credential, request.evidence)
+        earner = await self._upsert_earner(platform_id, request.earner)
+        given = request.earner
+        hashes = blind_copy.conflict_hashes(self.settings.conflict_hash_key, given.organization_id, given.conflict_ids)
+        submission, first_status = Submission.start(platform_id, earner, micro_credential.id, hashes, utcnow())
+        attempt = self._attempt(submission, micro_credential, request.evidence)
+        self.uow.submissions.add(submission, attempt, first_status)
+        self.uow.publish(blind_copy.attempt_event(SubmissionSubmitted, submission, attempt, earner))
+        self.uow.publish(blind_copy.recipient_event(submission, earner))
+        await self.uow.flush()
+        return submission
+
+    async def resubmit(self, platform_id: str, submission_id: str, request: AttemptCreate) -> Submission:
+        submission = owned_by(
+            platform_id, submission_id, await self.uow.submissions.submission(submission_id, for_update=True)
+        )
+        micro_credential = await CatalogService(self.uow).published(submission.micro_credential_id)
+        status_change = submission.open_next_attempt(micro_credential.max_attempts, utcnow())
+        self._check_evidence(micro_credential, request.evidence)
+        attempt = self._attempt(submission, micro_credential, request.evidence)
+        self.uow.submissions.add(attempt, status_change)
+        earner = await self.uow.submissions.earner_of(submission)
+        self.uow.publish(blind_copy.attempt_event(SubmissionResubmitted, submission, attempt, earner))
+        await self.uow.flush()
+        return submission
+
+    def _check_evidence(self, micro_credential: MicroCredential, evidence: Sequence[EvidenceCreate]) -> None:
+        sections = {section.id: section for section in micro_credential.sections}
+        given = [item.section_id for item in evidence]
+        problems = []
+        unknown = sorted(set(given) - set(sections))
+        if unknown:
+            problems.append(f"unknown sections: {', '.join(unknown)}")
+        repeated = sorted({section_id for section_id in given if given.count(section_id) > 1})
+        if repeated:
+            problems.append(f"sections given more than once: {', '.join(repeated)}")
+        missing = sorted(
+            section_id for section_id, section in sections.items() if section.required and section_id not in given
+        )
+        if missing:
+            problems.append(f"missing required sections: {', '.join(missing)}")
+        for item in evidence:
+            if len(item.text) > self.settings.max_evidence_text_chars:
+                problems.append(
+                    f"section {item.section_id}: text over {self.settings.max_evidence_text_chars} characters"
+                )
+            if len(item.artifacts) > self.settings.max_artifacts_per_section:
+                problems.append(
+                    f"section {item.section_id}: more than {self.settings.max_artifacts_per_section} artifacts"
+                )
+        if problems:
+            raise Invalid(
+                "invalid-evidence",
+                "Evidence does not match the rubric",
+                "; ".join(problems),
+                errors=problems,
+                sections=sorted(sections),
+            )
+
+    async def _upsert_earner(self, platform_id: str, given: EarnerCreate) -> Earner:
+        earner = await self.uow.submissions.earner(platform_id, given.external_id)
+        if earner is None:
+            earner = Earner(id=new_id(), platform_id=platform_id, external_id=given.external_id)
+            self.uow.submissions.add(earner)
+        earner.name = given.name
+        earner.email = str(given.email)
+        earner.organization_id = given.organization_id
+        await self.uow.flush()
+        return earner
+
+    def _attempt(
+        self, submission: Submission, micro_credential: MicroCredential, evidence: Sequence[EvidenceCreate]
+    ) -> Attempt:
+        return Attempt(
+            id=new_id(),
+            submission_id=submission.id,
+            number=submission.current_attempt,
+            micro_credential_version=micro_credential.version,
+            evidence=[SectionEvidence.model_validate(item.model_dump(mode="json")) for item in evidence],
+            submitted_at=utcnow(),
+        )
+
+
+def owned_by(platform_id: str, submission_id: str, submission: Submission | None) -> Submission:
+    """The submission if the platform made it: 404 when unknown, 403 when another's."""
+    if submission is None:
+        raise NotFound("submission", submission_id)
+    if submission.platform_id != platform_id:
+        raise Forbidden("this submission belongs to another platform")
+    return submission

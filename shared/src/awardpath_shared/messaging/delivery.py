@@ -1,0 +1,89 @@
+"""How a transport hands one event to one consumer group: the same on every transport.
+
+A handler that fails is tried again after a doubling backoff, up to the policy's attempts;
+then the event is dead-lettered (the transport says where) and the transport moves on to the
+next event. A database outage is not the event's fault: it is waited out without limit and
+never dead-lettered. A transport that is shutting down interrupts a wait by raising
+`Abandoned` from its `wait`: the event stays undelivered for whoever delivers it next.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cloudevents.core.base import BaseCloudEvent
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from awardpath_shared.backoff import exponential_backoff
+from awardpath_shared.messaging.transport import Consumer
+from awardpath_shared.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+# Errors of the infrastructure, not of the event: retried until they pass.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, TimeoutError)
+
+Wait = Callable[[float], Awaitable[None]]
+DeadLetterSink = Callable[[Exception, int], Awaitable[None]]
+
+
+class Abandoned(Exception):
+    """Shutdown interrupted a retry wait: leave the event to whoever delivers it next."""
+
+
+class Delivered(StrEnum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead-lettered"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int
+    first_backoff_seconds: float
+    max_backoff_seconds: float = 30.0
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> "RetryPolicy":
+        return cls(settings.consumer_max_attempts, settings.consumer_retry_backoff_seconds)
+
+    def delay(self, failures: int) -> float:
+        return exponential_backoff(failures, base=self.first_backoff_seconds, cap=self.max_backoff_seconds)
+
+
+async def deliver(
+    consumer: Consumer,
+    cloudevent: BaseCloudEvent,
+    policy: RetryPolicy,
+    *,
+    wait: Wait,
+    dead_letter: DeadLetterSink,
+) -> Delivered:
+    """Hand `cloudevent` to `consumer` until it is handled or dead-lettered."""
+    failures = outages = 0
+    while True:
+        try:
+            handled = await consumer.handle(cloudevent)
+        except TRANSIENT_ERRORS as error:
+            outages += 1
+            logger.warning("%s: %s waits for the database: %r", consumer.group, _named(cloudevent), error)
+            await wait(policy.delay(outages))
+            continue
+        except Exception as error:
+            failures += 1
+            logger.warning(
+                "%s: handling %s failed (attempt %d): %r", consumer.group, _named(cloudevent), failures, error
+            )
+            if failures >= policy.max_attempts:
+                logger.error("%s: %s is dead-lettered after %d attempts", consumer.group, _named(cloudevent), failures)
+                await dead_letter(error, failures)
+                return Delivered.DEAD_LETTERED
+            await wait(policy.delay(failures))
+            continue
+        logger.info("%s: %s %s", consumer.group, "handled" if handled else "dropped duplicate", _named(cloudevent))
+        return Delivered.HANDLED if handled else Delivered.DUPLICATE
+
+
+def _named(cloudevent: BaseCloudEvent) -> str:
+    return f"{cloudevent.get_type()} {cloudevent.get_id()}"

@@ -1,0 +1,66 @@
+"""The written rules (RULES.md) a linter cannot check: where code goes, how long a module
+is, who commits."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("submission", "assessment", "award")
+ROOT_MODULES = {
+    "__init__.py",
+    "app.py",
+    "settings.py",
+    "database.py",
+    "models.py",
+    "uow.py",
+    "dependencies.py",
+    "consumers.py",
+}
+SUB_DOMAIN_FILES = {"endpoints.py", "service.py", "repository.py", "schemas.py", "models.py"}
+MAX_LINES = 350
+
+
+def package_of(service: str) -> Path:
+    return ROOT / "services" / service / "src" / f"awardpath_{service}"
+
+
+def source_files() -> list[Path]:
+    trees = [ROOT / "shared" / "src", ROOT / "src", *(ROOT / "services" / s / "src" for s in SERVICES)]
+    return [path for tree in trees for path in tree.rglob("*.py") if "migrations" not in path.parts]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_is_its_wiring_and_one_package_per_sub_domain(service):
+    package = package_of(service)
+    flat = {path.name for path in package.glob("*.py")}
+    assert flat <= ROOT_MODULES, f"{service}: modules outside a sub-domain: {sorted(flat - ROOT_MODULES)}"
+    sub_domains = [path for path in package.iterdir() if path.is_dir() and (path / "__init__.py").exists()]
+    assert len(sub_domains) >= 3 and "migrations" in {path.name for path in sub_domains}
+    for sub_domain in sub_domains:
+        if sub_domain.name == "migrations":
+            continue
+        files = {path.name for path in sub_domain.glob("*.py")}
+        assert files & {"service.py", "models.py"}, f"{sub_domain}: a sub-domain has rules or tables"
+        for name in files - SUB_DOMAIN_FILES - {"__init__.py"}:
+            assert not name.startswith(("api", "util", "helpers", "misc")), f"{sub_domain / name}: say what it is"
+
+
+def test_every_module_reads_in_one_sitting():
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in source_files()
+        if (lines := len(path.read_text().splitlines())) >= MAX_LINES
+    }
+    assert too_long == {}
+
+
+def test_only_the_entry_points_commit():
+    """Services flush; the unit of work (shared) commits for the entry point that opened it."""
+    committing = [
+        str(path.relative_to(ROOT))
+        for path in source_files()
+        if "awardpath_shared" not in path.parts and re.search(r"\.commit\(", path.read_text())
+    ]
+    assert committing == []
