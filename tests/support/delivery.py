@@ -2,6 +2,7 @@
 submission service's outbox, relayed over a transport to one consumer group whose handlers
 the test supplies."""
 
+import asyncio
 from contextlib import AbstractAsyncContextManager
 
 from awardpath_shared.db import create_engine, create_session_factory
@@ -68,7 +69,8 @@ class Delivery:
     async def open(self, handlers: HandlerMap) -> None:
         self.consumer = self.consumer_of(handlers, f"contract-{new_id()}")
         self.transport.subscribe(self.consumer)
-        await self.transport.start()
+        # Bounded: a Kafka consumer's start waits for its group's assignment without limit.
+        await asyncio.wait_for(self.transport.start(), 60)
         self.relay.start()
 
     async def publish(self, *events: Event) -> None:

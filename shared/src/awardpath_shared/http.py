@@ -18,6 +18,11 @@ def runtime_of(request: Request) -> ServiceRuntime[Any, Any]:
     return runtime
 
 
+def request_settings(request: Request) -> Any:
+    """The settings of the service answering (declare with the service's settings type)."""
+    return runtime_of(request).settings
+
+
 async def request_transaction(request: Request) -> AsyncIterator[UnitOfWork]:
     """The request owns the transaction: services flush, this commits once the endpoint
     returned (before the response is sent) and rolls back on any error. Declare it with
@@ -89,8 +94,3 @@ def create_service_app(
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_bytes)
     return app
-
-
-def settings_of(request: Request) -> Any:
-    """The service's settings (declare per service with its settings type)."""
-    return runtime_of(request).settings

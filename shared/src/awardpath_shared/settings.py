@@ -41,6 +41,14 @@ class ServiceSettings(BaseSettings):
     # How long a fetch may wait for data. Some brokers (Tansu) answer only when it runs out,
     # so aiokafka's 500 ms default adds that much to every hop of the award path.
     kafka_fetch_max_wait_ms: int = 50
+    # Stopping (or losing partitions) lets in-flight handlers finish for this long, then cancels
+    # them: their messages stay uncommitted, the next owner redelivers, the inbox drops what was
+    # already processed. aiokafka retries a commit without limit while the coordinator is
+    # unreachable, and closing the consumer or the producer waits on the broker: each of those
+    # is bounded by the operation timeout. Together they stay inside Kubernetes' 30 s
+    # termination grace period.
+    kafka_stop_grace_seconds: float = 10.0
+    kafka_operation_timeout_seconds: float = 5.0
     # A message whose handler keeps failing is tried this often (with doubling backoff, about
     # 15 s in all: time for an event it depends on to arrive on another topic), then goes to
     # the dead-letter topic. Database outages are retried without limit.

@@ -4,8 +4,8 @@
 The entry point opens it with `transaction()` (through its `ServiceRuntime`), hands it to
 the services it calls, and the transaction commits when the entry point's block ends, or
 rolls back on any error. Services use `uow.session` through their repositories, stage
-events with `uow.publish` and flush; they never commit. Hooks registered with
-`after_commit` run once the commit succeeded (publishing wakes the outbox relay that way).
+events with `uow.publish` and flush; they never commit. Once the commit succeeded, the unit
+of work runs its after-commit hooks: publishing wakes the outbox relay that way.
 
 Each service subclasses `UnitOfWork` to name its outbox table and its repositories.
 """
@@ -37,9 +37,6 @@ class UnitOfWork:
         self.session.add(self.outbox_model.staging(event))
         if self._on_published not in self._after_commit:
             self._after_commit.append(self._on_published)
-
-    def after_commit(self, hook: Callable[[], None]) -> None:
-        self._after_commit.append(hook)
 
     async def flush(self) -> None:
         await self.session.flush()

@@ -3,22 +3,16 @@ the caller (an admin or an assessor)."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from awardpath_assessment.settings import AssessmentSettings
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.auth import Principal, require_role
-from awardpath_shared.http import request_transaction, runtime_of
-
-
-def _settings(request: Request) -> AssessmentSettings:
-    settings: AssessmentSettings = runtime_of(request).settings
-    return settings
-
+from awardpath_shared.http import request_settings, request_transaction
 
 # scope="function": the commit happens before the response is sent, never after.
 Transaction = Annotated[AssessmentUnitOfWork, Depends(request_transaction, scope="function")]
-Settings = Annotated[AssessmentSettings, Depends(_settings)]
+Settings = Annotated[AssessmentSettings, Depends(request_settings)]
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 AssessorCaller = Annotated[Principal, Depends(require_role("assessor"))]
 

@@ -3,22 +3,16 @@ caller in each role."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from awardpath_award.settings import AwardSettings
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_shared.auth import Principal, require_role
-from awardpath_shared.http import request_transaction, runtime_of
-
-
-def _settings(request: Request) -> AwardSettings:
-    settings: AwardSettings = runtime_of(request).settings
-    return settings
-
+from awardpath_shared.http import request_settings, request_transaction
 
 # scope="function": the commit happens before the response is sent, never after.
 Transaction = Annotated[AwardUnitOfWork, Depends(request_transaction, scope="function")]
-Settings = Annotated[AwardSettings, Depends(_settings)]
+Settings = Annotated[AwardSettings, Depends(request_settings)]
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 IssuerCaller = Annotated[Principal, Depends(require_role("issuer"))]
 IssuerOrAdmin = Annotated[Principal, Depends(require_role("issuer", "admin"))]

@@ -12,16 +12,19 @@ consumer group. Dead letters go to `<topic>.dlq` (`kafka_dead_letters`).
 """
 
 import asyncio
+import logging
 
 from aiokafka import AIOKafkaProducer
 from cloudevents.core.base import BaseCloudEvent
 
 from awardpath_shared.messaging.delivery import RetryPolicy
-from awardpath_shared.messaging.kafka_consumer import GroupLoop
+from awardpath_shared.messaging.kafka_consumer import GroupLoop, within
 from awardpath_shared.messaging.kafka_dead_letters import DeadLetterTopics
 from awardpath_shared.messaging.kafka_topics import KafkaNames, ensure_topics, to_kafka_message
 from awardpath_shared.messaging.transport import Consumer
 from awardpath_shared.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
 
 
 class KafkaTransport:
@@ -63,12 +66,17 @@ class KafkaTransport:
         await asyncio.wait([loop.task for loop in self._loops if loop.task], return_when=asyncio.FIRST_COMPLETED)
 
     async def stop(self) -> None:
-        """Finish the in-flight messages, leave the groups, flush the producer."""
+        """Finish the in-flight messages (within the grace period), leave the groups, flush
+        the producer; every step is bounded."""
         await asyncio.gather(*(loop.stop() for loop in self._loops))
         self._loops = []
         if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+            producer, self._producer = self._producer, None
+            # Unsent messages are safe to drop: the outbox publishes again, a dead letter's
+            # message was left uncommitted. aiokafka would wait up to its request timeout.
+            timeout = self._settings.kafka_operation_timeout_seconds
+            if not await within(producer.stop(), timeout):
+                logger.warning("the Kafka producer did not flush within %ss", timeout)
 
     async def publish(self, topic: str, key: str, cloudevent: BaseCloudEvent) -> None:
         if self._producer is None:

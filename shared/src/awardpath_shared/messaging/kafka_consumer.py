@@ -10,6 +10,7 @@ message that is not a CloudEvent is dead-lettered at once (no retry can help).
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from functools import partial
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -23,6 +24,15 @@ from awardpath_shared.messaging.transport import Consumer
 from awardpath_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
+
+
+async def within(operation: Awaitable[None], seconds: float) -> bool:
+    """Await `operation`, cancelling it after `seconds`; returns whether it finished."""
+    try:
+        await asyncio.wait_for(operation, seconds)
+    except TimeoutError:
+        return False
+    return True
 
 
 class GroupLoop(ConsumerRebalanceListener):
@@ -70,12 +80,12 @@ class GroupLoop(ConsumerRebalanceListener):
         self._stopping = True
         self._interrupt.set()
         if self.task is not None:
-            await asyncio.wait([self.task])
+            await asyncio.wait([self.task])  # bounded: `_run` bounds every wait on its way out
             self.task = None
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        # The messages being handled finish and commit; what was fetched beyond them
-        # belongs to the next owner, who starts at the committed offsets.
+        # The messages being handled finish and commit (within the grace period); what was
+        # fetched beyond them belongs to the next owner, who starts at the committed offsets.
         self._interrupt.set()
         await self._finish_partitions()
 
@@ -98,11 +108,30 @@ class GroupLoop(ConsumerRebalanceListener):
             logger.exception("consumer group loop %s failed", self._group)
             raise
         finally:
-            await self._kafka.stop()  # leaves the group (aiokafka skips it on generation 0, as Tansu starts)
+            # Leaves the group (aiokafka skips it on generation 0, as Tansu starts). Closing
+            # waits for the coordinator (a join in progress, the leave request): bounded, as
+            # the session timeout frees our partitions anyway.
+            timeout = self._settings.kafka_operation_timeout_seconds
+            if not await within(self._kafka.stop(), timeout):
+                logger.warning("%s: the consumer did not close within %ss", self._group, timeout)
 
     async def _finish_partitions(self) -> None:
-        if self._partitions:
-            await asyncio.wait(list(self._partitions.values()))
+        """Wait for the partitions' in-flight messages; past the grace period, cancel their
+        handlers (a cancelled handler's transaction rolls back) and leave them uncommitted."""
+        if not self._partitions:
+            return
+        grace = self._settings.kafka_stop_grace_seconds
+        _, late = await asyncio.wait(list(self._partitions.values()), timeout=grace)
+        if late:
+            logger.warning(
+                "%s: cancelling %d handler(s) still running after %ss; their messages stay uncommitted",
+                self._group,
+                len(late),
+                grace,
+            )
+            for task in late:
+                task.cancel()
+            await asyncio.wait(late, timeout=self._settings.kafka_operation_timeout_seconds)
 
     async def _drain(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
         try:
@@ -123,17 +152,25 @@ class GroupLoop(ConsumerRebalanceListener):
         except Exception:  # e.g. the dead-letter topic is unreachable: try the message again
             logger.exception("%s: %s@%d will be fetched again", self._group, record.topic, record.offset)
             await self._stop_within(self._policy.first_backoff_seconds)
-            # No longer ours (IllegalStateError): the next owner starts at the committed offset.
-            with contextlib.suppress(IllegalStateError):
-                self._kafka.seek(partition, record.offset)
+            self._fetch_again(partition, record.offset)
             return False
         try:
-            await self._kafka.commit({partition: record.offset + 1})
-        except KafkaError as error:
-            # The group is rebalancing: the next owner redelivers, the inbox drops it.
+            # Bounded: while the coordinator is unreachable aiokafka retries a commit forever.
+            await asyncio.wait_for(
+                self._kafka.commit({partition: record.offset + 1}), self._settings.kafka_operation_timeout_seconds
+            )
+        except (KafkaError, TimeoutError) as error:
+            # The group is rebalancing or the coordinator is away: whoever owns the partition
+            # next (we, if nothing moved) gets it again and the inbox drops it.
             logger.warning("%s: commit of %s@%d failed: %r", self._group, record.topic, record.offset, error)
+            self._fetch_again(partition, record.offset)
             return False
         return True
+
+    def _fetch_again(self, partition: TopicPartition, offset: int) -> None:
+        # No longer ours (IllegalStateError): the next owner starts at the committed offset.
+        with contextlib.suppress(IllegalStateError):
+            self._kafka.seek(partition, offset)
 
     async def _deliver(self, record: ConsumerRecord) -> None:
         try:

@@ -5,6 +5,8 @@ Reading never joins a group (it assigns the partitions and reads them to their e
 listing changes nothing.
 """
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from awardpath_shared.ids import utcnow
@@ -74,9 +76,15 @@ async def read_topics(settings: ServiceSettings, topics: list[str]) -> list[Cons
         await reader.seek_to_beginning(*partitions)
         ends = await reader.end_offsets(partitions)
         records: list[ConsumerRecord] = []
+        idle_since = asyncio.get_running_loop().time()
         while [partition for partition in partitions if await reader.position(partition) < ends[partition]]:
-            for batch in (await reader.getmany(timeout_ms=500)).values():
+            batches = (await reader.getmany(timeout_ms=500)).values()
+            for batch in batches:
                 records += batch
+            if any(batches):
+                idle_since = asyncio.get_running_loop().time()
+            elif asyncio.get_running_loop().time() - idle_since > settings.kafka_operation_timeout_seconds * 2:
+                raise TimeoutError(f"the topics {topics} stopped answering before their end")
         return records
     finally:
         await reader.stop()
