@@ -186,6 +186,5 @@ async def test_webhook_urls_are_validated(system, clients):
         403,
     )
     other = clients("award", "platform", "another-platform")
-    # A public address: registered, never reached.
-    endpoint = await register(path, clients, "https://93.184.215.14/hook", ["submission.denied"])
+    endpoint = await register(path, clients, "https://203.0.113.7/hook", ["submission.denied"])
     assert problem(await other.get(f"/v1/webhook-endpoints/{endpoint['id']}"), 403)

@@ -2,26 +2,31 @@
 leases and their expiry, release, pausing, double scoring with adjudication, calibration
 gating, the private note and the reliability report."""
 
+import random
 from datetime import timedelta
 from math import isclose
 
 import pytest
 from sqlalchemy import select
 
+from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor
 from awardpath_assessment.calibration.schemas import CalibrationSetCreate
-from awardpath_assessment.models import Assignment, Attempt
+from awardpath_assessment.models import Assessor, Assignment, Attempt
 from awardpath_assessment.pool.schemas import AssessorUpdate, ScoringPolicyUpdate
 from awardpath_assessment.review.schemas import ReviewCreate
 from awardpath_shared.errors import DomainError
 from awardpath_shared.events import AssessmentAssigned, AssessmentCompleted
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.privacy import conflict_hash
 from tests.support.assessment import (
     FEEDBACK,
+    KEY,
     AssessmentCalls,
     attempt_event,
     new_assessor,
     refused_with,
 )
+from tests.support.assignment_rule import chosen_by_the_rule
 from tests.support.outbox import staged
 
 LEVELS = {"overview": ("not_yet", "developing", "proficient"), "reflection": ("not_yet", "proficient")}
@@ -212,6 +217,47 @@ async def test_the_database_choice_reads_past_a_page_of_conflicted_assessors(ass
     for conflicts, expected in [(("org-1",), ["q"]), ((), ["p00"]), (("org-1",), [])]:
         submission_id = await submit(assessment, micro_credential_id, conflicts=conflicts)
         assert [a.assessor_id for a in await assignments_of(assessment, submission_id)] == expected
+
+
+async def test_the_database_backed_choice_matches_the_rule_on_random_pools(assessment, micro_credential_id):
+    """The assignment query and paging give the rule's answer (both backends); the rule's
+    expectation is the independent statement in tests/support, not the code under test."""
+    generator = random.Random(20261124)
+    organisations = ["org-1", "org-2", "org-3"]
+    for round_number in range(6):
+        assessor_ids = [f"r{round_number}-{n}" for n in range(generator.randint(1, 30))]
+        for assessor_id in assessor_ids:
+            await assessment.create_assessor(
+                new_assessor(
+                    micro_credential_id,
+                    assessor_id,
+                    capacity=generator.randint(1, 3),
+                    organization_id=generator.choice([None, *organisations]),
+                )
+            )
+        for _ in range(generator.randint(0, 40)):
+            conflicts = tuple(generator.sample(organisations, generator.randint(0, 2)))
+            candidates = [
+                CandidateAssessor(
+                    id=a.id,
+                    micro_credential_ids=frozenset({micro_credential_id}),
+                    capacity=a.capacity,
+                    open_assignments=a.open_assignments,
+                    paused=a.paused,
+                    conflict_hashes=a.all_conflict_hashes,
+                    last_assigned_at=a.last_assigned_at,
+                )
+                for a in await assessment.session.scalars(select(Assessor).where(Assessor.id.in_(assessor_ids)))
+            ]
+            expected = chosen_by_the_rule(
+                AttemptToAssign(micro_credential_id, frozenset(conflict_hash(KEY, c) for c in conflicts)), candidates
+            )
+            submission_id = await submit(assessment, micro_credential_id, conflicts=conflicts)
+            assigned = await assignments_of(assessment, submission_id)
+            assert [a.assessor_id for a in assigned] == ([expected.id] if expected else [])
+        for assessor in await assessment.session.scalars(select(Assessor).where(Assessor.id.in_(assessor_ids))):
+            assert assessor.open_assignments <= assessor.capacity
+            await assessment.update_assessor(assessor.id, AssessorUpdate(paused=True))  # out of the next round
 
 
 # ---- double scoring and adjudication ----------------------------------------------------

@@ -1,4 +1,4 @@
-"""The assessment assessment layer on a migrated database (both backends), rolled back per test:
+"""The assessment service layer on a migrated database (both backends), rolled back per test:
 assignment and waiting, continuity for resubmissions, the queue, the blind view, reviews."""
 
 import json

@@ -221,3 +221,20 @@ async def test_malformed_ids_and_queries_are_4xx_problems(clients, service, role
     response = await clients(service, role).get(path)
     assert 400 <= response.status_code < 500, response.text
     problem(response, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("service", "role", "path"),
+    [
+        ("submission", "platform", "/v1/submissions/%00%ff"),
+        ("submission", "platform", "/v1/submissions/" + "9" * 300 + "/timeline"),
+        ("assessment", "assessor", "/v1/assignments/" + "9" * 300),
+        ("assessment", "admin", "/v1/assessors/bad%00id"),
+        ("award", "issuer", "/v1/decisions/%00"),
+        ("award", None, "/v1/credentials/with%20space"),
+        ("award", None, "/v1/ob2/badge-classes/x/not-a-number"),
+    ],
+)
+async def test_a_malformed_path_parameter_names_nothing_and_is_a_404_in_every_service(clients, service, role, path):
+    body = problem(await clients(service, role).get(path), 404)
+    assert body["type"].endswith("/not-found")

@@ -142,7 +142,7 @@ async def test_status_follows_the_path_and_a_late_review_never_steps_it_back(int
     submission = await progress.get("platform-1", submission_id)
     assert submission.status == "resubmission_open"
     assert [len(attempt.reviews) for attempt in submission.attempts] == [1]
-    statuses = [change.status for change in await progress.timeline("platform-1", submission_id)]
+    statuses = [change.status for change in (await progress.timeline("platform-1", submission_id)).entries]
     assert statuses == ["submitted", "in_review", "resubmission_open"]
 
 

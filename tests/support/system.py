@@ -43,9 +43,10 @@ class _System:
             "AWARDPATH_MIN_FEEDBACK_CHARS": "10",
             "AWARDPATH_AWARD_PUBLIC_URL": self.urls["award"],
             # Webhook receivers in tests listen on loopback over http, and retries are quick. The
-            # address guard stays on: loopback is allowed by name, for the receivers only.
+            # address guard stays on: only the networks tests use are allowed by name, loopback
+            # for the receivers and TEST-NET-3 (never routed) for endpoints only registered.
             "AWARDPATH_AWARD_WEBHOOK_ALLOW_HTTP": "true",
-            "AWARDPATH_AWARD_WEBHOOK_ALLOWED_TARGETS": "127.0.0.1/32",
+            "AWARDPATH_AWARD_WEBHOOK_ALLOWED_TARGETS": "127.0.0.1/32,203.0.113.0/24",
             "AWARDPATH_AWARD_WEBHOOK_POLL_INTERVAL_SECONDS": "0.1",
             "AWARDPATH_AWARD_WEBHOOK_RETRY_BASE_SECONDS": "0.2",
             "AWARDPATH_AWARD_WEBHOOK_RETRY_MAX_DELAY_SECONDS": "1",

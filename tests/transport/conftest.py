@@ -11,9 +11,18 @@ TRANSPORTS = ("inprocess", "kafka")
 
 
 @pytest.fixture(scope="session")
-async def postgres_url(tmp_path_factory):
+async def postgres_template_url(tmp_path_factory):
+    """A migrated PostgreSQL database nobody connects to: the original of `postgres_url`'s copies."""
     url = await create_database("postgres", tmp_path_factory.mktemp("transport"))
     await migrate_all(url)
+    yield url
+    await drop_database(url)
+
+
+@pytest.fixture
+async def postgres_url(postgres_template_url, tmp_path):
+    """A migrated database of this test's own: relays take every unsent row they find."""
+    url = await create_database("postgres", tmp_path, template=postgres_template_url)
     yield url
     await drop_database(url)
 

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor, PagedChoice, choose_assessor
+from tests.support.assignment_rule import chosen_by_the_rule, eligible_by_the_rule, fairness_by_the_rule
 
 MC = "mc-climate"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -75,35 +76,6 @@ def test_least_load_wins_then_least_recently_assigned_then_id():
     assert chosen_id(attempt(), pool) == "b"
     assert chosen_id(attempt(), [*pool, assessor("c", last_assigned_at=None)]) == "c"
     assert chosen_id(attempt(), [assessor("z", last_assigned_at=T0), assessor("y", last_assigned_at=T0)]) == "y"
-
-
-# The rule as the README states it, written out independently of the code under test.
-
-
-def eligible_by_the_rule(candidate: CandidateAssessor, to_assign: AttemptToAssign) -> bool:
-    return (
-        to_assign.micro_credential_id in candidate.micro_credential_ids
-        and not candidate.paused
-        and candidate.open_assignments < candidate.capacity
-        and not (candidate.conflict_hashes & to_assign.conflict_hashes)
-        and candidate.id not in to_assign.excluded_assessor_ids
-    )
-
-
-def fairness_by_the_rule(candidate: CandidateAssessor) -> tuple:
-    """Least loaded, never assigned before anyone assigned, least recently assigned, smaller id."""
-    never = candidate.last_assigned_at is None
-    return (candidate.open_assignments, not never, candidate.last_assigned_at or T0, candidate.id)
-
-
-def chosen_by_the_rule(to_assign: AttemptToAssign, pool: list[CandidateAssessor]) -> CandidateAssessor | None:
-    eligible = [candidate for candidate in pool if eligible_by_the_rule(candidate, to_assign)]
-    earlier = [
-        c for c in eligible if c.id == to_assign.earlier_assessor_id and c.id not in to_assign.avoided_assessor_ids
-    ]
-    if earlier:
-        return earlier[0]
-    return min(eligible, key=lambda c: (c.id in to_assign.avoided_assessor_ids, fairness_by_the_rule(c)), default=None)
 
 
 hashes = st.frozensets(st.sampled_from(["h1", "h2", "h3", "h4"]), max_size=3)
@@ -193,4 +165,6 @@ def test_choosing_page_by_page_in_fairness_order_is_the_same_choice(
     for start in range(0, len(available), page_size):
         if choice.offer(available[start : start + page_size]):
             break
-    assert choice.finish() == chosen_by_the_rule(to_assign, unique_pool)
+    expected = chosen_by_the_rule(to_assign, unique_pool)
+    assert choose_assessor(to_assign, unique_pool) == expected
+    assert choice.finish() == expected

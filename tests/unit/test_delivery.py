@@ -1,6 +1,7 @@
 """The one retry policy every transport delivers by (`awardpath_shared.messaging.delivery`),
 with a fake consumer and a recorded clock: retries with doubling backoff, dead letters after
-the last attempt, database outages waited out without limit, shutdown abandoning a wait."""
+the last attempt, database outages waited out without limit (and only real ones), shutdown
+abandoning a wait."""
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -20,9 +21,13 @@ class FakeConsumer:
 
     group = "test-group"
 
-    def __init__(self, *outcomes: bool | Exception) -> None:
+    def __init__(self, *outcomes: bool | Exception, database_up: bool = False) -> None:
         self.outcomes = list(outcomes)
         self.calls = 0
+        self.database_up = database_up
+
+    async def database_answers(self) -> bool:
+        return self.database_up
 
     async def handle(self, cloudevent) -> bool:
         self.calls += 1
@@ -85,6 +90,14 @@ async def test_a_database_outage_is_waited_out_without_limit_and_never_dead_lett
     assert await run(consumer, recorder) == Delivered.HANDLED
     assert consumer.calls == 8 and recorder.dead == []
     assert recorder.waits == [0.5, 1.0, 2.0, 3.0, 3.0, 3.0, 3.0]  # capped
+
+
+async def test_a_connection_error_while_the_database_answers_is_the_handler_failing():
+    refused = ConnectionRefusedError("the outbound service is down")
+    consumer, recorder = FakeConsumer(*[refused] * 4, database_up=True), Recorder()
+    assert await run(consumer, recorder) == Delivered.DEAD_LETTERED
+    assert consumer.calls == 4 and recorder.waits == [0.5, 1.0, 2.0]
+    assert recorder.dead == [("the outbound service is down", 4)]
 
 
 async def test_outages_do_not_use_up_the_attempts_of_a_failing_handler():

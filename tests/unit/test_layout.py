@@ -56,11 +56,16 @@ def test_every_module_reads_in_one_sitting():
     assert too_long == {}
 
 
-def test_only_the_entry_points_commit():
-    """Services flush; the unit of work (shared) commits for the entry point that opened it."""
-    committing = [
+# Committing, or opening a transaction or a session: what only the unit of work does.
+OWNING_A_TRANSACTION = re.compile(r"\.commit\(|\.begin\(\)|\bsessions\(\)")
+
+
+def test_only_the_unit_of_work_opens_and_commits_transactions():
+    """Entry points open units of work (`runtime.transaction()`); services flush. Savepoints
+    (`begin_nested`) inside a unit of work are fine."""
+    owning = [
         str(path.relative_to(ROOT))
         for path in source_files()
-        if "awardpath_shared" not in path.parts and re.search(r"\.commit\(", path.read_text())
+        if "awardpath_shared" not in path.parts and OWNING_A_TRANSACTION.search(path.read_text())
     ]
-    assert committing == []
+    assert owning == []

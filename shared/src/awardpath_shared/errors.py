@@ -1,7 +1,7 @@
 """Domain errors: a rule said no. Services and models raise them in the rules' own words;
 only the HTTP edge (`awardpath_shared.problems`) knows which status code each one is.
 
-Every error carries a stable `code` (the slug of its problem type), a short `title`, a
+Every error carries a stable `code` (the last part of its problem `type`), a short `title`, a
 `detail` for the caller and optional `extensions`: machine-readable facts (which sections,
 which state) the caller can act on. In a consumer, a domain error is just a failed handler:
 retried, then dead-lettered.

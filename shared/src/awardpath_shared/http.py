@@ -23,10 +23,10 @@ def request_settings(request: Request) -> Any:
     return runtime_of(request).settings
 
 
-async def request_transaction(request: Request) -> AsyncIterator[UnitOfWork]:
+async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """The request owns the transaction: services flush, this commits once the endpoint
     returned (before the response is sent) and rolls back on any error. Declare it with
-    `Depends(request_transaction, scope="function")` so the commit precedes the response."""
+    `Depends(request_unit_of_work, scope="function")` so the commit precedes the response."""
     async with runtime_of(request).transaction() as uow:
         yield uow
 

@@ -35,7 +35,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     Invalid: 422,
 }
 
-_SLUGS_BY_STATUS = {
+_CODES_BY_STATUS = {
     400: "bad-request",
     401: "unauthenticated",
     403: "forbidden",
@@ -49,26 +49,26 @@ _SLUGS_BY_STATUS = {
 
 
 class Problem(Exception):
-    """An error only HTTP can name (media type, body size). `slug` becomes the problem `type`."""
+    """An error only HTTP can name (media type, body size). `code` becomes the problem `type`."""
 
-    def __init__(self, status: int, slug: str, title: str, detail: str | None = None) -> None:
+    def __init__(self, status: int, code: str, title: str, detail: str | None = None) -> None:
         super().__init__(detail or title)
         self.status = status
-        self.slug = slug
+        self.code = code
         self.title = title
         self.detail = detail
 
 
 def problem_response(
     status: int,
-    slug: str,
+    code: str,
     title: str,
     detail: str | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if instance:
@@ -78,7 +78,8 @@ def problem_response(
 
 
 def status_of(error: DomainError) -> int:
-    return next(status for kind, status in STATUS_OF.items() if isinstance(error, kind))
+    """The status of the most specific kind the error is (400 for a bare DomainError)."""
+    return next((status for kind, status in STATUS_OF.items() if isinstance(error, kind)), 400)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -99,7 +100,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _problem(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, Problem)
-    return problem_response(error.status, error.slug, error.title, error.detail, request.url.path)
+    return problem_response(error.status, error.code, error.title, error.detail, request.url.path)
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -122,11 +123,11 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    slug = _SLUGS_BY_STATUS.get(error.status_code, "http-error")
+    code = _CODES_BY_STATUS.get(error.status_code, "http-error")
     return problem_response(
         error.status_code,
-        slug,
-        slug.replace("-", " ").capitalize(),
+        code,
+        code.replace("-", " ").capitalize(),
         str(error.detail) if error.detail else None,
         request.url.path,
         getattr(error, "headers", None),

@@ -8,7 +8,7 @@ from awardpath_assessment.consumers import handlers
 from awardpath_assessment.database import DeadLetter, ProcessedEvent
 from awardpath_assessment.pool import endpoints as pool
 from awardpath_assessment.queue import endpoints as queue
-from awardpath_assessment.queue.tasks import AssessmentRuntime, lease_sweeper
+from awardpath_assessment.queue.tasks import lease_sweeper
 from awardpath_assessment.reports import endpoints as reports
 from awardpath_assessment.review import endpoints as review
 from awardpath_assessment.settings import SERVICE, AssessmentSettings
@@ -16,6 +16,8 @@ from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.runtime import MessagingTables, ServiceRuntime
+
+AssessmentRuntime = ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings]
 
 
 def build_runtime(settings: AssessmentSettings, transport: Transport) -> AssessmentRuntime:

@@ -8,10 +8,10 @@ from fastapi import Depends
 from awardpath_assessment.settings import AssessmentSettings
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.auth import Principal, require_role
-from awardpath_shared.http import request_settings, request_transaction
+from awardpath_shared.http import request_settings, request_unit_of_work
 
 # scope="function": the commit happens before the response is sent, never after.
-Transaction = Annotated[AssessmentUnitOfWork, Depends(request_transaction, scope="function")]
+RequestUnitOfWork = Annotated[AssessmentUnitOfWork, Depends(request_unit_of_work, scope="function")]
 Settings = Annotated[AssessmentSettings, Depends(request_settings)]
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 AssessorCaller = Annotated[Principal, Depends(require_role("assessor"))]

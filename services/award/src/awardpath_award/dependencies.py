@@ -8,10 +8,10 @@ from fastapi import Depends
 from awardpath_award.settings import AwardSettings
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_shared.auth import Principal, require_role
-from awardpath_shared.http import request_settings, request_transaction
+from awardpath_shared.http import request_settings, request_unit_of_work
 
 # scope="function": the commit happens before the response is sent, never after.
-Transaction = Annotated[AwardUnitOfWork, Depends(request_transaction, scope="function")]
+RequestUnitOfWork = Annotated[AwardUnitOfWork, Depends(request_unit_of_work, scope="function")]
 Settings = Annotated[AwardSettings, Depends(request_settings)]
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 IssuerCaller = Annotated[Principal, Depends(require_role("issuer"))]

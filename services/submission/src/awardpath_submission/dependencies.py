@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import Depends
 
 from awardpath_shared.auth import Principal, require_role
-from awardpath_shared.http import request_settings, request_transaction
+from awardpath_shared.http import request_settings, request_unit_of_work
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
 
 # scope="function": the commit happens before the response is sent, never after.
-Transaction = Annotated[SubmissionUnitOfWork, Depends(request_transaction, scope="function")]
+RequestUnitOfWork = Annotated[SubmissionUnitOfWork, Depends(request_unit_of_work, scope="function")]
 Settings = Annotated[SubmissionSettings, Depends(request_settings)]
 Platform = Annotated[Principal, Depends(require_role("platform"))]

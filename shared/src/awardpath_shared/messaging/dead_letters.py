@@ -15,7 +15,7 @@ from typing import Any, Protocol, Self
 
 from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.formats.json import JSONFormat
-from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,11 +72,14 @@ async def replay(consumer: Replayable, letter: DeadLetter) -> tuple[ReplayOutcom
 
 class DeadLetterMixin:
     """Columns of a service's `dead_letters` table: events its consumer group gave up on
-    under in-process delivery, each as its structured CloudEvent."""
+    under in-process delivery, each as its structured CloudEvent, once per group."""
+
+    # An event published again after a crash, and given up on again, is kept once.
+    __table_args__ = (UniqueConstraint("group_name", "event_id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     group_name: Mapped[str] = mapped_column(String(100))
-    event_id: Mapped[str] = mapped_column(String(100), index=True)
+    event_id: Mapped[str] = mapped_column(String(100))
     event_type: Mapped[str] = mapped_column(String(100))
     topic: Mapped[str] = mapped_column(String(100))
     cloudevent: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -117,8 +120,14 @@ class DeadLetterStore:
         self._model = model
 
     async def keep(self, cloudevent: BaseCloudEvent, error: Exception, attempts: int) -> None:
+        """Keep the event's dead letter, unless the group has kept it already."""
+        model = self._model
         async with self._sessions() as session, session.begin():
-            session.add(self._model.of(self._group, cloudevent, error, attempts))
+            kept = await session.scalar(
+                select(model.id).where(model.group_name == self._group, model.event_id == cloudevent.get_id())
+            )
+            if kept is None:
+                session.add(model.of(self._group, cloudevent, error, attempts))
 
     async def read(self) -> list[DeadLetter]:
         """Every dead letter of the group, oldest first."""

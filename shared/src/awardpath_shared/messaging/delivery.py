@@ -3,8 +3,12 @@
 A handler that fails is tried again after a doubling backoff, up to the policy's attempts;
 then the event is dead-lettered (the transport says where) and the transport moves on to the
 next event. A database outage is not the event's fault: it is waited out without limit and
-never dead-lettered. A transport that is shutting down interrupts a wait by raising
-`Abandoned` from its `wait`: the event stays undelivered for whoever delivers it next.
+never dead-lettered. What looks like one (a connection or timeout error) counts as an outage
+only while the consumer's database does not answer; otherwise it is the handler failing
+(a refused outbound call, a missing file), retried and dead-lettered like any failure.
+
+A transport that is shutting down interrupts a wait by raising `Abandoned` from its `wait`:
+the event stays undelivered for whoever delivers it next.
 """
 
 import logging
@@ -21,8 +25,8 @@ from awardpath_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
-# Errors of the infrastructure, not of the event: retried until they pass.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, TimeoutError)
+# Errors that may mean the database is away; it is asked before they count as an outage.
+CONNECTION_ERRORS = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 Wait = Callable[[float], Awaitable[None]]
 DeadLetterSink = Callable[[Exception, int], Awaitable[None]]
@@ -65,24 +69,42 @@ async def deliver(
     while True:
         try:
             handled = await consumer.handle(cloudevent)
-        except TRANSIENT_ERRORS as error:
+        except CONNECTION_ERRORS as error:
+            if await consumer.database_answers():
+                failures += 1
+                if await _gave_up(consumer, cloudevent, policy, error, failures, wait, dead_letter):
+                    return Delivered.DEAD_LETTERED
+                continue
             outages += 1
             logger.warning("%s: %s waits for the database: %r", consumer.group, _named(cloudevent), error)
             await wait(policy.delay(outages))
             continue
         except Exception as error:
             failures += 1
-            logger.warning(
-                "%s: handling %s failed (attempt %d): %r", consumer.group, _named(cloudevent), failures, error
-            )
-            if failures >= policy.max_attempts:
-                logger.error("%s: %s is dead-lettered after %d attempts", consumer.group, _named(cloudevent), failures)
-                await dead_letter(error, failures)
+            if await _gave_up(consumer, cloudevent, policy, error, failures, wait, dead_letter):
                 return Delivered.DEAD_LETTERED
-            await wait(policy.delay(failures))
             continue
         logger.info("%s: %s %s", consumer.group, "handled" if handled else "dropped duplicate", _named(cloudevent))
         return Delivered.HANDLED if handled else Delivered.DUPLICATE
+
+
+async def _gave_up(
+    consumer: Consumer,
+    cloudevent: BaseCloudEvent,
+    policy: RetryPolicy,
+    error: Exception,
+    failures: int,
+    wait: Wait,
+    dead_letter: DeadLetterSink,
+) -> bool:
+    """After a failed try: dead-letter on the last attempt (True), else wait before the next."""
+    logger.warning("%s: handling %s failed (attempt %d): %r", consumer.group, _named(cloudevent), failures, error)
+    if failures >= policy.max_attempts:
+        logger.error("%s: %s is dead-lettered after %d attempts", consumer.group, _named(cloudevent), failures)
+        await dead_letter(error, failures)
+        return True
+    await wait(policy.delay(failures))
+    return False
 
 
 def _named(cloudevent: BaseCloudEvent) -> str:

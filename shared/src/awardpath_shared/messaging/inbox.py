@@ -1,5 +1,6 @@
 """Idempotent consumers: a handler's writes and its processed-event row commit together."""
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -7,7 +8,7 @@ from datetime import datetime
 from typing import Any, Generic, Self
 
 from cloudevents.core.base import BaseCloudEvent
-from sqlalchemy import String, select
+from sqlalchemy import String, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +21,8 @@ from awardpath_shared.messaging.envelope import from_cloudevent, topic_of
 from awardpath_shared.unit_of_work import U
 
 logger = logging.getLogger(__name__)
+
+DATABASE_PROBE_SECONDS = 5.0
 
 Handler = Callable[[U, Any], Awaitable[None]]
 HandlerMap = Mapping[type[Event], Handler[U]]
@@ -92,6 +95,15 @@ class EventConsumer(Generic[U]):
             if await self.is_processed(cloudevent.get_id()):
                 return False
             raise
+        return True
+
+    async def database_answers(self) -> bool:
+        """Whether the consumer's database answers now (tells an outage from a failing handler)."""
+        try:
+            async with asyncio.timeout(DATABASE_PROBE_SECONDS), self._transaction() as uow:
+                await uow.session.execute(text("SELECT 1"))
+        except Exception:  # any failure to answer is an outage
+            return False
         return True
 
     async def is_processed(self, event_id: str) -> bool:

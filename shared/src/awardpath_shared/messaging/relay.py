@@ -9,11 +9,13 @@ take a later row of the same key and publish it first. A row that keeps failing 
 with backoff, then marked dead (kept, with its error).
 """
 
+import asyncio
 import logging
 import zlib
 from datetime import timedelta
 from typing import Any, cast
 
+from cloudevents.core.base import BaseCloudEvent
 from sqlalchemy import CursorResult, exists, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -30,6 +32,7 @@ from awardpath_shared.periodic import PeriodicTask
 logger = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(seconds=60)
+KEYS_AT_ONCE = 8
 RETRY_BASE_SECONDS = 0.2
 RETRY_CAP_SECONDS = 300.0
 
@@ -53,6 +56,8 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._loop = PeriodicTask(f"outbox-relay-{source}", self._pass, poll_interval)
+        # Keys published side by side at most (each holds a connection while it marks rows sent).
+        self._keys_at_once = asyncio.Semaphore(KEYS_AT_ONCE)
 
     def wake(self) -> None:
         """Ask for a pass now (called after a commit that staged events)."""
@@ -69,30 +74,31 @@ class OutboxRelay:
         return await self.relay_once() >= self._batch_size
 
     async def relay_once(self) -> int:
-        """One pass: claim publishable rows, publish them in order; returns how many were sent."""
-        rows = await self._claim()
-        blocked_keys: set[str] = set()
-        sent = 0
-        for row in rows:
-            if row.key in blocked_keys:
-                await self._release(row.id)
-                continue
-            try:
-                cloudevent = to_cloudevent(
-                    EVENT_TYPES[row.event_type].model_validate(row.payload),
-                    event_id=row.id,
-                    source=self._source,
-                    time=row.created_at,
-                )
-                await self._transport.publish(row.topic, row.key, cloudevent)
-            except Exception as error:  # any failure: retry later, keep later same-key rows back
-                logger.warning("publishing %s %s failed: %r", row.event_type, row.id, error)
-                blocked_keys.add(row.key)
-                await self._record_failure(row, error)
-                continue
-            await self._mark_sent(row.id)
-            sent += 1
-        return sent
+        """One pass: claim publishable rows and publish them, each key's in order and keys side
+        by side (a key whose consumer is retrying holds up no other); returns how many were sent."""
+        by_key: dict[str, list[OutboxMessageMixin]] = {}
+        for row in await self._claim():
+            by_key.setdefault(row.key, []).append(row)
+        return sum(await asyncio.gather(*(self._relay_key(rows) for rows in by_key.values())))
+
+    async def _relay_key(self, rows: list[OutboxMessageMixin]) -> int:
+        """Publish one key's rows in order; after a failure the later ones wait for the next pass."""
+        async with self._keys_at_once:
+            for position, row in enumerate(rows):
+                try:
+                    await self._transport.publish(row.topic, row.key, self._cloudevent(row))
+                except Exception as error:  # any failure: retry later, keep later same-key rows back
+                    logger.warning("publishing %s %s failed: %r", row.event_type, row.id, error)
+                    await self._record_failure(row, error)
+                    for later in rows[position + 1 :]:
+                        await self._release(later.id)
+                    return position
+                await self._mark_sent(row.id)
+            return len(rows)
+
+    def _cloudevent(self, row: OutboxMessageMixin) -> BaseCloudEvent:
+        event = EVENT_TYPES[row.event_type].model_validate(row.payload)
+        return to_cloudevent(event, event_id=row.id, source=self._source, time=row.created_at)
 
     async def _claim(self) -> list[OutboxMessageMixin]:
         model = self._model

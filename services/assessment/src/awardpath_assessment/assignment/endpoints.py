@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends
 
 from awardpath_assessment.assignment.schemas import UnassignedPage
 from awardpath_assessment.assignment.service import AssignmentService, UnassignedAttempts
-from awardpath_assessment.dependencies import Admin, Settings, Transaction
+from awardpath_assessment.dependencies import Admin, RequestUnitOfWork, Settings
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(tags=["assessors"])
 
 
-def _assignment(uow: Transaction, settings: Settings) -> AssignmentService:
+def _assignment(uow: RequestUnitOfWork, settings: Settings) -> AssignmentService:
     return AssignmentService(uow, settings)
 
 

@@ -55,6 +55,7 @@ class AssignmentState(StrEnum):
         return self.is_open or self == AssignmentState.COMPLETED
 
 
+OPEN_STATES = tuple(state for state in AssignmentState if state.is_open)
 RETURNED = frozenset({AssignmentState.EXPIRED, AssignmentState.RELEASED, AssignmentState.WITHDRAWN})
 ASSIGNMENT_TRANSITIONS = {
     AssignmentState.ASSIGNED: frozenset({AssignmentState.CLAIMED, AssignmentState.COMPLETED}) | RETURNED,

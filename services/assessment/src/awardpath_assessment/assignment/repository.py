@@ -1,14 +1,11 @@
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from awardpath_assessment.assignment.models import Assignment, AssignmentState, Attempt, AttemptState
+from awardpath_assessment.assignment.models import OPEN_STATES, Assignment, Attempt, AttemptState
 from awardpath_assessment.review.models import Review
-
-OPEN_STATES = (AssignmentState.ASSIGNED, AssignmentState.CLAIMED)
 
 
 class AttemptRepository:
@@ -67,17 +64,6 @@ class AttemptRepository:
                 select(Assignment)
                 .where(Assignment.assessor_id == assessor_id, Assignment.state.in_(OPEN_STATES))
                 .order_by(Assignment.id)
-                .options(selectinload(Assignment.attempt))
-            )
-        )
-
-    async def expired_leases(self, now: datetime, *, limit: int) -> list[Assignment]:
-        return list(
-            await self.session.scalars(
-                select(Assignment)
-                .where(Assignment.state == AssignmentState.CLAIMED, Assignment.lease_expires_at <= now)
-                .order_by(Assignment.lease_expires_at)
-                .limit(limit)
                 .options(selectinload(Assignment.attempt))
             )
         )

@@ -37,8 +37,9 @@ class UnassignedAttempts:
 
 
 class RubricNotYetKnown(Exception):
-    """An attempt arrived before its micro-credential version did: failing the handler makes
-    the transport deliver it again later, so the attempt is never dropped."""
+    """An attempt arrived before its micro-credential version did (another topic): the
+    handler fails and is tried again while the catalog event comes; should it not come within
+    the retries, the attempt is dead-lettered for an operator to replay, never dropped."""
 
 
 def is_double_scored(submission_id: str, attempt: int, share: float) -> bool:

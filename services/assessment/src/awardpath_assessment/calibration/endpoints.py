@@ -12,14 +12,14 @@ from awardpath_assessment.calibration.schemas import (
     CalibrationSetView,
 )
 from awardpath_assessment.calibration.service import CalibrationProgress, CalibrationService
-from awardpath_assessment.dependencies import PROBLEM, Admin, AssessorCaller, Settings, Transaction
+from awardpath_assessment.dependencies import PROBLEM, Admin, AssessorCaller, RequestUnitOfWork, Settings
 from awardpath_assessment.review.schemas import ReviewCreate
 from awardpath_shared.validation import PathId
 
 router = APIRouter(tags=["calibration"])
 
 
-def _calibration(uow: Transaction, settings: Settings) -> CalibrationService:
+def _calibration(uow: RequestUnitOfWork, settings: Settings) -> CalibrationService:
     return CalibrationService(uow, settings)
 
 

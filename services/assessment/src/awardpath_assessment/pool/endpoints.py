@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from awardpath_assessment.dependencies import PROBLEM, Admin, Settings, Transaction
+from awardpath_assessment.dependencies import PROBLEM, Admin, RequestUnitOfWork, Settings
 from awardpath_assessment.pool.models import Assessor
 from awardpath_assessment.pool.schemas import (
     AssessorCreate,
@@ -19,7 +19,7 @@ from awardpath_shared.validation import PathId
 router = APIRouter()
 
 
-def _pool(uow: Transaction, settings: Settings) -> PoolService:
+def _pool(uow: RequestUnitOfWork, settings: Settings) -> PoolService:
     return PoolService(uow, settings)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from awardpath_assessment.assignment.models import Assignment
-from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, Settings, Transaction
+from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, RequestUnitOfWork, Settings
 from awardpath_assessment.queue.schemas import BlindAssignmentView, ClaimView, QueueItemView, ReleaseView
 from awardpath_assessment.queue.service import BlindAssignment, QueueService
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
@@ -15,7 +15,7 @@ from awardpath_shared.validation import PathId
 router = APIRouter(tags=["queue"])
 
 
-def _queue(uow: Transaction, settings: Settings) -> QueueService:
+def _queue(uow: RequestUnitOfWork, settings: Settings) -> QueueService:
     return QueueService(uow, settings)
 
 

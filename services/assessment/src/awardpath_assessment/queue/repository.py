@@ -1,9 +1,10 @@
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
-from awardpath_assessment.assignment.models import Assignment, AssignmentState, Attempt
-from awardpath_assessment.assignment.repository import OPEN_STATES
+from awardpath_assessment.assignment.models import OPEN_STATES, Assignment, AssignmentState, Attempt
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -15,11 +16,13 @@ class QueueRepository:
 
     async def open_page(self, assessor_id: str, *, after_id: str | None, limit: int) -> list[Assignment]:
         """The assessor's open assignments, oldest first (ids are time-ordered), with their
-        attempts and rubrics."""
+        attempts and rubrics (one statement: assessors' tools poll this)."""
         query = (
             select(Assignment)
+            .join(Assignment.attempt)
+            .join(Attempt.rubric)
             .where(Assignment.assessor_id == assessor_id, Assignment.state.in_(OPEN_STATES))
-            .options(selectinload(Assignment.attempt).selectinload(Attempt.rubric))
+            .options(contains_eager(Assignment.attempt).contains_eager(Attempt.rubric))
         )
         if after_id is not None:
             query = query.where(Assignment.id > after_id)
@@ -59,5 +62,16 @@ class QueueRepository:
                 )
                 .order_by(Attempt.number)
                 .options(selectinload(Attempt.deciding_review))
+            )
+        )
+
+    async def expired_leases(self, now: datetime, *, limit: int) -> list[Assignment]:
+        return list(
+            await self.session.scalars(
+                select(Assignment)
+                .where(Assignment.state == AssignmentState.CLAIMED, Assignment.lease_expires_at <= now)
+                .order_by(Assignment.lease_expires_at)
+                .limit(limit)
+                .options(selectinload(Assignment.attempt))
             )
         )

@@ -73,7 +73,7 @@ class QueueService:
         returns how many expired. The assessor who let it lapse gets it back only if nobody
         else is eligible."""
         await self.uow.take_assignment_lock()
-        expired = await self.uow.attempts.expired_leases(now or utcnow(), limit=EXPIRY_BATCH)
+        expired = await self.uow.queue.expired_leases(now or utcnow(), limit=EXPIRY_BATCH)
         assignments = AssignmentService(self.uow, self.settings)
         for assignment in expired:
             logger.info("lease of assignment %s expired; returning it to the pool", assignment.id)

@@ -13,16 +13,16 @@ from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.periodic import PeriodicTask
 from awardpath_shared.runtime import ServiceRuntime
 
-AssessmentRuntime = ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings]
 
-
-async def sweep_expired_leases(runtime: AssessmentRuntime, now: datetime | None = None) -> int:
+async def sweep_expired_leases(
+    runtime: ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings], now: datetime | None = None
+) -> int:
     """Expire and reassign what is due; returns how many leases expired."""
     async with runtime.transaction() as uow:
         return await QueueService(uow, runtime.settings).expire_leases(now)
 
 
-def lease_sweeper(runtime: AssessmentRuntime) -> PeriodicTask:
+def lease_sweeper(runtime: ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings]) -> PeriodicTask:
     """The sweeper loop, a background worker of the runtime (started beside the relay)."""
     return PeriodicTask(
         "assessment-lease-sweeper",

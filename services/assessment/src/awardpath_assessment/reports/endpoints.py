@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from awardpath_assessment.dependencies import PROBLEM, Admin, Transaction
+from awardpath_assessment.dependencies import PROBLEM, Admin, RequestUnitOfWork
 from awardpath_assessment.reports.report import ReliabilityReport
 from awardpath_assessment.reports.schemas import ReliabilityReportView
 from awardpath_assessment.reports.service import ReportService
@@ -13,7 +13,7 @@ from awardpath_shared.validation import Id
 router = APIRouter(tags=["reports"])
 
 
-def _reports(uow: Transaction) -> ReportService:
+def _reports(uow: RequestUnitOfWork) -> ReportService:
     return ReportService(uow)
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, Settings, Transaction
+from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, RequestUnitOfWork, Settings
 from awardpath_assessment.review.models import Review
 from awardpath_assessment.review.schemas import ReviewCreate, ReviewView
 from awardpath_assessment.review.service import ReviewService
@@ -13,7 +13,7 @@ from awardpath_shared.validation import PathId
 router = APIRouter(tags=["queue"])
 
 
-def _reviews(uow: Transaction, settings: Settings) -> ReviewService:
+def _reviews(uow: RequestUnitOfWork, settings: Settings) -> ReviewService:
     return ReviewService(uow, settings)
 
 

@@ -7,14 +7,14 @@ from fastapi import APIRouter, Depends, Query, status
 from awardpath_award.catalog.models import MicroCredentialVersion
 from awardpath_award.catalog.schemas import MicroCredentialCreate, MicroCredentialView
 from awardpath_award.catalog.service import CatalogService
-from awardpath_award.dependencies import IssuerCaller, Transaction
+from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.validation import ID_PATTERN, PathId
 
 router = APIRouter(tags=["catalog"])
 
 
-def _catalog(uow: Transaction) -> CatalogService:
+def _catalog(uow: RequestUnitOfWork) -> CatalogService:
     return CatalogService(uow)
 
 

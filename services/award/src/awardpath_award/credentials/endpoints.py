@@ -12,8 +12,8 @@ from awardpath_award.credentials.proofs import VC_JWT_MEDIA_TYPE
 from awardpath_award.credentials.schemas import RevocationView, RevokeRequest
 from awardpath_award.credentials.service import CredentialService, HostedBadgeService
 from awardpath_award.credentials.urls import Urls
-from awardpath_award.dependencies import IssuerCaller, Settings, Transaction
-from awardpath_award.verification.service import VerificationService
+from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork, Settings
+from awardpath_award.verification.endpoints import Verifier
 from awardpath_shared.validation import PathId
 
 router = APIRouter(tags=["credentials"])
@@ -22,21 +22,14 @@ ob2_router = APIRouter(tags=["open badges 2.0"])
 JSON_LD = "application/ld+json"
 
 
-def _credentials(uow: Transaction, settings: Settings) -> CredentialService:
+def _credentials(uow: RequestUnitOfWork, settings: Settings) -> CredentialService:
     return CredentialService(uow, settings)
 
 
 Credentials = Annotated[CredentialService, Depends(_credentials)]
 
 
-def _verifier(uow: Transaction, settings: Settings) -> VerificationService:
-    return VerificationService(uow, settings)
-
-
-Verifier = Annotated[VerificationService, Depends(_verifier)]
-
-
-def _hosted(uow: Transaction, settings: Settings) -> HostedBadgeService:
+def _hosted(uow: RequestUnitOfWork, settings: Settings) -> HostedBadgeService:
     return HostedBadgeService(uow, settings)
 
 

@@ -24,7 +24,8 @@ from awardpath_shared.ids import new_id, utcnow
 
 
 class RecipientNotYetKnown(LookupError):
-    """The award's `recipient.identified` has not arrived yet; raised so the award is retried."""
+    """The award's `recipient.identified` has not arrived yet (another topic): raised so the
+    award is tried again, and dead-lettered for an operator to replay if it never comes."""
 
 
 class CredentialService:

@@ -8,9 +8,6 @@ class Urls:
     def credential(self, credential_id: str) -> str:
         return f"{self.base}/v1/credentials/{credential_id}"
 
-    def credential_page(self, credential_id: str) -> str:
-        return f"{self.credential(credential_id)}/page"
-
     def status_list(self, status_list_id: str) -> str:
         return f"{self.base}/v1/status-lists/{status_list_id}"
 

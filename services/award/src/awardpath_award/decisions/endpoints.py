@@ -7,14 +7,14 @@ from fastapi import APIRouter, Depends
 from awardpath_award.decisions.models import Decision, DecisionState
 from awardpath_award.decisions.schemas import DecisionRequest, DecisionView
 from awardpath_award.decisions.service import DecisionService
-from awardpath_award.dependencies import IssuerCaller, Transaction
+from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.validation import PathId
 
 router = APIRouter(tags=["decisions"])
 
 
-def _decisions(uow: Transaction) -> DecisionService:
+def _decisions(uow: RequestUnitOfWork) -> DecisionService:
     return DecisionService(uow)
 
 

@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 class UnknownMicroCredential(LookupError):
-    """An event names a micro-credential version this catalog lacks; raised so it is retried."""
+    """An event names a micro-credential version this catalog lacks: raised so it is tried
+    again, and dead-lettered for an operator to replay if the version never appears."""
 
 
 class DecisionService:

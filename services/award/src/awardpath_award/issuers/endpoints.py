@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from awardpath_award.dependencies import Admin, Transaction
+from awardpath_award.dependencies import Admin, RequestUnitOfWork
 from awardpath_award.issuers.models import Issuer
 from awardpath_award.issuers.schemas import IssuerCreate, IssuerView
 from awardpath_award.issuers.service import IssuerService
@@ -13,7 +13,7 @@ from awardpath_shared.validation import PathId
 router = APIRouter(tags=["issuers"])
 
 
-def _issuers(uow: Transaction) -> IssuerService:
+def _issuers(uow: RequestUnitOfWork) -> IssuerService:
     return IssuerService(uow)
 
 

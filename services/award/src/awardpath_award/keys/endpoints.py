@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 
-from awardpath_award.dependencies import IssuerOrAdmin, Settings, Transaction
+from awardpath_award.dependencies import IssuerOrAdmin, RequestUnitOfWork, Settings
 from awardpath_award.keys.schemas import IssuerKeyView
 from awardpath_award.keys.service import KeyService, PublishedKey
 from awardpath_shared.validation import PathId
@@ -13,7 +13,7 @@ from awardpath_shared.validation import PathId
 router = APIRouter(tags=["issuer keys"])
 
 
-def _keys(uow: Transaction, settings: Settings) -> KeyService:
+def _keys(uow: RequestUnitOfWork, settings: Settings) -> KeyService:
     return KeyService(uow, settings)
 
 

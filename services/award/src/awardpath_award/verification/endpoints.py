@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from awardpath_award.credentials.proofs import VC_JWT_MEDIA_TYPE
-from awardpath_award.dependencies import Settings, Transaction
+from awardpath_award.dependencies import RequestUnitOfWork, Settings
 from awardpath_award.verification.result import Verification
 from awardpath_award.verification.schemas import VerificationView
 from awardpath_award.verification.service import VerificationService
@@ -18,7 +18,7 @@ JSON_MEDIA_TYPES = ("application/json", "application/ld+json", "application/vc+l
 JWT_MEDIA_TYPES = (VC_JWT_MEDIA_TYPE, "application/jwt", "text/plain")
 
 
-def _verifier(uow: Transaction, settings: Settings) -> VerificationService:
+def _verifier(uow: RequestUnitOfWork, settings: Settings) -> VerificationService:
     return VerificationService(uow, settings)
 
 

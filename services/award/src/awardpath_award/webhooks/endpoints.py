@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from awardpath_award.dependencies import Platform, Settings, Transaction
+from awardpath_award.dependencies import Platform, RequestUnitOfWork, Settings
 from awardpath_award.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from awardpath_award.webhooks.schemas import (
     WebhookDeliveryDetailView,
@@ -23,7 +23,7 @@ from awardpath_shared.validation import PathId
 router = APIRouter(tags=["webhooks"])
 
 
-def _webhooks(uow: Transaction, settings: Settings) -> WebhookService:
+def _webhooks(uow: RequestUnitOfWork, settings: Settings) -> WebhookService:
     return WebhookService(uow, settings)
 
 

@@ -27,29 +27,18 @@ class WebhookEndpointView(View):
     created_at: datetime
 
 
-def _of_endpoint(name: str) -> AliasPath:
-    return AliasPath("endpoint", name)
-
-
-class WebhookEndpointCreatedView(View):
+class WebhookEndpointCreatedView(WebhookEndpointView):
     """A new endpoint and its secret (read from an `IssuedSecret`)."""
 
-    id: str = Field(validation_alias=_of_endpoint("id"))
-    url: str = Field(validation_alias=_of_endpoint("url"))
-    events: list[WebhookEventType] = Field(validation_alias=_of_endpoint("event_types"))
-    enabled: bool = Field(validation_alias=_of_endpoint("enabled"))
-    disabled_at: datetime | None = Field(validation_alias=_of_endpoint("disabled_at"))
-    disabled_reason: str | None = Field(validation_alias=_of_endpoint("disabled_reason"))
-    created_at: datetime = Field(validation_alias=_of_endpoint("created_at"))
     secret: str = Field(description="The Standard Webhooks signing secret (`whsec_...`); shown once.")
 
 
 class WebhookSecretView(View):
     """A rotated secret (read from an `IssuedSecret`); the previous one signs until it expires."""
 
-    id: str = Field(validation_alias=_of_endpoint("id"))
+    id: str
     secret: str
-    previous_secret_expires_at: datetime = Field(validation_alias=_of_endpoint("previous_secret_expires_at"))
+    previous_secret_expires_at: datetime
 
 
 class WebhookAttemptView(View):

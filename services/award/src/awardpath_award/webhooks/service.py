@@ -8,6 +8,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from awardpath_award.keys import sealing
 from awardpath_award.settings import AwardSettings
@@ -32,10 +33,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IssuedSecret:
-    """An endpoint and its new signing secret, shown this once."""
+    """An endpoint and its new signing secret, shown this once; it reads as the endpoint too."""
 
     endpoint: WebhookEndpoint
     secret: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.endpoint, name)
 
 
 class WebhookService:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from awardpath_shared.validation import PathId
-from awardpath_submission.dependencies import Platform, Settings, Transaction
+from awardpath_submission.dependencies import Platform, RequestUnitOfWork, Settings
 from awardpath_submission.intake.models import Submission
 from awardpath_submission.intake.schemas import AttemptCreate, SubmissionAcceptedView, SubmissionCreate
 from awardpath_submission.intake.service import IntakeService
@@ -13,7 +13,7 @@ from awardpath_submission.intake.service import IntakeService
 router = APIRouter(tags=["submissions"])
 
 
-def _intake(uow: Transaction, settings: Settings) -> IntakeService:
+def _intake(uow: RequestUnitOfWork, settings: Settings) -> IntakeService:
     return IntakeService(uow, settings)
 
 

@@ -152,8 +152,8 @@ class Submission(Base):
             id=new_id(), submission_id=self.id, status=status, attempt=self.current_attempt, detail=detail, at=now
         )
 
-    def open_next_attempt(self, max_attempts: int, now: datetime) -> StatusChange:
-        """Accept a resubmission: the next attempt, when resubmission is open and attempts remain."""
+    def check_resubmittable(self, max_attempts: int) -> None:
+        """A resubmission is accepted only while resubmission is open and attempts remain."""
         if self.status != SubmissionStatus.RESUBMISSION_OPEN:
             raise Conflict(
                 "resubmission-not-open",
@@ -166,6 +166,10 @@ class Submission(Base):
             raise Conflict(
                 "attempts-exhausted", "No attempts left", f"this micro-credential allows {max_attempts} attempts"
             )
+
+    def open_next_attempt(self, max_attempts: int, now: datetime) -> StatusChange:
+        """Accept a resubmission: the next attempt; returns its timeline entry."""
+        self.check_resubmittable(max_attempts)
         self.current_attempt += 1
         self.decision_outcome = None
         self.decision_note = None

@@ -6,15 +6,15 @@ from fastapi import APIRouter, Depends, Query
 
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.validation import PathId, PlainText
-from awardpath_submission.dependencies import Platform, Transaction
+from awardpath_submission.dependencies import Platform, RequestUnitOfWork
 from awardpath_submission.intake.models import Submission, SubmissionStatus
 from awardpath_submission.progress.schemas import SubmissionSummaryView, SubmissionView, TimelineView
-from awardpath_submission.progress.service import ProgressService
+from awardpath_submission.progress.service import ProgressService, Timeline
 
 router = APIRouter(tags=["submissions"])
 
 
-def _progress(uow: Transaction) -> ProgressService:
+def _progress(uow: RequestUnitOfWork) -> ProgressService:
     return ProgressService(uow)
 
 
@@ -43,7 +43,6 @@ async def get_submission(submission_id: PathId, platform: Platform, progress: Pr
 
 
 @router.get("/v1/submissions/{submission_id}/timeline", response_model=TimelineView)
-async def timeline(submission_id: PathId, platform: Platform, progress: Progress) -> TimelineView:
+async def timeline(submission_id: PathId, platform: Platform, progress: Progress) -> Timeline:
     """Every status change of the submission, oldest first."""
-    changes = await progress.timeline(platform.subject, submission_id)
-    return TimelineView.model_validate({"submission_id": submission_id, "entries": changes})
+    return await progress.timeline(platform.subject, submission_id)

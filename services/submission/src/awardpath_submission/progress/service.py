@@ -2,6 +2,8 @@
 services' events report, recorded here (the only place that changes the status after intake)
 and shown to the platform that made the submission."""
 
+from dataclasses import dataclass
+
 from awardpath_shared.events import (
     AssessmentAssigned,
     AssessmentCompleted,
@@ -16,6 +18,14 @@ from awardpath_submission.intake.models import StatusChange, Submission, Submiss
 from awardpath_submission.intake.service import owned_by
 from awardpath_submission.progress.models import Review
 from awardpath_submission.uow import SubmissionUnitOfWork
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Every status change of a submission, oldest first."""
+
+    submission_id: str
+    entries: list[StatusChange]
 
 
 class ProgressService:
@@ -46,9 +56,9 @@ class ProgressService:
             position=lambda submission: submission.id,
         )
 
-    async def timeline(self, platform_id: str, submission_id: str) -> list[StatusChange]:
+    async def timeline(self, platform_id: str, submission_id: str) -> Timeline:
         owned_by(platform_id, submission_id, await self.uow.submissions.submission(submission_id))
-        return await self.uow.progress.timeline(submission_id)
+        return Timeline(submission_id, await self.uow.progress.timeline(submission_id))
 
     # ---- what the other services report ----------------------------------------------
 

@@ -29,11 +29,10 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dead_letters")),
+        sa.UniqueConstraint("group_name", "event_id", name=op.f("uq_dead_letters_group_name_event_id")),
         schema="assessment",
     )
-    op.create_index(op.f("ix_dead_letters_event_id"), "dead_letters", ["event_id"], unique=False, schema="assessment")
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_dead_letters_event_id"), table_name="dead_letters", schema="assessment")
     op.drop_table("dead_letters", schema="assessment")

@@ -1,0 +1,36 @@
+"""The assignment rule as the README states it, written out independently of the code under
+test: the expectation property tests compare the service's choices with."""
+
+from datetime import UTC, datetime
+
+from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def eligible_by_the_rule(candidate: CandidateAssessor, to_assign: AttemptToAssign) -> bool:
+    return (
+        to_assign.micro_credential_id in candidate.micro_credential_ids
+        and not candidate.paused
+        and candidate.open_assignments < candidate.capacity
+        and not (candidate.conflict_hashes & to_assign.conflict_hashes)
+        and candidate.id not in to_assign.excluded_assessor_ids
+    )
+
+
+def fairness_by_the_rule(candidate: CandidateAssessor) -> tuple[int, bool, datetime, str]:
+    """Least loaded, never assigned before anyone assigned, least recently assigned, smaller id."""
+    never = candidate.last_assigned_at is None
+    return (candidate.open_assignments, not never, candidate.last_assigned_at or _NEVER, candidate.id)
+
+
+def chosen_by_the_rule(to_assign: AttemptToAssign, pool: list[CandidateAssessor]) -> CandidateAssessor | None:
+    """The earlier assessor of a resubmission when eligible (and not to be avoided); else the
+    fairest eligible assessor, an avoided one only when nobody else is eligible."""
+    eligible = [candidate for candidate in pool if eligible_by_the_rule(candidate, to_assign)]
+    earlier = [
+        c for c in eligible if c.id == to_assign.earlier_assessor_id and c.id not in to_assign.avoided_assessor_ids
+    ]
+    if earlier:
+        return earlier[0]
+    return min(eligible, key=lambda c: (c.id in to_assign.avoided_assessor_ids, fairness_by_the_rule(c)), default=None)
