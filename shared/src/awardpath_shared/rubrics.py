@@ -69,10 +69,3 @@ class SectionResult(BaseModel):
     section_id: str
     level: str
     feedback: str
-
-
-def recommendation_for(sections: list[RubricSection], results: list[SectionResult]) -> Recommendation:
-    """Award exactly when every section reaches its passing level."""
-    levels = {result.section_id: result.level for result in results}
-    passed = all(section.passes(levels[section.id]) for section in sections)
-    return Recommendation.AWARD if passed else Recommendation.RESUBMIT

@@ -90,8 +90,7 @@ class OutboxRelay:
                 except Exception as error:  # any failure: retry later, keep later same-key rows back
                     logger.warning("publishing %s %s failed: %r", row.event_type, row.id, error)
                     await self._record_failure(row, error)
-                    for later in rows[position + 1 :]:
-                        await self._release(later.id)
+                    await self._release([later.id for later in rows[position + 1 :]])
                     return position
                 await self._mark_sent(row.id)
             return len(rows)
@@ -150,9 +149,12 @@ class OutboxRelay:
                 .values(sent_at=utcnow(), claimed_until=None, last_error=None)
             )
 
-    async def _release(self, row_id: str) -> None:
+    async def _release(self, row_ids: list[str]) -> None:
+        """Give up the claim on rows this pass will not publish (the next pass takes them)."""
+        if not row_ids:
+            return
         async with self._sessions() as session, session.begin():
-            await session.execute(update(self._model).where(self._model.id == row_id).values(claimed_until=None))
+            await session.execute(update(self._model).where(self._model.id.in_(row_ids)).values(claimed_until=None))
 
     async def _record_failure(self, row: OutboxMessageMixin, error: Exception) -> None:
         attempts = row.attempts + 1

@@ -136,15 +136,16 @@ class AssignmentService:
                 return
             after_id = batch[-1].id
 
-    async def return_to_pool(self, assignment: Assignment, state: AssignmentState) -> None:
+    async def return_to_pool(self, assignment: Assignment, state: AssignmentState) -> Assessor:
         """End an open assignment without a review and give its attempt out again (to
-        someone else first: see `rule`)."""
+        someone else first: see `rule`); returns the assessor who held it."""
         await self.uow.take_assignment_lock()
         assessor = await self.uow.assessors.get(assignment.assessor_id)
         assert assessor is not None  # a foreign key
         assessor.finish(assignment, state, utcnow())
         await self.uow.flush()
         await self.assign(assignment.attempt)
+        return assessor
 
     async def double_score_share(self, micro_credential_id: str) -> float:
         policy = await self.uow.assessors.scoring_policy(micro_credential_id)

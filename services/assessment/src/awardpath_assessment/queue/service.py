@@ -59,8 +59,8 @@ class QueueService:
         await self.uow.take_assignment_lock()
         assignment = await self.open_assignment(assessor_id, assignment_id)
         assignments = AssignmentService(self.uow, self.settings)
-        await assignments.return_to_pool(assignment, AssignmentState.RELEASED)
-        await assignments.assign_waiting(await PoolService(self.uow, self.settings).get(assessor_id))
+        holder = await assignments.return_to_pool(assignment, AssignmentState.RELEASED)
+        await assignments.assign_waiting(holder)
         return assignment
 
     async def blind_view(self, assessor_id: str, assignment_id: str) -> BlindAssignment:

@@ -6,7 +6,7 @@ from typing import Any
 
 from awardpath_assessment.review.schemas import ReviewCreate
 from awardpath_shared.errors import Invalid
-from awardpath_shared.rubrics import Recommendation, RubricSection, SectionResult, recommendation_for
+from awardpath_shared.rubrics import Recommendation, RubricSection, SectionResult
 
 
 def validated_results(
@@ -65,10 +65,11 @@ def validated_results(
 def _check_recommendation(
     sections: list[RubricSection], results: list[SectionResult], recommendation: Recommendation
 ) -> None:
-    if recommendation_for(sections, results) == recommendation:
-        return
+    """Award exactly when every section reaches its passing level."""
     levels = {result.section_id: result.level for result in results}
     below = [section.id for section in sections if not section.passes(levels[section.id])]
+    if recommendation == (Recommendation.RESUBMIT if below else Recommendation.AWARD):
+        return
     if recommendation == Recommendation.AWARD:
         detail = f"award needs every section at its passing level; below it: {', '.join(below)}"
     else:

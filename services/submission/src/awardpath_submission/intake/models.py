@@ -134,22 +134,18 @@ class Submission(Base):
             created_at=now,
             updated_at=now,
         )
-        first = StatusChange(
-            id=new_id(),
-            submission_id=submission.id,
-            status=SubmissionStatus.SUBMITTED,
-            attempt=1,
-            detail="first attempt submitted",
-            at=now,
-        )
-        return submission, first
+        return submission, submission._timeline_entry("first attempt submitted", now)
 
     def move_to(self, status: SubmissionStatus, detail: str | None, now: datetime) -> StatusChange:
         """Change status; returns the timeline entry to store with the change."""
         self.status = advance("submission", self.status, status, TRANSITIONS)
         self.updated_at = now
+        return self._timeline_entry(detail, now)
+
+    def _timeline_entry(self, detail: str | None, now: datetime) -> StatusChange:
+        """The current status as the timeline records it."""
         return StatusChange(
-            id=new_id(), submission_id=self.id, status=status, attempt=self.current_attempt, detail=detail, at=now
+            id=new_id(), submission_id=self.id, status=self.status, attempt=self.current_attempt, detail=detail, at=now
         )
 
     def check_resubmittable(self, max_attempts: int) -> None:
