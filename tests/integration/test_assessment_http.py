@@ -135,6 +135,11 @@ async def test_calibration_over_http_gates_live_work(clients):
     assert added.json()["qualifications"][0]["status"] == "calibrating"
     newcomer = clients("assessment", "assessor", assessor_id)
     submission_id = await path.submit(Earner())
+    # The attempt reaches assessment asynchronously: it waits there, given to nobody.
+    await eventually(
+        lambda: path.admin.get("/v1/unassigned"),
+        lambda response: submission_id in [item["submission_id"] for item in response.json()["items"]],
+    )
     assert (await newcomer.get("/v1/queue")).json()["items"] == []
 
     [example] = (await newcomer.get("/v1/calibration")).json()
