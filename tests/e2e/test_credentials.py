@@ -250,7 +250,7 @@ async def test_the_public_page_and_the_open_badges_2_documents(system, clients):
 async def test_verify_refuses_what_is_not_a_credential(system, clients):
     async with httpx.AsyncClient(base_url=system.urls["award"], timeout=10) as client:
         assert problem(
-            await client.post("/v1/verify", content=b"{nope", headers={"content-type": "application/json"}), 400
+            await client.post("/v1/verify", content=b"{nope", headers={"content-type": "application/json"}), 422
         )
         assert problem(await client.post("/v1/verify", json=[1, 2]), 422)
         assert problem(await client.post("/v1/verify", content=b"x", headers={"content-type": "image/png"}), 415)

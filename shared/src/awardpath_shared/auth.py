@@ -7,7 +7,7 @@ or, when `AWARDPATH_JWKS_URL` is set, with the identity provider's published key
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard
 
 import jwt
 from fastapi import Depends, Request
@@ -19,6 +19,8 @@ from awardpath_shared.settings import ServiceSettings
 
 Role = Literal["platform", "assessor", "issuer", "admin"]
 ROLES: tuple[Role, ...] = ("platform", "assessor", "issuer", "admin")
+# The width of every column holding a caller's id (platform, issuer, assessor).
+MAX_SUBJECT_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,17 @@ class TokenVerifier:
         except (jwt.PyJWTError, ValueError) as error:
             raise Unauthenticated(f"invalid token: {error}") from error
         role, subject = claims.get("role"), claims.get("sub")
-        if role not in ROLES or not isinstance(subject, str) or not subject:
-            raise Unauthenticated("token lacks a valid role or subject")
+        if role not in ROLES or not is_usable_subject(subject):
+            raise Unauthenticated(
+                f"token lacks a valid role or subject (printable text of at most {MAX_SUBJECT_LENGTH} characters)"
+            )
         return Principal(role=role, subject=subject)
+
+
+def is_usable_subject(subject: object) -> TypeGuard[str]:
+    """A subject every service can store and compare: printable (no NUL, no control
+    characters, no lone surrogates) and no longer than the columns that hold callers' ids."""
+    return isinstance(subject, str) and 0 < len(subject) <= MAX_SUBJECT_LENGTH and subject.isprintable()
 
 
 _bearer = HTTPBearer(auto_error=False)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -142,3 +143,14 @@ def _begin_immediate(connection: Any) -> None:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def insert_unless_present(
+    session: AsyncSession, model: type[Any], values: dict[str, Any], key: list[str]
+) -> bool:
+    """INSERT ... ON CONFLICT (key) DO NOTHING on either backend; whether a row was inserted.
+    Concurrent callers with the same key all succeed: on PostgreSQL the later ones wait for
+    the first to commit, then skip."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=key))
+    return bool(getattr(result, "rowcount", 0) == 1)

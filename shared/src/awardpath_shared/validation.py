@@ -1,11 +1,12 @@
-"""Input types every API shares: ids that are safe in any query, text without NUL bytes
-(the one character PostgreSQL refuses to store), so bad input is a 4xx, never a 500."""
+"""Input types every API shares: ids that are safe in any query, bounded text and numbers
+that fit every column, so bad input is a 4xx, never a 500. (That text is valid Unicode
+without NUL is checked once for every request, in `edge_input`.)"""
 
 import re
 from typing import Annotated
 
-from fastapi import Path
-from pydantic import AfterValidator, StringConstraints
+from fastapi import Path, Query
+from pydantic import StringConstraints
 
 # Ids this system mints (uuid7) or that callers choose (assessor ids).
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$"
@@ -22,22 +23,21 @@ def is_wellformed_id(value: str) -> bool:
     return _ID.fullmatch(value) is not None
 
 
-def without_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-PlainText = Annotated[str, AfterValidator(without_nul)]
-
-
 def _trimmed(max_length: int) -> StringConstraints:
     """Non-blank free text of at most `max_length` characters, surrounding space trimmed."""
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-# Free text of request bodies: trimmed, non-blank, bounded, no NUL.
-Name = Annotated[str, _trimmed(200), AfterValidator(without_nul)]
-Description = Annotated[str, _trimmed(2000), AfterValidator(without_nul)]
-LongText = Annotated[str, _trimmed(5000), AfterValidator(without_nul)]
-Prompt = Annotated[str, _trimmed(10_000), AfterValidator(without_nul)]
+# Free text of request bodies: trimmed, non-blank, bounded.
+Name = Annotated[str, _trimmed(200)]
+Description = Annotated[str, _trimmed(2000)]
+LongText = Annotated[str, _trimmed(5000)]
+Prompt = Annotated[str, _trimmed(10_000)]
+
+# A version of a published definition: a positive number that fits any integer column
+# (a larger one names nothing, so lookups answer 404 rather than overflow the query).
+MAX_VERSION = 2**31 - 1
+PathVersion = Annotated[int, Path(ge=1, le=MAX_VERSION)]
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_VERSION, description="A published version; the latest if absent.")
+]

@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from awardpath_assessment.assignment.schemas import UnassignedPage
 from awardpath_assessment.assignment.service import AssignmentService, UnassignedAttempts
 from awardpath_assessment.dependencies import Admin, RequestUnitOfWork, Settings
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
-router = APIRouter(tags=["assessors"])
+router = service_router(tags=["assessors"])
 
 
 def _assignment(uow: RequestUnitOfWork, settings: Settings) -> AssignmentService:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from awardpath_assessment.calibration.models import CalibrationExample, CalibrationSet
 from awardpath_assessment.calibration.schemas import (
@@ -14,9 +14,10 @@ from awardpath_assessment.calibration.schemas import (
 from awardpath_assessment.calibration.service import CalibrationProgress, CalibrationService
 from awardpath_assessment.dependencies import PROBLEM, Admin, AssessorCaller, RequestUnitOfWork, Settings
 from awardpath_assessment.review.schemas import ReviewCreate
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.validation import PathId
 
-router = APIRouter(tags=["calibration"])
+router = service_router(tags=["calibration"])
 
 
 def _calibration(uow: RequestUnitOfWork, settings: Settings) -> CalibrationService:

@@ -10,14 +10,14 @@ from awardpath_assessment.pool.models import QualificationStatus
 from awardpath_assessment.rubrics.schemas import MicroCredentialView
 from awardpath_shared.rubrics import RubricSection, SectionEvidence
 from awardpath_shared.schemas import RequestBody, View
-from awardpath_shared.validation import Id, PlainText
+from awardpath_shared.validation import Id
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class CalibrationEvidenceCreate(RequestBody):
     section_id: Annotated[str, Field(min_length=1, max_length=100)]
-    text: Annotated[PlainText, Field(max_length=100_000)]
+    text: Annotated[str, Field(max_length=100_000)]
 
 
 class AgreedLevelCreate(RequestBody):

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from awardpath_assessment.dependencies import PROBLEM, Admin, RequestUnitOfWork, Settings
 from awardpath_assessment.pool.models import Assessor
@@ -14,9 +14,10 @@ from awardpath_assessment.pool.schemas import (
     ScoringPolicyView,
 )
 from awardpath_assessment.pool.service import PoolService, ScoringPolicySetting
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.validation import PathId
 
-router = APIRouter()
+router = service_router()
 
 
 def _pool(uow: RequestUnitOfWork, settings: Settings) -> PoolService:

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from awardpath_assessment.pool.models import QualificationStatus
 from awardpath_shared.schemas import RequestBody, View
-from awardpath_shared.validation import Id, PlainText
+from awardpath_shared.validation import Id
 
 ExternalId = Annotated[Id, Field(examples=["assessor-7"])]
 # Organisation or conflict ids: hashed on arrival, so any string will do.
@@ -16,7 +16,7 @@ Share = Annotated[float, Field(ge=0, le=1)]
 
 class AssessorCreate(RequestBody):
     id: ExternalId
-    display_name: Annotated[PlainText, Field(min_length=1, max_length=200)]
+    display_name: Annotated[str, Field(min_length=1, max_length=200)]
     micro_credential_ids: Annotated[list[ExternalId], Field(max_length=500)]
     capacity: Annotated[int, Field(ge=1, le=1000)]
     organization_id: ConflictId | None = Field(default=None, description="Stored only as a keyed hash, never echoed.")

@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from awardpath_assessment.dependencies import PROBLEM, Admin, RequestUnitOfWork
 from awardpath_assessment.reports.report import ReliabilityReport
 from awardpath_assessment.reports.schemas import ReliabilityReportView
 from awardpath_assessment.reports.service import ReportService
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.validation import Id
 
-router = APIRouter(tags=["reports"])
+router = service_router(tags=["reports"])
 
 
 def _reports(uow: RequestUnitOfWork) -> ReportService:

@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, RequestUnitOfWork, Settings
 from awardpath_assessment.review.models import Review
 from awardpath_assessment.review.schemas import ReviewCreate, ReviewView
 from awardpath_assessment.review.service import ReviewService
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.validation import PathId
 
-router = APIRouter(tags=["queue"])
+router = service_router(tags=["queue"])
 
 
 def _reviews(uow: RequestUnitOfWork, settings: Settings) -> ReviewService:

@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 
 from awardpath_award.catalog.models import MicroCredentialVersion
 from awardpath_award.catalog.schemas import MicroCredentialCreate, MicroCredentialView
 from awardpath_award.catalog.service import CatalogService
 from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
-from awardpath_shared.validation import ID_PATTERN, PathId
+from awardpath_shared.validation import ID_PATTERN, PathId, VersionQuery
 
-router = APIRouter(tags=["catalog"])
+router = service_router(tags=["catalog"])
 
 
 def _catalog(uow: RequestUnitOfWork) -> CatalogService:
@@ -56,6 +57,6 @@ async def list_micro_credentials(
 async def get_micro_credential(
     micro_credential_id: PathId,
     catalog: Catalog,
-    version: Annotated[int | None, Query(ge=1, description="A published version; the latest if absent.")] = None,
+    version: VersionQuery = None,
 ) -> MicroCredentialVersion:
     return await catalog.get(micro_credential_id, version)

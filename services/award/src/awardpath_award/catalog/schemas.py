@@ -72,6 +72,7 @@ class MicroCredentialCreate(RequestBody):
     max_attempts: int = Field(ge=1, le=10, description="Attempts an earner gets, resubmissions included.")
     decision_policy: DecisionPolicy = Field(
         default=DecisionPolicy.MANUAL,
+        strict=False,
         description="`auto`: the issuer accepts assessors' recommendations automatically.",
     )
     sections: list[RubricSectionCreate] = Field(min_length=1, max_length=50)

@@ -3,7 +3,7 @@ status lists, the public page and the Open Badges 2.0 hosted documents. Reads ar
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from awardpath_award.credentials.models import Credential
@@ -14,10 +14,11 @@ from awardpath_award.credentials.service import CredentialService, HostedBadgeSe
 from awardpath_award.credentials.urls import Urls
 from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork, Settings
 from awardpath_award.verification.endpoints import Verifier
-from awardpath_shared.validation import PathId
+from awardpath_shared.edge_input import service_router
+from awardpath_shared.validation import PathId, PathVersion
 
-router = APIRouter(tags=["credentials"])
-ob2_router = APIRouter(tags=["open badges 2.0"])
+router = service_router(tags=["credentials"])
+ob2_router = service_router(tags=["open badges 2.0"])
 
 JSON_LD = "application/ld+json"
 
@@ -90,12 +91,12 @@ async def ob2_assertion(credential_id: PathId, hosted: Hosted) -> JSONResponse:
 
 
 @ob2_router.get("/v1/ob2/badge-classes/{micro_credential_id}/{version}")
-async def ob2_badge_class(micro_credential_id: PathId, version: int, hosted: Hosted) -> JSONResponse:
+async def ob2_badge_class(micro_credential_id: PathId, version: PathVersion, hosted: Hosted) -> JSONResponse:
     return _json_ld(await hosted.badge_class(micro_credential_id, version))
 
 
 @ob2_router.get("/v1/ob2/badge-classes/{micro_credential_id}/{version}/image")
-async def badge_image(micro_credential_id: PathId, version: int, hosted: Hosted) -> Response:
+async def badge_image(micro_credential_id: PathId, version: PathVersion, hosted: Hosted) -> Response:
     return Response(await hosted.badge_image(micro_credential_id, version), media_type="image/svg+xml")
 
 

@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from awardpath_award.decisions.models import Decision, DecisionState
 from awardpath_award.decisions.schemas import DecisionRequest, DecisionView
 from awardpath_award.decisions.service import DecisionService
 from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.validation import PathId
 
-router = APIRouter(tags=["decisions"])
+router = service_router(tags=["decisions"])
 
 
 def _decisions(uow: RequestUnitOfWork) -> DecisionService:

@@ -23,7 +23,7 @@ class DecisionRequest(RequestBody):
         }
     )
 
-    decision: DecisionChoice
+    decision: DecisionChoice = Field(strict=False)
     note: LongText | None = Field(default=None, description="Shown to the earner with the outcome.")
     resubmission_allowed: bool = Field(
         default=False,

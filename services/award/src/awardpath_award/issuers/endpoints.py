@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from awardpath_award.dependencies import Admin, RequestUnitOfWork
 from awardpath_award.issuers.models import Issuer
 from awardpath_award.issuers.schemas import IssuerCreate, IssuerView
 from awardpath_award.issuers.service import IssuerService
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.validation import PathId
 
-router = APIRouter(tags=["issuers"])
+router = service_router(tags=["issuers"])
 
 
 def _issuers(uow: RequestUnitOfWork) -> IssuerService:

@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 from fastapi.responses import JSONResponse
 
 from awardpath_award.dependencies import IssuerOrAdmin, RequestUnitOfWork, Settings
 from awardpath_award.keys.schemas import IssuerKeyView
 from awardpath_award.keys.service import KeyService, PublishedKey
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.validation import PathId
 
-router = APIRouter(tags=["issuer keys"])
+router = service_router(tags=["issuer keys"])
 
 
 def _keys(uow: RequestUnitOfWork, settings: Settings) -> KeyService:

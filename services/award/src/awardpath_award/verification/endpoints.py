@@ -1,18 +1,19 @@
 """HTTP entry point of verification: anyone posts a credential, JSON-LD or a VC-JWT."""
 
-import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 
 from awardpath_award.credentials.proofs import VC_JWT_MEDIA_TYPE
 from awardpath_award.dependencies import RequestUnitOfWork, Settings
 from awardpath_award.verification.result import Verification
 from awardpath_award.verification.schemas import VerificationView
 from awardpath_award.verification.service import VerificationService
+from awardpath_shared.edge_input import refusal_of, service_router
+from awardpath_shared.input_checks import UnacceptableInput, parse_json
 from awardpath_shared.problems import Problem
 
-router = APIRouter(tags=["credentials"])
+router = service_router(tags=["credentials"])
 
 JSON_MEDIA_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json", "application/vc")
 JWT_MEDIA_TYPES = (VC_JWT_MEDIA_TYPE, "application/jwt", "text/plain")
@@ -48,12 +49,11 @@ async def _presented(request: Request) -> object:
     """The posted body: the text of a VC-JWT, or the parsed JSON."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise Problem(400, "bad-request", "Bad request", "the body is not UTF-8") from error
     if media_type in JWT_MEDIA_TYPES:
-        return text
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise Problem(400, "bad-request", "Bad request", "the body is not UTF-8") from error
     if media_type not in JSON_MEDIA_TYPES:
         raise Problem(
             415,
@@ -62,7 +62,6 @@ async def _presented(request: Request) -> object:
             f"post JSON (application/ld+json or application/json) or a VC-JWT ({VC_JWT_MEDIA_TYPE})",
         )
     try:
-        presented: object = json.loads(text)
-    except ValueError as error:
-        raise Problem(400, "bad-request", "Bad request", f"the body is not JSON: {error}") from error
-    return presented
+        return parse_json(body)
+    except UnacceptableInput as refused:
+        raise refusal_of(refused, "body") from refused

@@ -25,6 +25,7 @@ from awardpath_award.uow import AwardUnitOfWork
 from awardpath_award.verification.result import Verification
 from awardpath_shared.errors import Invalid
 from awardpath_shared.ids import utcnow
+from awardpath_shared.input_checks import MAX_JSON_DEPTH, UnacceptableInput, check_json
 
 # A verification method's public key, or why it cannot be used.
 ResolvedKey = Ed25519PublicKey | str
@@ -78,8 +79,12 @@ class VerificationService:
             # Read unverified first, only to know which issuer key to look up.
             kid = jwt.get_unverified_header(token).get("kid")
             payload = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as error:
+            check_json(payload)
+        except (jwt.PyJWTError, UnacceptableInput) as error:
             result.add("proof", False, f"not a readable VC-JWT: {error}")
+            return None
+        except RecursionError:
+            result.add("proof", False, f"not a readable VC-JWT: its payload nests deeper than {MAX_JSON_DEPTH} levels")
             return None
         if not isinstance(payload, dict):
             result.add("proof", False, "the JWT payload is not a credential")

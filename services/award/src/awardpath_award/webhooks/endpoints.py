@@ -4,7 +4,7 @@ and redelivery. Deliveries follow Standard Webhooks (`webhook-id`, `webhook-time
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from awardpath_award.dependencies import Platform, RequestUnitOfWork, Settings
 from awardpath_award.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -17,10 +17,11 @@ from awardpath_award.webhooks.schemas import (
     WebhookSecretView,
 )
 from awardpath_award.webhooks.service import IssuedSecret, WebhookService
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.validation import PathId
 
-router = APIRouter(tags=["webhooks"])
+router = service_router(tags=["webhooks"])
 
 
 def _webhooks(uow: RequestUnitOfWork, settings: Settings) -> WebhookService:

@@ -3,18 +3,17 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AliasPath, Field, StringConstraints
+from pydantic import AliasPath, Field, StringConstraints
 
 from awardpath_award.webhooks.models import DeliveryState, WebhookEventType
 from awardpath_shared.schemas import RequestBody, View
-from awardpath_shared.validation import without_nul
 
 
 class WebhookEndpointCreate(RequestBody):
-    url: Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(without_nul)] = Field(
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
         examples=["https://platform.example.org/awardpath/webhooks"]
     )
-    events: list[WebhookEventType] = Field(min_length=1, max_length=10)
+    events: list[WebhookEventType] = Field(min_length=1, max_length=10, strict=False)
 
 
 class WebhookEndpointView(View):

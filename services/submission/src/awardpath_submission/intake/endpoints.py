@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.validation import PathId
 from awardpath_submission.dependencies import Platform, RequestUnitOfWork, Settings
 from awardpath_submission.intake.models import Submission
 from awardpath_submission.intake.schemas import AttemptCreate, SubmissionAcceptedView, SubmissionCreate
 from awardpath_submission.intake.service import IntakeService
 
-router = APIRouter(tags=["submissions"])
+router = service_router(tags=["submissions"])
 
 
 def _intake(uow: RequestUnitOfWork, settings: Settings) -> IntakeService:

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, EmailStr, Field, field_validator
 
 from awardpath_shared.schemas import RequestBody, View
-from awardpath_shared.validation import Id, PlainText
+from awardpath_shared.validation import Id
 from awardpath_submission.intake.models import SubmissionStatus
 
 
@@ -24,7 +24,7 @@ class ArtifactCreate(RequestBody):
 
 class EvidenceCreate(RequestBody):
     section_id: Id
-    text: PlainText = Field(min_length=1, description="The earner's evidence for this rubric section")
+    text: str = Field(min_length=1, description="The earner's evidence for this rubric section")
     artifacts: list[ArtifactCreate] = Field(default_factory=list)
 
     @field_validator("text")
@@ -36,11 +36,11 @@ class EvidenceCreate(RequestBody):
 
 
 class EarnerCreate(RequestBody):
-    external_id: PlainText = Field(min_length=1, max_length=200, description="The platform's id of the earner")
-    name: PlainText = Field(min_length=1, max_length=300)
+    external_id: str = Field(min_length=1, max_length=200, description="The platform's id of the earner")
+    name: str = Field(min_length=1, max_length=300)
     email: EmailStr
-    organization_id: PlainText | None = Field(default=None, min_length=1, max_length=200)
-    conflict_ids: list[Annotated[PlainText, Field(min_length=1, max_length=200)]] = Field(
+    organization_id: str | None = Field(default=None, min_length=1, max_length=200)
+    conflict_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list,
         max_length=20,
         description="Other organisation ids an assessor must not belong to (conflicts of interest)",

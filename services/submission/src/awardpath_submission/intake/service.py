@@ -84,10 +84,9 @@ class IntakeService:
             )
 
     async def _upsert_earner(self, platform_id: str, given: EarnerCreate) -> Earner:
-        earner = await self.uow.submissions.earner(platform_id, given.external_id)
-        if earner is None:
-            earner = Earner(id=new_id(), platform_id=platform_id, external_id=given.external_id)
-            self.uow.submissions.add(earner)
+        identity = {"name": given.name, "email": str(given.email), "organization_id": given.organization_id}
+        earner = await self.uow.submissions.earner(platform_id, given.external_id, identity=identity)
+        # The platform's latest word on who the earner is.
         earner.name = given.name
         earner.email = str(given.email)
         earner.organization_id = given.organization_id

@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
+from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
-from awardpath_shared.validation import PathId, PlainText
+from awardpath_shared.validation import PathId
 from awardpath_submission.dependencies import Platform, RequestUnitOfWork
 from awardpath_submission.intake.models import Submission, SubmissionStatus
 from awardpath_submission.progress.schemas import SubmissionSummaryView, SubmissionView, TimelineView
 from awardpath_submission.progress.service import ProgressService, Timeline
 
-router = APIRouter(tags=["submissions"])
+router = service_router(tags=["submissions"])
 
 
 def _progress(uow: RequestUnitOfWork) -> ProgressService:
@@ -25,7 +26,7 @@ Progress = Annotated[ProgressService, Depends(_progress)]
 async def list_submissions(
     platform: Platform,
     progress: Progress,
-    earner_external_id: Annotated[PlainText | None, Query(max_length=200)] = None,
+    earner_external_id: Annotated[str | None, Query(max_length=200)] = None,
     status: SubmissionStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
