@@ -175,6 +175,7 @@ async def test_webhook_urls_are_validated(system, clients):
     for body in [
         {"url": "ftp://example.org/hook", "events": ["submission.denied"]},
         {"url": "https://user:pw@example.org/hook", "events": ["submission.denied"]},
+        {"url": "https://[64:ff9b::a9fe:a9fe]/", "events": ["submission.denied"]},  # NAT64 of 169.254.169.254
         {"url": "https://example.org/hook", "events": ["no.such_event"]},
         {"url": "https://example.org/hook", "events": []},
     ]:

@@ -1,5 +1,6 @@
-"""A real webhook receiver on loopback: an HTTP server in a thread that answers with scripted
-status codes and records every request, then dedupes by `webhook-id` as receivers must."""
+"""A real webhook receiver on loopback (127.0.0.1 unless told another address): an HTTP server
+in a thread that answers with scripted status codes and records every request, then dedupes
+by `webhook-id` as receivers must."""
 
 import json
 import threading
@@ -24,7 +25,7 @@ class Received:
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[Received] = []
         # Status codes to answer, in order; then `default_status`.
         self.script: list[tuple[int, dict[str, str]]] = []
@@ -49,9 +50,11 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self.port = self._server.server_address[1]
+        self.url = f"http://{host}:{self.port}/hooks"
+        # A short poll interval: shutting down waits for the loop to look.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> "WebhookReceiver":
         self._thread.start()

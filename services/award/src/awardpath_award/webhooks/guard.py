@@ -1,7 +1,8 @@
 """The address guard: which webhook URLs this service calls. https only (http when allowed
 for local development), and every address the host resolves to must be public, unless it is
 in the allow-list or the guard is switched off. Checked on registration and again before
-every delivery (DNS may change).
+every delivery, where the checked addresses are the ones connected to (`webhooks.pinning`):
+resolving again would let DNS rebinding swap in a private address between check and connect.
 
 An IPv4 address embedded in an IPv6 one (IPv4-mapped, NAT64, 6to4, IPv4-compatible) is
 judged as that IPv4 address: `64:ff9b::7f00:1` reaches 127.0.0.1 through a translator.
@@ -11,7 +12,7 @@ import asyncio
 import ipaddress
 import socket
 from ipaddress import IPv4Address, IPv6Address
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from awardpath_award.settings import AwardSettings
 
@@ -54,23 +55,44 @@ def is_allowed(address: IPAddress, settings: AwardSettings) -> bool:
     return allowed or is_public(address)
 
 
-async def check_target(url: str, settings: AwardSettings) -> None:
-    """Raise TargetRefused unless `url` is one this service may call."""
+def check_url(url: str, settings: AwardSettings) -> SplitResult:
+    """Raise TargetRefused unless `url` has an allowed scheme, a host and no user information."""
     parts = urlsplit(url)
     allowed_schemes = ("https", "http") if settings.webhook_allow_http else ("https",)
     if parts.scheme not in allowed_schemes:
         raise TargetRefused(f"the URL must use {' or '.join(allowed_schemes)}")
     if not parts.hostname or parts.username or parts.password:
         raise TargetRefused("the URL needs a host and no user information")
-    if settings.webhook_allow_private_targets:
-        return
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        found = await asyncio.get_running_loop().getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        _ = parts.port  # raises on a port out of range
+    except ValueError as error:
+        raise TargetRefused(f"the URL has an invalid port: {error}") from error
+    return parts
+
+
+async def resolve_checked(host: str, port: int, settings: AwardSettings) -> list[str]:
+    """Resolve `host` once and return its addresses, in the resolver's order, to connect to
+    as they are (never by name again); TargetRefused unless every one is allowed."""
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError) as error:
-        raise TargetRefused(f"the host {parts.hostname!r} does not resolve: {error}") from error
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        raise TargetRefused(f"the host {host!r} does not resolve: {error}") from error
+    addresses = list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in found))
+    for raw in addresses:
+        address = ipaddress.ip_address(raw.split("%")[0])  # judged without an IPv6 zone
         if not is_allowed(address, settings):
             shown = embedded_ipv4(address) or address
-            raise TargetRefused(f"{parts.hostname!r} resolves to {shown}, a private, loopback or link-local address")
+            raise TargetRefused(f"{host!r} resolves to {shown}, a private, loopback or link-local address")
+    if not addresses:
+        raise TargetRefused(f"the host {host!r} does not resolve")
+    return addresses
+
+
+async def check_target(url: str, settings: AwardSettings) -> None:
+    """Raise TargetRefused unless `url` is one this service may call (on registration; a
+    delivery checks the addresses it connects to, `webhooks.pinning`)."""
+    parts = check_url(url, settings)
+    if settings.webhook_allow_private_targets:
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    await resolve_checked(str(parts.hostname), port, settings)

@@ -1,5 +1,6 @@
 """One HTTP attempt of a webhook delivery: the address guard, the signed request, a bounded
-wait for the status code (the receiver's body is never read)."""
+wait for the status code (the receiver's body is never read). The URL is checked here; the
+addresses are checked as they are connected to, by the client of `pinning.webhook_client`."""
 
 import asyncio
 import logging
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 import httpx
 
 from awardpath_award.settings import AwardSettings
-from awardpath_award.webhooks.guard import TargetRefused, check_target
+from awardpath_award.webhooks.guard import TargetRefused, check_url
 from awardpath_award.webhooks.models import WebhookEndpoint, WebhookMessage
 from awardpath_award.webhooks.signing import signed_request, signing_secrets
 from awardpath_shared.ids import utcnow
@@ -52,7 +53,7 @@ class WebhookSender:
         error: str | None = None
         retry_after: str | None = None
         try:
-            await check_target(endpoint.url, self._settings)
+            check_url(endpoint.url, self._settings)
             now = utcnow()
             secrets = signing_secrets(endpoint, self._settings.master_key, now)
             body, headers = signed_request(claimed.message, secrets, now)

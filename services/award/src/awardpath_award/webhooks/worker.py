@@ -8,10 +8,9 @@ with its lease. Retries reuse the message id as `webhook-id`, so receivers drop 
 
 import asyncio
 
-import httpx
-
 from awardpath_award.settings import AwardSettings
 from awardpath_award.uow import AwardUnitOfWork
+from awardpath_award.webhooks.pinning import webhook_client
 from awardpath_award.webhooks.sender import ClaimedDelivery, WebhookSender
 from awardpath_award.webhooks.service import DeliveryService
 from awardpath_shared.periodic import PeriodicTask
@@ -38,9 +37,7 @@ class WebhookDeliveryWorker:
         async with self._transaction() as uow:
             claimed = await DeliveryService(uow, self._settings).claim_due()
         if claimed:
-            async with httpx.AsyncClient(
-                follow_redirects=False, timeout=self._settings.webhook_timeout_seconds
-            ) as client:
+            async with webhook_client(self._settings) as client:
                 sender = WebhookSender(client, self._settings)
                 await asyncio.gather(*(self._deliver(sender, item) for item in claimed))
         return len(claimed)
