@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, status
 
+from awardpath.processes import server_config
 from awardpath_shared.ids import new_id
 
 app = FastAPI(title="bare endpoint")
@@ -27,5 +28,5 @@ async def ready() -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="info"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", int(sys.argv[1])))
     asyncio.run(server.serve())

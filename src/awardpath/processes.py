@@ -15,21 +15,39 @@ lease runs out. Scale APIs on request load and workers on consumer lag, independ
 
 import asyncio
 import contextlib
+import copy
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
 
 from awardpath.services import SERVICES, AnySettings
 from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.transport import Transport
+from awardpath_shared.observability import access_log_filter
 
 logger = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    """How every API is served: uvicorn's own logging at info, its access log lines without
+    query strings (they carry earner ids)."""
+    return uvicorn.Config(app, host=host, port=port, log_level="info", log_config=_log_config())
+
+
+def _log_config() -> dict[str, Any]:
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"path_only": {"()": access_log_filter}}
+    # On the logger, not a handler: every handler an operator adds gets the path only too.
+    config["loggers"]["uvicorn.access"]["filters"] = ["path_only"]
+    return config
 
 
 class _Server(uvicorn.Server):
@@ -48,9 +66,7 @@ async def serve_apps(
 ) -> None:
     """Serve `apps` until SIGINT/SIGTERM; the transport runs around them (started first,
     stopped last, after the apps' relays)."""
-    servers = [
-        _Server(uvicorn.Config(apps[name], host=host, port=settings[name].port, log_level="info")) for name in apps
-    ]
+    servers = [_Server(server_config(apps[name], host, settings[name].port)) for name in apps]
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, partial(_exit_all, servers))

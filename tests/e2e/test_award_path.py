@@ -9,7 +9,7 @@ from awardpath_assessment.models import OutboxMessage as AssessmentOutbox
 from awardpath_award.models import OutboxMessage as AwardOutbox
 from awardpath_shared.db import create_engine
 from awardpath_submission.models import OutboxMessage as SubmissionOutbox
-from tests.support.award_path import Earner, open_award_path
+from tests.support.award_path import Earner, evidence, open_award_path
 from tests.support.polling import eventually
 
 OUTBOX_MODELS = {"submission": SubmissionOutbox, "assessment": AssessmentOutbox, "award": AwardOutbox}
@@ -114,6 +114,17 @@ async def test_no_assessor_facing_response_event_or_log_line_carries_earner_iden
     path = await open_award_path(clients, policy="manual")
     earner = Earner()
     submission_id = await path.submit(earner)
+    # An artifact URL naming the earner would reach the assessor as given: refused.
+    named = evidence("attempt 1")
+    named[1]["artifacts"][0]["url"] = f"https://files.example.org/{earner.name.replace(' ', '-').lower()}.pdf"
+    refused = await path.platform.post(
+        "/v1/submissions",
+        json={"micro_credential_id": path.micro_credential_id, "earner": earner.as_json(), "evidence": named},
+    )
+    assert refused.status_code == 422 and refused.json()["fields"] == ["evidence[1].artifacts[0].url"], refused.text
+    # The platform finds its earner's submissions by id; the query must not reach the log.
+    found = await path.platform.get("/v1/submissions", params={"earner_external_id": earner.external_id})
+    assert [item["id"] for item in found.json()["items"]] == [submission_id], found.text
     view = await path.claim("assessor-a")
     await path.assessor_get("assessor-a", "/v1/queue")
     await path.review("assessor-a", view["assignment_id"], "developing", "resubmit")

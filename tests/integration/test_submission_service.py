@@ -2,13 +2,16 @@
 what it sends the assessment service, and how its status follows events in any order."""
 
 import pytest
+from sqlalchemy import func, select
 
+from awardpath_assessment.models import Base as AssessmentBase
 from awardpath_shared.errors import DomainError
 from awardpath_shared.events import (
     AssessmentAssigned,
     AssessmentCompleted,
     AwardDecided,
     MicroCredentialPublished,
+    SubmissionResubmitted,
     SubmissionSubmitted,
 )
 from awardpath_shared.ids import new_id, utcnow
@@ -16,18 +19,17 @@ from awardpath_shared.rubrics import RubricLevel, RubricSection, SectionResult
 from awardpath_submission.catalog.service import CatalogService
 from awardpath_submission.intake.schemas import AttemptCreate, SubmissionCreate
 from awardpath_submission.intake.service import IntakeService
+from awardpath_submission.models import Earner, Submission
 from awardpath_submission.progress.service import ProgressService
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
+from tests.support.assessment import new_assessor, published
+from tests.support.earner_identity import ADA, EVERY_FORM, leaks_in
 from tests.support.outbox import staged
 from tests.support.refusals import refusal
 
-EARNER = {
-    "external_id": "teacher-xq-1",
-    "name": "Ada Lovelace",
-    "email": "ada@school.example.org",
-    "organization_id": "district-xq-7",
-}
+EARNER = ADA
+CLEAN_ARTIFACT = {"url": "https://files.example.org/practice.mp4", "media_type": "video/mp4", "sha256": "a" * 64}
 
 
 @pytest.fixture
@@ -74,13 +76,16 @@ async def micro_credential_id(uow) -> str:
     return micro_credential_id
 
 
-def evidence(text: str = "Circles every Monday.") -> list[dict]:
-    return [{"section_id": "overview", "text": text}, {"section_id": "reflection", "text": "Students talk more."}]
+def evidence(text: str = "Circles every Monday.", artifact: dict | None = None) -> list[dict]:
+    return [
+        {"section_id": "overview", "text": text, "artifacts": [artifact or CLEAN_ARTIFACT]},
+        {"section_id": "reflection", "text": "Students talk more."},
+    ]
 
 
-async def submitted(intake, micro_credential_id, text: str = "Circles every Monday.") -> str:
+async def submitted(intake, micro_credential_id, text: str = "Circles every Monday.", artifact=None) -> str:
     request = SubmissionCreate.model_validate(
-        {"micro_credential_id": micro_credential_id, "earner": EARNER, "evidence": evidence(text)}
+        {"micro_credential_id": micro_credential_id, "earner": EARNER, "evidence": evidence(text, artifact)}
     )
     return (await intake.submit("platform-1", request)).id
 
@@ -116,6 +121,73 @@ async def test_the_attempt_sent_to_assessment_is_redacted_and_hashed(uow, intake
     assert "I am [earner], [earner]." in sent
     for identity in EARNER.values():
         assert identity not in sent
+
+
+async def test_what_assessment_receives_and_stores_holds_no_form_of_the_earner(
+    uow, intake, progress, assessment, micro_credential_id
+):
+    """Both attempts, as the assessment service consumes them, shows them and stores them."""
+    await assessment.record_rubric(published(micro_credential_id))
+    await assessment.create_assessor(new_assessor(micro_credential_id, "assessor-1"))
+    submission_id = await submitted(intake, micro_credential_id, text=EVERY_FORM)
+    await progress.record_decision(decided(submission_id, "resubmission_open"))
+    await intake.resubmit("platform-1", submission_id, AttemptCreate.model_validate({"evidence": evidence(EVERY_FORM)}))
+
+    sent = [*await staged(uow, SubmissionSubmitted), *await staged(uow, SubmissionResubmitted)]
+    assert [event["attempt"] for event in sent] == [1, 2]
+    for payload, event_class in zip(sent, (SubmissionSubmitted, SubmissionResubmitted), strict=True):
+        await assessment.receive_attempt(event_class.model_validate(payload))
+    queue = await assessment.queue("assessor-1", limit=10, cursor=None)
+    views = [await assessment.blind_view("assessor-1", item.assignment_id) for item in queue.items]
+    assert len(views) == 2 and all("[earner]" in view.model_dump_json() for view in views)
+    stored = [
+        str(tuple(row))
+        for table in AssessmentBase.metadata.sorted_tables
+        for row in await assessment.session.execute(select(table))
+    ]
+    texts = {"events": str(sent), "blind views": str([view.model_dump_json() for view in views]), "stored": str(stored)}
+    assert {where: leaks_in(text) for where, text in texts.items()} == {where: [] for where in texts}
+
+
+IDENTIFYING_ARTIFACTS = [
+    ({"url": "https://files.example.org/ada-lovelace/practice.mp4"}, "url"),
+    ({"url": "https://files.example.org/AdaLovelace_2024.mp4"}, "url"),
+    ({"url": "https://files.example.org/lovelace.ada/practice.mp4"}, "url"),
+    ({"url": "https://files.example.org/u/teacher-xq-1/practice.mp4"}, "url"),
+    ({"url": "https://files.example.org/practice.mp4?owner=ada%40school.example.org"}, "url"),
+    ({"url": "https://files.example.org/Ada%20Lovelace.mp4"}, "url"),
+    ({"media_type": "video/ada-lovelace"}, "media_type"),
+]
+
+
+@pytest.mark.parametrize(("artifact", "field"), IDENTIFYING_ARTIFACTS)
+async def test_an_artifact_that_identifies_the_earner_is_refused_and_changes_nothing(
+    uow, intake, micro_credential_id, artifact, field
+):
+    with pytest.raises(DomainError) as refused:
+        await submitted(intake, micro_credential_id, artifact={**CLEAN_ARTIFACT, **artifact})
+    assert refusal(refused) == (422, "identifying-artifact")
+    assert refused.value.extensions["fields"] == [f"evidence[0].artifacts[0].{field}"]
+    assert not leaks_in(refused.value.detail)  # names the field, not the earner
+    assert await uow.session.scalar(select(func.count()).select_from(Submission)) == 0
+    assert await uow.session.scalar(select(func.count()).select_from(Earner)) == 0
+    assert await staged(uow, SubmissionSubmitted) == []
+
+
+@pytest.mark.parametrize(("artifact", "field"), IDENTIFYING_ARTIFACTS[:4])
+async def test_a_resubmitted_artifact_that_identifies_the_earner_is_refused_and_changes_nothing(
+    uow, intake, progress, micro_credential_id, artifact, field
+):
+    submission_id = await submitted(intake, micro_credential_id)
+    await progress.record_decision(decided(submission_id, "resubmission_open"))
+    again = AttemptCreate.model_validate({"evidence": evidence(artifact={**CLEAN_ARTIFACT, **artifact})})
+    with pytest.raises(DomainError) as refused:
+        await intake.resubmit("platform-1", submission_id, again)
+    assert refusal(refused) == (422, "identifying-artifact")
+    assert refused.value.extensions["fields"] == [f"evidence[0].artifacts[0].{field}"]
+    submission = await progress.get("platform-1", submission_id)
+    assert (submission.status, submission.current_attempt) == ("resubmission_open", 1)
+    assert await staged(uow, SubmissionResubmitted) == []
 
 
 async def test_evidence_must_match_the_rubric(intake, micro_credential_id):

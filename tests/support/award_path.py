@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -60,12 +61,27 @@ class Earner:
         }
 
     def identity_strings(self) -> list[str]:
-        return [self.external_id, self.name, self.email, self.organization_id]
+        """Every form a leak could take: whole, each name part alone, other case, slugs,
+        the e-mail percent-encoded (searched as written, so lower case is listed too)."""
+        first, middle, last = self.name.split()
+        parts = [first, middle, last, *(part.lower() for part in (first, middle, last))]
+        slugs = [f"{a}{joiner}{b}".lower() for a, b in ((first, last), (last, first)) for joiner in ("", "-", "_", ".")]
+        whole = [self.name, self.name.lower(), self.email, quote(self.email, safe="")]
+        return [*whole, *parts, *slugs, self.external_id, self.organization_id]
+
+    def signature(self) -> str:
+        """How the earner signs evidence: every form of their identity the assessor must not see."""
+        first, _middle, last = self.name.split()
+        return (
+            f" Written by {self.name} ({self.email}), {self.name.lower().replace(' ', chr(10))}; "
+            f"{first} to my students, {last.upper()} on the door, {first.lower()}_{last.lower()} online, "
+            f"{quote(self.email, safe='')} in links, {self.external_id} at {self.organization_id}."
+        )
 
 
 def evidence(note: str, earner: Earner | None = None) -> list[dict[str, Any]]:
     # The earner signs their reflection: the assessor must see it redacted.
-    signature = f" Written by {earner.name} ({earner.email})." if earner else ""
+    signature = earner.signature() if earner else ""
     return [
         {
             "section_id": section_id,

@@ -22,6 +22,26 @@ def configure_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+class AccessLogWithoutQuery(logging.Filter):
+    """uvicorn logs each request with args (client, method, path?query, http version, status);
+    a query string carries identifiers (`?earner_external_id=`), so the line keeps the path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(target := args[2], str):
+            record.args = (*args[:2], target.split("?", 1)[0], *args[3:])
+        return True
+
+
+_ACCESS_LOG_FILTER = AccessLogWithoutQuery()
+
+
+def access_log_filter() -> logging.Filter:
+    """The one instance (a logging config factory): configuring logging again, as each uvicorn
+    server does, then finds it already on the logger instead of stacking copies."""
+    return _ACCESS_LOG_FILTER
+
+
 def install_observability(app: FastAPI, service: str) -> None:
     registry = CollectorRegistry()
     requests = Counter(

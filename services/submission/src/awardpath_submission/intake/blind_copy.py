@@ -1,24 +1,15 @@
 """What leaves intake about an earner: a blind copy of each attempt for assessment (evidence
-with the earner's name and email redacted, keyed hashes of organisations), and for the award
-service only the salted hash a credential names its earner by."""
+with every form of the earner's name, e-mail and ids redacted, keyed hashes of organisations;
+artifact URLs that identify the earner are refused at intake), and for the award service only
+the salted hash a credential names its earner by."""
 
-import re
 import secrets
 
 from awardpath_shared.events import AttemptSubmitted, RecipientIdentified
 from awardpath_shared.privacy import conflict_hash, identity_hash
 from awardpath_shared.rubrics import SectionEvidence
+from awardpath_submission.intake.identity import EarnerIdentity
 from awardpath_submission.intake.models import Attempt, Earner, Submission
-
-REDACTION_MARKER = "[earner]"
-
-
-def redact(text: str, earner: Earner) -> str:
-    """Replace exact (case-insensitive) occurrences of the earner's name and email."""
-    for value in sorted({earner.email, earner.name}, key=len, reverse=True):
-        if value.strip():
-            text = re.sub(re.escape(value), REDACTION_MARKER, text, flags=re.IGNORECASE)
-    return text
 
 
 def conflict_hashes(key: str, organization_id: str | None, conflict_ids: list[str]) -> list[str]:
@@ -30,6 +21,7 @@ def attempt_event(
     event_class: type[AttemptSubmitted], submission: Submission, attempt: Attempt, earner: Earner
 ) -> AttemptSubmitted:
     """The blind copy of an attempt: redacted evidence and keyed hashes, no identity."""
+    identity = EarnerIdentity.of(earner)
     return event_class(
         submission_id=submission.id,
         attempt_id=attempt.id,
@@ -37,7 +29,7 @@ def attempt_event(
         micro_credential_id=submission.micro_credential_id,
         micro_credential_version=attempt.micro_credential_version,
         evidence=[
-            SectionEvidence(section_id=item.section_id, text=redact(item.text, earner), artifacts=item.artifacts)
+            SectionEvidence(section_id=item.section_id, text=identity.redact(item.text), artifacts=item.artifacts)
             for item in attempt.evidence
         ],
         conflict_hashes=submission.conflict_hashes,

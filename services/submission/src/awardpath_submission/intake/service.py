@@ -1,5 +1,6 @@
 """Intake: a platform submits an earner's evidence and resubmits when resubmission is open.
-The evidence must fit the rubric; what leaves is a blind copy (`blind_copy`)."""
+The evidence must fit the rubric and its artifacts must not identify the earner; what leaves
+is a blind copy (`blind_copy`)."""
 
 from collections.abc import Sequence
 
@@ -10,6 +11,7 @@ from awardpath_shared.rubrics import SectionEvidence
 from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.catalog.service import CatalogService
 from awardpath_submission.intake import blind_copy
+from awardpath_submission.intake.identity import EarnerIdentity
 from awardpath_submission.intake.models import Attempt, Earner, Submission
 from awardpath_submission.intake.schemas import AttemptCreate, EarnerCreate, EvidenceCreate, SubmissionCreate
 from awardpath_submission.settings import SubmissionSettings
@@ -24,6 +26,7 @@ class IntakeService:
     async def submit(self, platform_id: str, request: SubmissionCreate) -> Submission:
         micro_credential = await CatalogService(self.uow).published(request.micro_credential_id)
         self._check_evidence(micro_credential, request.evidence)
+        check_artifacts(EarnerIdentity.of(request.earner), request.evidence)
         earner = await self._upsert_earner(platform_id, request.earner)
         given = request.earner
         hashes = blind_copy.conflict_hashes(self.settings.conflict_hash_key, given.organization_id, given.conflict_ids)
@@ -42,10 +45,11 @@ class IntakeService:
         micro_credential = await CatalogService(self.uow).published(submission.micro_credential_id)
         submission.check_resubmittable(micro_credential.max_attempts)
         self._check_evidence(micro_credential, request.evidence)
+        earner = await self.uow.submissions.earner_of(submission)
+        check_artifacts(EarnerIdentity.of(earner), request.evidence)
         status_change = submission.open_next_attempt(micro_credential.max_attempts, utcnow())
         attempt = self._attempt(submission, micro_credential, request.evidence)
         self.uow.submissions.add(attempt, status_change)
-        earner = await self.uow.submissions.earner_of(submission)
         self.uow.publish(blind_copy.attempt_event(SubmissionResubmitted, submission, attempt, earner))
         await self.uow.flush()
         return submission
@@ -103,6 +107,28 @@ class IntakeService:
             micro_credential_version=micro_credential.version,
             evidence=[SectionEvidence.model_validate(item.model_dump(mode="json")) for item in evidence],
             submitted_at=utcnow(),
+        )
+
+
+def check_artifacts(identity: EarnerIdentity, evidence: Sequence[EvidenceCreate]) -> None:
+    """Artifacts go to the assessor as given, and a redacted URL would be a silently broken
+    link: one whose URL or media type identifies the earner is refused, naming the field."""
+    problems, fields = [], []
+    for index, item in enumerate(evidence):
+        for position, artifact in enumerate(item.artifacts):
+            for field, value in (("url", str(artifact.url)), ("media_type", artifact.media_type)):
+                kinds = identity.found_in(value)
+                if kinds:
+                    path = f"evidence[{index}].artifacts[{position}].{field}"
+                    fields.append(path)
+                    problems.append(f"{path} (section {item.section_id}) contains the earner's {' and '.join(kinds)}")
+    if problems:
+        raise Invalid(
+            "identifying-artifact",
+            "An artifact identifies the earner",
+            "; ".join(problems) + "; assessment is blind: give artifact URLs that do not identify the earner",
+            errors=problems,
+            fields=fields,
         )
 
 

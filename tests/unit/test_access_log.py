@@ -1,0 +1,64 @@
+"""The access log of every API server: each request's path, never its query string (a query
+can carry an earner's id: `GET /v1/submissions?earner_external_id=...`)."""
+
+import asyncio
+import logging
+import socket
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from awardpath.processes import server_config
+from tests.support.polling import eventually
+
+SECRET = "teacher-secret-xq-41"
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@pytest.fixture
+def uvicorn_logging_restored():
+    """uvicorn configures logging globally (its handlers write to the stream this test
+    captures): put the loggers back as they were afterwards."""
+    loggers = [logging.getLogger(name) for name in UVICORN_LOGGERS]
+    saved = [(logger.handlers[:], logger.filters[:]) for logger in loggers]
+    yield
+    for logger, (handlers, filters) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.filters[:] = filters
+
+
+def listing_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/v1/submissions")
+    async def listing(earner_external_id: str | None = None) -> dict[str, list[str]]:
+        return {"items": []}
+
+    return app
+
+
+@pytest.mark.parametrize("http", ["httptools", "h11"])
+async def test_the_access_log_carries_the_path_without_the_query_string(http, capsys, uvicorn_logging_restored):
+    # The launcher's own server config: its log config sends access lines to stdout, captured here.
+    config = server_config(listing_app(), "127.0.0.1", 0)
+    config.http = http
+    server = uvicorn.Server(config)
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        port = listening.getsockname()[1]
+        serving = asyncio.create_task(server.serve(sockets=[listening]))
+        try:
+            await eventually(lambda: server.started or serving.done())
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                response = await client.get("/v1/submissions", params={"earner_external_id": SECRET, "limit": 5})
+            assert response.status_code == 200
+        finally:
+            server.should_exit = True
+            await serving
+
+    logged = capsys.readouterr()
+    assert '"GET /v1/submissions HTTP/1.1" 200' in logged.out  # the line is there, path and all
+    assert SECRET not in logged.out + logged.err
+    assert "earner_external_id" not in logged.out + logged.err
