@@ -1,6 +1,7 @@
 """`awardpath`: run, migrate and operate the services (see README, Operating)."""
 
 import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,8 @@ from awardpath_shared.migrations import upgrade
 from awardpath_shared.observability import configure_logging
 from awardpath_shared.runtime import create_transport
 from awardpath_shared.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="Awardpath: assessment-and-award backend for educator micro-credentials.", no_args_is_help=True)
 
@@ -110,7 +113,11 @@ def dead_letters_replay(service: Annotated[str, typer.Argument(help="submission,
 async def _announce_demo(settings: dict[str, AnySettings], host: str) -> None:
     urls = {name: f"http://{host}:{settings[name].port}" for name in settings}
     env_file = Path("var/demo.env")
-    env = await seed_demo(settings["award"], urls, env_file)
+    try:
+        env = await seed_demo(settings["award"], urls, env_file)
+    except Exception:  # the demo is a convenience: the services it seeds keep serving without it
+        logger.exception("seeding the demo records failed; the services keep running")
+        return
     lines = [f"  {key}={value}" for key, value in env.items()]
     typer.echo("\nAwardpath is running. Demo records and tokens (also in var/demo.env):\n" + "\n".join(lines))
     typer.echo("\nIn another shell: `source var/demo.env`, then follow the README walkthrough.\n")

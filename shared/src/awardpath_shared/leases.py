@@ -4,12 +4,18 @@ A worker claims rows that are due and that nobody holds: locked with `FOR UPDATE
 LOCKED` on PostgreSQL (so replicas never take the same row) and stamped `claimed_until`, so
 the claim survives the claiming transaction and a crashed worker's rows come free again once
 its lease runs out. The worker then records the outcome of each row, clearing the claim.
+
+How long a lease is is the caller's trade: a worker whose work is time-boxed (a webhook
+attempt) can take a lease longer than that box; a worker whose work is not (the outbox relay
+waits on the broker or on in-process handlers) takes a short lease and `renew`s it while it
+works, so a dead worker's rows come free within seconds.
 """
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, or_, update
+from sqlalchemy import ColumnElement, CursorResult, Select, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -40,3 +46,14 @@ async def claim(
             update(table).where(table.id.in_([row.id for row in rows])).values(claimed_until=now + lease)
         )
     return rows
+
+
+async def renew(session: AsyncSession, *, table: Any, ids: Collection[str], now: datetime, lease: timedelta) -> int:
+    """Hold the rows of `ids` for `lease` from `now` again, those still claimed (a row whose
+    outcome was recorded has no claim left to renew); returns how many."""
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(table).where(table.id.in_(list(ids)), table.claimed_until.is_not(None)).values(claimed_until=now + lease)
+    )
+    return cast(CursorResult[Any], result).rowcount

@@ -88,6 +88,7 @@ class ServiceRuntime(Generic[U, S]):
             poll_interval=settings.relay_poll_interval_seconds,
             batch_size=settings.relay_batch_size,
             max_attempts=settings.relay_max_attempts,
+            claim_lease_seconds=settings.relay_claim_lease_seconds,
         )
         group = f"awardpath-{name}"
 

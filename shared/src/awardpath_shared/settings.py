@@ -61,6 +61,10 @@ class ServiceSettings(BaseSettings):
     jwks_url: str | None = None
     relay_poll_interval_seconds: float = 0.5
     relay_batch_size: int = 100
+    # The relay claims rows for this long and renews the claim every third of it while it
+    # publishes: a crashed process's rows are sent by another relay within seconds, a live
+    # relay's are never taken from it however slowly the broker or the handlers answer.
+    relay_claim_lease_seconds: float = 5.0
     # With backoff capped at five minutes, about 1.5 hours of retries before a row is dead.
     relay_max_attempts: int = 25
     max_request_bytes: int = 1_000_000

@@ -1,8 +1,10 @@
 """The outbox relay: publishes committed outbox rows in order and marks them sent.
 
-Rows are claimed with a lease (`awardpath_shared.leases`) so several relay replicas never
-publish the same row at once; a row whose key has an earlier unsent row that is not yet
-publishable waits, which keeps the events of one submission in order. Claims themselves take
+Rows are claimed with a short lease (`awardpath_shared.leases`) so several relay replicas
+never publish the same row at once; the relay renews it while it publishes (a slow broker, an
+in-process handler retrying), so a live relay keeps its rows however long that takes and a
+dead one's rows come free within seconds. A row whose key has an earlier unsent row that is
+not yet publishable waits, which keeps the events of one submission in order. Claims themselves take
 turns (a transaction-scoped advisory lock on PostgreSQL; SQLite serialises every write
 transaction anyway): a claim must see the rows another relay has just claimed, or it would
 take a later row of the same key and publish it first. A row that keeps failing is retried
@@ -10,20 +12,21 @@ with backoff, then marked dead (kept, with its error).
 """
 
 import asyncio
+import contextlib
 import logging
 import zlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from cloudevents.core.base import BaseCloudEvent
-from sqlalchemy import CursorResult, exists, func, inspect, or_, select, update
+from sqlalchemy import CursorResult, Select, exists, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from awardpath_shared.backoff import exponential_backoff
 from awardpath_shared.events import EVENT_TYPES
 from awardpath_shared.ids import utcnow
-from awardpath_shared.leases import claim, due
+from awardpath_shared.leases import claim, due, renew
 from awardpath_shared.messaging.envelope import to_cloudevent
 from awardpath_shared.messaging.outbox import OutboxMessageMixin
 from awardpath_shared.messaging.transport import Transport
@@ -31,7 +34,8 @@ from awardpath_shared.periodic import PeriodicTask
 
 logger = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(seconds=60)
+# A claim is renewed this often per lease: two renewals may fail or run late before it lapses.
+RENEWALS_PER_LEASE = 3
 KEYS_AT_ONCE = 8
 RETRY_BASE_SECONDS = 0.2
 RETRY_CAP_SECONDS = 300.0
@@ -48,6 +52,7 @@ class OutboxRelay:
         poll_interval: float = 0.5,
         batch_size: int = 100,
         max_attempts: int = 10,
+        claim_lease_seconds: float = 5.0,
     ) -> None:
         self._source = source
         self._sessions = sessions
@@ -55,6 +60,7 @@ class OutboxRelay:
         self._transport = transport
         self._batch_size = batch_size
         self._max_attempts = max_attempts
+        self._lease = timedelta(seconds=claim_lease_seconds)
         self._loop = PeriodicTask(f"outbox-relay-{source}", self._pass, poll_interval)
         # Keys published side by side at most (each holds a connection while it marks rows sent).
         self._keys_at_once = asyncio.Semaphore(KEYS_AT_ONCE)
@@ -79,9 +85,19 @@ class OutboxRelay:
         by_key: dict[str, list[OutboxMessageMixin]] = {}
         for row in await self._claim():
             by_key.setdefault(row.key, []).append(row)
-        return sum(await asyncio.gather(*(self._relay_key(rows) for rows in by_key.values())))
+        if not by_key:
+            return 0
+        # The ids this pass still holds: each leaves once its outcome is recorded.
+        held = {row.id for rows in by_key.values() for row in rows}
+        heartbeat = asyncio.create_task(self._renew(held), name="outbox-relay-claim-renewal")
+        try:
+            return sum(await asyncio.gather(*(self._relay_key(rows, held) for rows in by_key.values())))
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
 
-    async def _relay_key(self, rows: list[OutboxMessageMixin]) -> int:
+    async def _relay_key(self, rows: list[OutboxMessageMixin], held: set[str]) -> int:
         """Publish one key's rows in order; after a failure the later ones wait for the next pass."""
         async with self._keys_at_once:
             for position, row in enumerate(rows):
@@ -90,19 +106,41 @@ class OutboxRelay:
                 except Exception as error:  # any failure: retry later, keep later same-key rows back
                     logger.warning("publishing %s %s failed: %r", row.event_type, row.id, error)
                     await self._record_failure(row, error)
-                    await self._release([later.id for later in rows[position + 1 :]])
+                    later = [later.id for later in rows[position + 1 :]]
+                    await self._release(later)
+                    held.difference_update([row.id, *later])
                     return position
                 await self._mark_sent(row.id)
+                held.discard(row.id)
             return len(rows)
+
+    async def _renew(self, held: set[str]) -> None:
+        """Renew this pass's claims until it ends (cancelled then). A process that dies stops
+        renewing, so its rows come free once the lease runs out."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / RENEWALS_PER_LEASE)
+            try:
+                async with self._sessions() as session, session.begin():
+                    await renew(session, table=self._model, ids=held, now=utcnow(), lease=self._lease)
+            except Exception as error:  # the next beat tries again; the lease outlasts a missed one
+                logger.warning("renewing the claim on %d outbox rows failed: %r", len(held), error)
 
     def _cloudevent(self, row: OutboxMessageMixin) -> BaseCloudEvent:
         event = EVENT_TYPES[row.event_type].model_validate(row.payload)
         return to_cloudevent(event, event_id=row.id, source=self._source, time=row.created_at)
 
     async def _claim(self) -> list[OutboxMessageMixin]:
+        async with self._sessions() as session, session.begin():
+            await self._take_claim_turn(session)
+            # Read the clock after the turn: waiting for it must not eat into the short lease.
+            now = utcnow()
+            return await claim(session, self._candidates(now), table=self._model, now=now, lease=self._lease)
+
+    def _candidates(self, now: datetime) -> Select[OutboxMessageMixin]:
+        """Unsent rows that are due, oldest first, none behind an earlier row of its key that
+        is held or waiting for its retry."""
         model = self._model
         earlier = aliased(model)
-        now = utcnow()
         earlier_waiting = exists().where(
             earlier.key == model.key,
             earlier.id < model.id,
@@ -110,15 +148,12 @@ class OutboxRelay:
             earlier.dead_at.is_(None),
             or_(earlier.claimed_until > now, earlier.next_attempt_at > now),
         )
-        candidates = (
+        return (
             select(model)
             .where(model.sent_at.is_(None), model.dead_at.is_(None), due(model, now), ~earlier_waiting)
             .order_by(model.id)
             .limit(self._batch_size)
         )
-        async with self._sessions() as session, session.begin():
-            await self._take_claim_turn(session)
-            return await claim(session, candidates, table=model, now=now, lease=CLAIM_LEASE)
 
     async def dead_rows(self) -> list[OutboxMessageMixin]:
         """Rows delivery gave up on (kept with their error), oldest first."""
