@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.observability import install_observability
+from awardpath_shared.openapi import with_problem_responses
 from awardpath_shared.problems import install_problem_handlers, problem_response
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.unit_of_work import UnitOfWork
@@ -68,6 +69,11 @@ class BodySizeLimit:
         return f"request bodies are limited to {self.max_bytes} bytes"
 
 
+class ServiceApp(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        return with_problem_responses(super().openapi())
+
+
 def create_service_app(
     *,
     runtime: ServiceRuntime[Any, Any],
@@ -85,7 +91,7 @@ def create_service_app(
         finally:
             await runtime.close()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = ServiceApp(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
     install_problem_handlers(app)

@@ -13,7 +13,7 @@ class WebhookEndpointCreate(RequestBody):
     url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
         examples=["https://platform.example.org/awardpath/webhooks"]
     )
-    events: list[WebhookEventType] = Field(min_length=1, max_length=10, strict=False)
+    events: list[Annotated[WebhookEventType, Field(strict=False)]] = Field(min_length=1, max_length=10)
 
 
 class WebhookEndpointView(View):

@@ -1,0 +1,78 @@
+"""The OpenAPI document says what the edge answers: every error an operation can give is
+documented as the RFC 9457 problem document it is (FastAPI documents only its own 422 body,
+which is never served). Which errors an operation can give follows from what it takes:
+a token (401, 403), a path id (404), query values or a body (400, 422; a body also 413), a
+state change (404, 409). Statuses only one operation knows (410, 415, 503) it declares with
+`responses=`; they get the problem schema here too."""
+
+from typing import Any
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details. Validation problems list each finding in `errors`.",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {}},
+    },
+    "additionalProperties": True,
+}
+
+DESCRIPTIONS = {
+    400: "The request cannot be read (a cursor this API never gave, a body that is no JSON).",
+    401: "No valid bearer token.",
+    403: "The caller's role or tenant may not do this.",
+    404: "Nothing at this path, or nothing the caller may see.",
+    409: "The current state does not allow this.",
+    410: "Gone.",
+    413: "The body is larger than the service accepts.",
+    415: "The body's media type is not accepted.",
+    422: "The request breaks a rule: each finding is listed in `errors`.",
+    503: "The service cannot answer now.",
+}
+
+
+def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
+    places = {parameter["in"] for parameter in operation.get("parameters", [])}
+    statuses: set[int] = set()
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if "path" in places:
+        statuses.add(404)
+    if "query" in places or "requestBody" in operation:
+        statuses |= {400, 422}
+    if "requestBody" in operation:
+        statuses.add(413)
+    if method != "get":
+        statuses |= {404, 409}
+    return statuses
+
+
+def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with every operation's error responses documented as problems."""
+    for operations in document.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400}
+            for status in sorted(_statuses(method, operation) | declared):
+                # FastAPI's own 422 description names a body that is never served.
+                given = responses.get(str(status), {}).get("description") if status != 422 else None
+                described = given or DESCRIPTIONS.get(status, "An error.")
+                responses[str(status)] = {
+                    "description": described,
+                    "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}},
+                }
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    # FastAPI's validation error bodies are never served (the edge answers problems).
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return document
