@@ -70,7 +70,12 @@ def install_observability(app: FastAPI, service: str) -> None:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/health/ready", summary="The process can serve: its database answers", response_model=None)
+    @router.get(
+        "/health/ready",
+        summary="The process can serve: its database answers",
+        response_model=None,
+        responses={503: {"description": "The database does not answer."}},
+    )
     async def ready(request: Request) -> Response | dict[str, str]:
         try:
             async with request.app.state.runtime.engine.connect() as connection:

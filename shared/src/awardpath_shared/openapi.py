@@ -61,15 +61,18 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     for operations in document.get("paths", {}).values():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400}
+            # FastAPI's own 422 is dropped where nothing can be invalid but the path (a 404 here).
+            declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400} - {422}
             for status in sorted(_statuses(method, operation) | declared):
-                # FastAPI's own 422 description names a body that is never served.
-                given = responses.get(str(status), {}).get("description") if status != 422 else None
-                described = given or DESCRIPTIONS.get(status, "An error.")
+                given = responses.get(str(status), {}) if status != 422 else {}
+                if "content" in given:
+                    continue  # an operation's own error body (a revoked assertion's 410)
                 responses[str(status)] = {
-                    "description": described,
+                    "description": given.get("description") or DESCRIPTIONS.get(status, "An error."),
                     "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}},
                 }
+            if "422" in responses and 422 not in _statuses(method, operation):
+                del responses["422"]
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     # FastAPI's validation error bodies are never served (the edge answers problems).

@@ -6,7 +6,7 @@ import re
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 # Ids this system mints (uuid7) or that callers choose (assessor ids).
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$"
@@ -37,6 +37,7 @@ Prompt = Annotated[str, _trimmed(10_000)]
 # A version of a published definition: a positive number that fits any integer column
 # (a larger one names nothing, so lookups answer 404 rather than overflow the query).
 MAX_VERSION = 2**31 - 1
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 PathVersion = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 VersionQuery = Annotated[
     int | None, Query(ge=1, le=MAX_VERSION, description="A published version; the latest if absent.")

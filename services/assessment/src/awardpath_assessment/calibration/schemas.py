@@ -10,7 +10,7 @@ from awardpath_assessment.pool.models import QualificationStatus
 from awardpath_assessment.rubrics.schemas import MicroCredentialView
 from awardpath_shared.rubrics import RubricSection, SectionEvidence
 from awardpath_shared.schemas import RequestBody, View
-from awardpath_shared.validation import Id
+from awardpath_shared.validation import Id, Version
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -32,7 +32,7 @@ class CalibrationExampleCreate(RequestBody):
 
 class CalibrationSetCreate(RequestBody):
     micro_credential_id: Id
-    micro_credential_version: Annotated[int, Field(ge=1)]
+    micro_credential_version: Version
     threshold: Share | None = Field(
         default=None,
         description="Share of section levels a new assessor must match exactly to be qualified "

@@ -83,7 +83,10 @@ async def credential_html_page(
 # ---- Open Badges 2.0 hosted verification -----------------------------------------------
 
 
-@ob2_router.get("/v1/ob2/assertions/{credential_id}")
+@ob2_router.get(
+    "/v1/ob2/assertions/{credential_id}",
+    responses={410: {"description": "Revoked: the assertion with `revoked: true`.", "content": {JSON_LD: {}}}},
+)
 async def ob2_assertion(credential_id: PathId, hosted: Hosted) -> JSONResponse:
     """The hosted OB 2.0 Assertion; a revoked one answers 410 Gone with `revoked: true`."""
     document = await hosted.assertion(credential_id)

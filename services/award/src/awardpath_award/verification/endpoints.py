@@ -29,6 +29,7 @@ Verifier = Annotated[VerificationService, Depends(_verifier)]
 @router.post(
     "/v1/verify",
     response_model=VerificationView,
+    responses={415: {"description": "Neither JSON nor a VC-JWT."}},
     openapi_extra={
         "requestBody": {
             "required": True,
