@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 
 from tests.support.award_path import open_award_path
 from tests.support.databases import create_database, drop_database
-from tests.support.system import RunningSystem
+from tests.support.system import RunningSystem, problem
 
 # Each operation gets this many generated requests of each kind (fitting, not fitting).
 EXAMPLES_PER_OPERATION = 15
@@ -101,3 +101,19 @@ def test_no_operation_answers_a_5xx_or_an_undocumented_status(contract_system):
             exercised += 1
     assert exercised >= 50
     assert not failures, "\n\n".join(failures)
+
+
+async def test_an_over_limit_body_is_a_413_problem_declared_or_chunked(contract_system):
+    system, path = contract_system
+    oversized = b'{"evidence": "' + b"x" * 1_100_000 + b'"}'
+
+    async def chunked():
+        for start in range(0, len(oversized), 64_000):
+            yield oversized[start : start + 64_000]
+
+    async with system.client("submission", "platform", path.platform_id) as client:
+        for content in (oversized, chunked()):
+            response = await client.post(
+                "/v1/submissions", content=content, headers={"content-type": "application/json"}
+            )
+            problem(response, 413)

@@ -3,11 +3,11 @@
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.problems import problem_response
 
@@ -42,6 +42,38 @@ def access_log_filter() -> logging.Filter:
     return _ACCESS_LOG_FILTER
 
 
+class RequestMetrics:
+    """Counts and times every request by route and status, a 500 included (an unhandled error
+    passes through here before the server error handler answers). Pure ASGI: a request body
+    streams through untouched, and errors raised while reading it keep their type."""
+
+    def __init__(self, app: ASGIApp, service: str, requests: Counter, latency: Histogram) -> None:
+        self.app = app
+        self.service = service
+        self.requests = requests
+        self.latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_measured(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_measured)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.requests.labels(self.service, scope["method"], route, str(status)).inc()
+            self.latency.labels(self.service, scope["method"], route).observe(time.perf_counter() - started)
+
+
 def install_observability(app: FastAPI, service: str) -> None:
     registry = CollectorRegistry()
     requests = Counter(
@@ -55,14 +87,7 @@ def install_observability(app: FastAPI, service: str) -> None:
     )
     app.state.metrics_registry = registry
 
-    @app.middleware("http")
-    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        requests.labels(service, request.method, route, str(response.status_code)).inc()
-        latency.labels(service, request.method, route).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(RequestMetrics, service=service, requests=requests, latency=latency)
 
     router = APIRouter(tags=["operations"])
 
