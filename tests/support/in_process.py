@@ -28,7 +28,8 @@ async def running_apps(
     apps = build_apps(InProcessTransport(RetryPolicy.of(settings["submission"])), settings)
     async with AsyncExitStack() as stack:
         for app in apps.values():
-            await stack.enter_async_context(LifespanManager(app))
+            # Generous: a loaded 2-core machine can take longer than the default 5 s to start.
+            await stack.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=60))
         yield apps
 
 

@@ -69,3 +69,24 @@ def test_only_the_unit_of_work_opens_and_commits_transactions():
         if "awardpath_shared" not in path.parts and OWNING_A_TRANSACTION.search(path.read_text())
     ]
     assert owning == []
+
+
+def test_every_endpoint_is_a_service_route():
+    """Input checks and idempotency keys hold for an endpoint only on `routes.ServiceRoute`:
+    every endpoints module declares its routes on `service_router()`."""
+    import importlib
+    import pkgutil
+
+    from fastapi import APIRouter
+
+    from awardpath_shared.routes import ServiceRoute
+
+    routes = []
+    for service in ("awardpath_submission", "awardpath_assessment", "awardpath_award"):
+        package = importlib.import_module(service)
+        for module in pkgutil.walk_packages(package.__path__, f"{service}."):
+            if module.name.endswith(".endpoints"):
+                routers = vars(importlib.import_module(module.name)).values()
+                routes += [route for router in routers if isinstance(router, APIRouter) for route in router.routes]
+    assert len(routes) > 40
+    assert [route.path for route in routes if not isinstance(route, ServiceRoute)] == []

@@ -1,13 +1,9 @@
-"""The HTTP edge of `input_checks`: every route is a `CheckedRoute` (routers come from
-`service_router`), which parses JSON bodies through `parse_json` and checks query values the
-same way before any endpoint sees them; refused input is a 422 problem."""
+"""The HTTP edge of `input_checks`: every route (`routes.ServiceRoute`) parses JSON bodies
+through `parse_json` and checks query values the same way before any endpoint sees them;
+refused input is a 422 problem."""
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
-from fastapi import APIRouter, Request, Response
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 
 from awardpath_shared.input_checks import UnacceptableInput, parse_json, text_fault
 
@@ -19,29 +15,21 @@ def refusal_of(refused: UnacceptableInput, source: str) -> RequestValidationErro
     )
 
 
-class CheckedRoute(APIRoute):
-    """A route whose JSON body and query values passed the edge's checks."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        takes_json = self.body_field is not None
-
-        async def checked_handler(request: Request) -> Response:
-            for name, value in request.query_params.multi_items():
-                fault = text_fault(name) or text_fault(value)
-                if fault is not None:
-                    raise refusal_of(UnacceptableInput("string_unstorable", (name,), fault), "query")
-            if takes_json and _is_json(request.headers.get("content-type")):
-                body = await request.body()
-                if body:
-                    try:
-                        # Starlette's Request.json() answers from this cache.
-                        request._json = parse_json(body)
-                    except UnacceptableInput as refused:
-                        raise refusal_of(refused, "body") from refused
-            return await handler(request)
-
-        return checked_handler
+async def check_request(request: Request, takes_json: bool) -> None:
+    """Refuse (422) query values and, for a route that reads JSON, a body the edge does not
+    accept; the parsed body is left where FastAPI reads it."""
+    for name, value in request.query_params.multi_items():
+        fault = text_fault(name) or text_fault(value)
+        if fault is not None:
+            raise refusal_of(UnacceptableInput("string_unstorable", (name,), fault), "query")
+    if takes_json and _is_json(request.headers.get("content-type")):
+        body = await request.body()
+        if body:
+            try:
+                # Starlette's Request.json() answers from this cache.
+                request._json = parse_json(body)
+            except UnacceptableInput as refused:
+                raise refusal_of(refused, "body") from refused
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -50,8 +38,3 @@ def _is_json(content_type: str | None) -> bool:
         return True
     media_type = content_type.split(";")[0].strip().lower()
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
-
-
-def service_router(**options: Any) -> APIRouter:
-    """The router every endpoints module declares its routes on."""
-    return APIRouter(route_class=CheckedRoute, **options)

@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from awardpath_shared.errors import Unauthenticated
+from awardpath_shared.idempotent_requests import Replayed, claim_key, replayed_response
 from awardpath_shared.observability import install_observability
-from awardpath_shared.openapi import with_problem_responses
+from awardpath_shared.openapi import with_edge_behaviour
 from awardpath_shared.problems import install_problem_handlers, problem_response
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.unit_of_work import UnitOfWork
@@ -28,8 +30,22 @@ async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """The request owns the transaction: services flush, this commits once the endpoint
     returned (before the response is sent) and rolls back on any error. Declare it with
     `Depends(request_unit_of_work, scope="function")` so the commit precedes the response."""
-    async with runtime_of(request).transaction() as uow:
+    runtime = runtime_of(request)
+    async with runtime.transaction() as uow:
+        await claim_key(request, runtime.idempotency_keys, uow.session, _caller(request, runtime))
         yield uow
+
+
+def _caller(request: Request, runtime: ServiceRuntime[Any, Any]) -> str:
+    """Whose idempotency keys these are: the verified caller, or anyone (public calls)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return "anonymous"
+    try:
+        principal = runtime.token_verifier.verify(token)
+    except Unauthenticated:
+        return "anonymous"  # the endpoint's own check answers 401 where a caller is needed
+    return f"{principal.role}:{principal.subject}"
 
 
 class BodySizeLimit:
@@ -71,7 +87,7 @@ class BodySizeLimit:
 
 class ServiceApp(FastAPI):
     def openapi(self) -> dict[str, Any]:
-        return with_problem_responses(super().openapi())
+        return with_edge_behaviour(super().openapi())
 
 
 def create_service_app(
@@ -95,6 +111,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
     install_problem_handlers(app)
+    app.add_exception_handler(Replayed, replayed_response)
     install_observability(app, runtime.name)
     for router in routers:
         app.include_router(router)

@@ -2,10 +2,14 @@
 documented as the RFC 9457 problem document it is (FastAPI documents only its own 422 body,
 which is never served). Which errors an operation can give follows from what it takes:
 a token (401, 403), a path id (404), query values or a body (400, 422; a body also 413), a
-state change (404, 409). Statuses only one operation knows (410, 415, 503) it declares with
+state change (404, 409), an Idempotency-Key on a POST (400, 422; the header is documented
+on every POST here). Statuses only one operation knows (410, 415, 503) it declares with
 `responses=`; they get the problem schema here too."""
 
 from typing import Any
+
+from awardpath_shared.idempotency import HEADER, KEY_PATTERN
+from awardpath_shared.idempotent_requests import REPLAYED_HEADER
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -53,13 +57,35 @@ def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
         statuses.add(413)
     if method != "get":
         statuses |= {404, 409}
+    if method == "post":
+        statuses |= {400, 422}  # a malformed or reused Idempotency-Key
     return statuses
 
 
-def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with every operation's error responses documented as problems."""
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Send the same key again with the same request to get its first response back "
+    f"instead of doing it twice (header `{REPLAYED_HEADER}: true`); keys are kept 24 hours "
+    "(AWARDPATH_IDEMPOTENCY_KEY_TTL_HOURS). The same key with another request is a 422.",
+    "schema": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 255},
+}
+
+
+def _document_idempotency_key(operation: dict[str, Any]) -> None:
+    parameters = operation.setdefault("parameters", [])
+    if IDEMPOTENCY_KEY_PARAMETER not in parameters:
+        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+
+
+def with_edge_behaviour(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` as the edge serves it: every error response a problem, the Idempotency-Key
+    header on every POST."""
     for operations in document.get("paths", {}).values():
         for method, operation in operations.items():
+            if method == "post":
+                _document_idempotency_key(operation)
             responses = operation.setdefault("responses", {})
             # FastAPI's own 422 is dropped where nothing can be invalid but the path (a 404 here).
             declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400} - {422}

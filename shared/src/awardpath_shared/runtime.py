@@ -8,12 +8,14 @@ one place. Entry points open units of work with `transaction()`.
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from awardpath_shared.auth import TokenVerifier
 from awardpath_shared.db import create_engine, create_session_factory
+from awardpath_shared.idempotency import IdempotencyKeyMixin, IdempotencyKeys
 from awardpath_shared.messaging.dead_letters import DeadLetterMixin, DeadLetterStore
 from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inbox import EventConsumer, HandlerMap, ProcessedEventMixin
@@ -21,6 +23,7 @@ from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.relay import OutboxRelay
 from awardpath_shared.messaging.transport import Transport
+from awardpath_shared.periodic import PeriodicTask
 from awardpath_shared.settings import ServiceSettings
 from awardpath_shared.unit_of_work import U, transaction
 
@@ -36,11 +39,12 @@ class BackgroundWorker(Protocol):
 
 
 @dataclass(frozen=True)
-class MessagingTables:
-    """A service's own tables of the messaging machinery (the outbox is its unit of work's)."""
+class ServiceTables:
+    """A service's own tables of the shared machinery (the outbox is its unit of work's)."""
 
     processed_events: type[ProcessedEventMixin]
     dead_letters: type[DeadLetterMixin]
+    idempotency_keys: type[IdempotencyKeyMixin]
 
 
 def create_transport(settings: ServiceSettings, *, client_id: str, consume: bool = True) -> Transport:
@@ -64,6 +68,7 @@ class ServiceRuntime(Generic[U, S]):
     relay: OutboxRelay
     consumer: EventConsumer[U]
     token_verifier: TokenVerifier
+    idempotency_keys: IdempotencyKeys
     workers: list[BackgroundWorker] = field(default_factory=list)
 
     @classmethod
@@ -75,7 +80,7 @@ class ServiceRuntime(Generic[U, S]):
         database_url: str,
         transport: Transport,
         unit_of_work: type[U],
-        tables: MessagingTables,
+        tables: ServiceTables,
         handlers: Callable[[S], HandlerMap[U]],
     ) -> "ServiceRuntime[U, S]":
         engine = create_engine(database_url, name)
@@ -103,7 +108,8 @@ class ServiceRuntime(Generic[U, S]):
             dead_letters=DeadLetterStore(group, sessions, tables.dead_letters),
         )
         transport.subscribe(consumer)
-        return cls(
+        idempotency_keys = IdempotencyKeys(tables.idempotency_keys, timedelta(hours=settings.idempotency_key_ttl_hours))
+        runtime = cls(
             name=name,
             settings=settings,
             engine=engine,
@@ -113,7 +119,14 @@ class ServiceRuntime(Generic[U, S]):
             relay=relay,
             consumer=consumer,
             token_verifier=TokenVerifier(settings),
+            idempotency_keys=idempotency_keys,
         )
+        runtime.workers.append(PeriodicTask(f"{name}-idempotency-key-purge", runtime._purge_keys, 3600))
+        return runtime
+
+    async def _purge_keys(self) -> None:
+        async with self.transaction() as uow:
+            await self.idempotency_keys.purge(uow.session)
 
     def start_background(self) -> None:
         """Start the outbox relay and the service's other background workers."""

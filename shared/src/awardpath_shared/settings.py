@@ -68,4 +68,6 @@ class ServiceSettings(BaseSettings):
     # With backoff capped at five minutes, about 1.5 hours of retries before a row is dead.
     relay_max_attempts: int = 25
     max_request_bytes: int = 1_000_000
+    # How long a POST's Idempotency-Key replays its first response (the draft suggests 24 h).
+    idempotency_key_ttl_hours: float = 24
     log_level: str = "INFO"

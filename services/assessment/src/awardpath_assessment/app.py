@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from awardpath_assessment.assignment import endpoints as assignment
 from awardpath_assessment.calibration import endpoints as calibration
 from awardpath_assessment.consumers import handlers
-from awardpath_assessment.database import DeadLetter, ProcessedEvent
+from awardpath_assessment.database import DeadLetter, IdempotencyKey, ProcessedEvent
 from awardpath_assessment.pool import endpoints as pool
 from awardpath_assessment.queue import endpoints as queue
 from awardpath_assessment.queue.tasks import lease_sweeper
@@ -15,7 +15,7 @@ from awardpath_assessment.settings import SERVICE, AssessmentSettings
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.runtime import MessagingTables, ServiceRuntime
+from awardpath_shared.runtime import ServiceRuntime, ServiceTables
 
 AssessmentRuntime = ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings]
 
@@ -27,7 +27,7 @@ def build_runtime(settings: AssessmentSettings, transport: Transport) -> Assessm
         database_url=settings.database_url,
         transport=transport,
         unit_of_work=AssessmentUnitOfWork,
-        tables=MessagingTables(processed_events=ProcessedEvent, dead_letters=DeadLetter),
+        tables=ServiceTables(processed_events=ProcessedEvent, dead_letters=DeadLetter, idempotency_keys=IdempotencyKey),
         handlers=handlers,
     )
     runtime.workers.append(lease_sweeper(runtime))

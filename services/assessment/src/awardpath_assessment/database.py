@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from awardpath_assessment.settings import SERVICE
 from awardpath_shared.db import service_metadata
+from awardpath_shared.idempotency import IdempotencyKeyMixin
 from awardpath_shared.messaging.dead_letters import DeadLetterMixin
 from awardpath_shared.messaging.inbox import ProcessedEventMixin
 from awardpath_shared.messaging.outbox import OutboxMessageMixin
@@ -34,3 +35,7 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class DeadLetter(DeadLetterMixin, Base):
     __tablename__ = "dead_letters"
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base):
+    __tablename__ = "idempotency_keys"

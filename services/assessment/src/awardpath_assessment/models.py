@@ -2,7 +2,7 @@
 
 from awardpath_assessment.assignment.models import Assignment, Attempt
 from awardpath_assessment.calibration.models import CalibrationExample, CalibrationReview, CalibrationSet
-from awardpath_assessment.database import Base, DeadLetter, OutboxMessage, ProcessedEvent
+from awardpath_assessment.database import Base, DeadLetter, IdempotencyKey, OutboxMessage, ProcessedEvent
 from awardpath_assessment.pool.models import Assessor, AssessorQualification, ScoringPolicy
 from awardpath_assessment.review.models import Review
 from awardpath_assessment.rubrics.models import Rubric
@@ -17,6 +17,7 @@ __all__ = [
     "CalibrationReview",
     "CalibrationSet",
     "DeadLetter",
+    "IdempotencyKey",
     "OutboxMessage",
     "ProcessedEvent",
     "Review",

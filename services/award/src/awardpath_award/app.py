@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from awardpath_award.catalog import endpoints as catalog
 from awardpath_award.consumers import handlers
 from awardpath_award.credentials import endpoints as credentials
-from awardpath_award.database import DeadLetter, ProcessedEvent
+from awardpath_award.database import DeadLetter, IdempotencyKey, ProcessedEvent
 from awardpath_award.decisions import endpoints as decisions
 from awardpath_award.issuers import endpoints as issuers
 from awardpath_award.keys import endpoints as keys
@@ -16,7 +16,7 @@ from awardpath_award.webhooks import endpoints as webhooks
 from awardpath_award.webhooks.worker import WebhookDeliveryWorker
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.runtime import MessagingTables, ServiceRuntime
+from awardpath_shared.runtime import ServiceRuntime, ServiceTables
 
 AwardRuntime = ServiceRuntime[AwardUnitOfWork, AwardSettings]
 
@@ -28,7 +28,7 @@ def build_runtime(settings: AwardSettings, transport: Transport) -> AwardRuntime
         database_url=settings.database_url,
         transport=transport,
         unit_of_work=AwardUnitOfWork,
-        tables=MessagingTables(processed_events=ProcessedEvent, dead_letters=DeadLetter),
+        tables=ServiceTables(processed_events=ProcessedEvent, dead_letters=DeadLetter, idempotency_keys=IdempotencyKey),
         handlers=handlers,
     )
     runtime.workers.append(WebhookDeliveryWorker(runtime))

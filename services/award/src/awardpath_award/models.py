@@ -2,7 +2,7 @@
 
 from awardpath_award.catalog.models import MicroCredential, MicroCredentialVersion
 from awardpath_award.credentials.models import Credential, StatusList
-from awardpath_award.database import Base, DeadLetter, OutboxMessage, ProcessedEvent
+from awardpath_award.database import Base, DeadLetter, IdempotencyKey, OutboxMessage, ProcessedEvent
 from awardpath_award.decisions.models import Award, Decision
 from awardpath_award.issuers.models import Issuer
 from awardpath_award.keys.models import IssuerKey
@@ -15,6 +15,7 @@ __all__ = [
     "Credential",
     "DeadLetter",
     "Decision",
+    "IdempotencyKey",
     "Issuer",
     "IssuerKey",
     "MicroCredential",

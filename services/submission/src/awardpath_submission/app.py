@@ -4,9 +4,9 @@ from fastapi import FastAPI
 
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.runtime import MessagingTables, ServiceRuntime
+from awardpath_shared.runtime import ServiceRuntime, ServiceTables
 from awardpath_submission.consumers import handlers
-from awardpath_submission.database import DeadLetter, ProcessedEvent
+from awardpath_submission.database import DeadLetter, IdempotencyKey, ProcessedEvent
 from awardpath_submission.intake import endpoints as intake
 from awardpath_submission.progress import endpoints as progress
 from awardpath_submission.settings import SERVICE, SubmissionSettings
@@ -22,7 +22,7 @@ def build_runtime(settings: SubmissionSettings, transport: Transport) -> Submiss
         database_url=settings.database_url,
         transport=transport,
         unit_of_work=SubmissionUnitOfWork,
-        tables=MessagingTables(processed_events=ProcessedEvent, dead_letters=DeadLetter),
+        tables=ServiceTables(processed_events=ProcessedEvent, dead_letters=DeadLetter, idempotency_keys=IdempotencyKey),
         handlers=handlers,
     )
 

@@ -1,7 +1,7 @@
 """Every table of the submission service, in one place: what migrations and checks read."""
 
 from awardpath_submission.catalog.models import MicroCredential
-from awardpath_submission.database import Base, DeadLetter, OutboxMessage, ProcessedEvent
+from awardpath_submission.database import Base, DeadLetter, IdempotencyKey, OutboxMessage, ProcessedEvent
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
 from awardpath_submission.progress.models import Review
 
@@ -10,6 +10,7 @@ __all__ = [
     "Base",
     "DeadLetter",
     "Earner",
+    "IdempotencyKey",
     "MicroCredential",
     "OutboxMessage",
     "ProcessedEvent",

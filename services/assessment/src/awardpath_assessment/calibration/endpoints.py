@@ -14,7 +14,7 @@ from awardpath_assessment.calibration.schemas import (
 from awardpath_assessment.calibration.service import CalibrationProgress, CalibrationService
 from awardpath_assessment.dependencies import PROBLEM, Admin, AssessorCaller, RequestUnitOfWork, Settings
 from awardpath_assessment.review.schemas import ReviewCreate
-from awardpath_shared.edge_input import service_router
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
 router = service_router(tags=["calibration"])

@@ -14,7 +14,7 @@ from awardpath_assessment.pool.schemas import (
     ScoringPolicyView,
 )
 from awardpath_assessment.pool.service import PoolService, ScoringPolicySetting
-from awardpath_shared.edge_input import service_router
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
 router = service_router()

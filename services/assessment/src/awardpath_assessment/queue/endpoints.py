@@ -9,8 +9,8 @@ from awardpath_assessment.assignment.models import Assignment
 from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, RequestUnitOfWork, Settings
 from awardpath_assessment.queue.schemas import BlindAssignmentView, ClaimView, QueueItemView, ReleaseView
 from awardpath_assessment.queue.service import BlindAssignment, QueueService
-from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
 router = service_router(tags=["queue"])

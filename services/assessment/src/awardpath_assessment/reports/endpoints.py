@@ -8,7 +8,7 @@ from awardpath_assessment.dependencies import PROBLEM, Admin, RequestUnitOfWork
 from awardpath_assessment.reports.report import ReliabilityReport
 from awardpath_assessment.reports.schemas import ReliabilityReportView
 from awardpath_assessment.reports.service import ReportService
-from awardpath_shared.edge_input import service_router
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import Id
 
 router = service_router(tags=["reports"])

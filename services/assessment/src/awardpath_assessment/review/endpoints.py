@@ -8,7 +8,7 @@ from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, RequestUn
 from awardpath_assessment.review.models import Review
 from awardpath_assessment.review.schemas import ReviewCreate, ReviewView
 from awardpath_assessment.review.service import ReviewService
-from awardpath_shared.edge_input import service_router
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
 router = service_router(tags=["queue"])

@@ -8,8 +8,8 @@ from awardpath_award.catalog.models import MicroCredentialVersion
 from awardpath_award.catalog.schemas import MicroCredentialCreate, MicroCredentialView
 from awardpath_award.catalog.service import CatalogService
 from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork
-from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import ID_PATTERN, PathId, VersionQuery
 
 router = service_router(tags=["catalog"])

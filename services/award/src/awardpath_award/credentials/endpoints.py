@@ -14,7 +14,7 @@ from awardpath_award.credentials.service import CredentialService, HostedBadgeSe
 from awardpath_award.credentials.urls import Urls
 from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork, Settings
 from awardpath_award.verification.endpoints import Verifier
-from awardpath_shared.edge_input import service_router
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId, PathVersion
 
 router = service_router(tags=["credentials"])

@@ -8,8 +8,8 @@ from awardpath_award.decisions.models import Decision, DecisionState
 from awardpath_award.decisions.schemas import DecisionRequest, DecisionView
 from awardpath_award.decisions.service import DecisionService
 from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork
-from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
 router = service_router(tags=["decisions"])

@@ -8,7 +8,7 @@ from awardpath_award.dependencies import Admin, RequestUnitOfWork
 from awardpath_award.issuers.models import Issuer
 from awardpath_award.issuers.schemas import IssuerCreate, IssuerView
 from awardpath_award.issuers.service import IssuerService
-from awardpath_shared.edge_input import service_router
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
 router = service_router(tags=["issuers"])

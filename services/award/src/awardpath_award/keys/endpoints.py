@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from awardpath_award.dependencies import IssuerOrAdmin, RequestUnitOfWork, Settings
 from awardpath_award.keys.schemas import IssuerKeyView
 from awardpath_award.keys.service import KeyService, PublishedKey
-from awardpath_shared.edge_input import service_router
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
 router = service_router(tags=["issuer keys"])

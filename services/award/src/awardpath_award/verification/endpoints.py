@@ -9,9 +9,10 @@ from awardpath_award.dependencies import RequestUnitOfWork, Settings
 from awardpath_award.verification.result import Verification
 from awardpath_award.verification.schemas import VerificationView
 from awardpath_award.verification.service import VerificationService
-from awardpath_shared.edge_input import refusal_of, service_router
+from awardpath_shared.edge_input import refusal_of
 from awardpath_shared.input_checks import UnacceptableInput, parse_json
 from awardpath_shared.problems import Problem
+from awardpath_shared.routes import service_router
 
 router = service_router(tags=["credentials"])
 

@@ -17,8 +17,8 @@ from awardpath_award.webhooks.schemas import (
     WebhookSecretView,
 )
 from awardpath_award.webhooks.service import IssuedSecret, WebhookService
-from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
 router = service_router(tags=["webhooks"])

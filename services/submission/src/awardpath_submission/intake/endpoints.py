@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Response, status
 
-from awardpath_shared.edge_input import service_router
+from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 from awardpath_submission.dependencies import Platform, RequestUnitOfWork, Settings
 from awardpath_submission.intake.models import Submission
