@@ -6,7 +6,9 @@ from datetime import datetime
 
 import pytest
 from pydantic import TypeAdapter
+from sqlalchemy import select
 
+from awardpath_assessment.assignment.models import Assignment, Attempt
 from awardpath_assessment.assignment.schemas import UnassignedPage
 from awardpath_assessment.assignment.service import AssignmentService
 from awardpath_assessment.calibration.schemas import (
@@ -127,6 +129,21 @@ def refused_with(error: pytest.ExceptionInfo[DomainError], status: int, slug: st
     assert refusal(error) == (status, slug)
 
 
+LEVELS = {"overview": ("not_yet", "developing", "proficient"), "reflection": ("not_yet", "proficient")}
+PASSING = {"overview": "developing", "reflection": "proficient"}
+
+
+def scored(overview: str = "proficient", reflection: str = "proficient", note: str | None = None) -> ReviewCreate:
+    """A review whose recommendation follows its levels, as the rules demand."""
+    levels = {"overview": overview, "reflection": reflection}
+    passes = all(LEVELS[s].index(level) >= LEVELS[s].index(PASSING[s]) for s, level in levels.items())
+    return ReviewCreate(
+        sections=[{"section_id": s, "level": level, "feedback": FEEDBACK} for s, level in levels.items()],
+        recommendation="award" if passes else "resubmit",
+        note_to_issuer=note,
+    )
+
+
 class AssessmentCalls:
     """The services over one unit of work, answering with the API's views."""
 
@@ -177,6 +194,10 @@ class AssessmentCalls:
     async def expire_leases(self, now: datetime | None = None) -> int:
         return await self._queue.expire_leases(now)
 
+    async def sweep(self, now: datetime | None = None) -> int:
+        """One pass of the queue sweeper the app runs, at `now`."""
+        return await self._queue.sweep(now)
+
     async def submit_review(self, assessor_id: str, assignment_id: str, body: ReviewCreate) -> ReviewView:
         done = await ReviewService(self.uow, self.settings).submit(assessor_id, assignment_id, body)
         return ReviewView.model_validate(done)
@@ -207,3 +228,34 @@ class AssessmentCalls:
     @property
     def _calibration(self) -> CalibrationService:
         return CalibrationService(self.uow, self.settings)
+
+
+# ---- reading what the engine did -----------------------------------------------------
+
+
+async def assignments_of(assessment: AssessmentCalls, submission_id: str) -> list[Assignment]:
+    return list(
+        await assessment.session.scalars(
+            select(Assignment).join(Attempt).where(Attempt.submission_id == submission_id).order_by(Assignment.id)
+        )
+    )
+
+
+async def open_holder(assessment: AssessmentCalls, submission_id: str) -> Assignment:
+    [holder] = [a for a in await assignments_of(assessment, submission_id) if a.state in ("assigned", "claimed")]
+    return holder
+
+
+async def submit(assessment: AssessmentCalls, micro_credential_id: str, **fields) -> str:
+    event = attempt_event(micro_credential_id, **fields)
+    await assessment.receive_attempt(event)
+    return event.submission_id
+
+
+async def open_load(assessment: AssessmentCalls, assessor_id: str) -> int:
+    return (await assessment.get_assessor(assessor_id)).open_assignments
+
+
+async def pool(assessment: AssessmentCalls, micro_credential_id: str, *assessor_ids: str, **fields) -> None:
+    for assessor_id in assessor_ids:
+        await assessment.create_assessor(new_assessor(micro_credential_id, assessor_id, **fields))

@@ -8,7 +8,7 @@ from awardpath_assessment.consumers import handlers
 from awardpath_assessment.database import DeadLetter, ProcessedEvent
 from awardpath_assessment.pool import endpoints as pool
 from awardpath_assessment.queue import endpoints as queue
-from awardpath_assessment.queue.tasks import lease_sweeper
+from awardpath_assessment.queue.tasks import queue_sweeper
 from awardpath_assessment.reports import endpoints as reports
 from awardpath_assessment.review import endpoints as review
 from awardpath_assessment.settings import SERVICE, AssessmentSettings
@@ -30,7 +30,7 @@ def build_runtime(settings: AssessmentSettings, transport: Transport) -> Assessm
         tables=MessagingTables(processed_events=ProcessedEvent, dead_letters=DeadLetter),
         handlers=handlers,
     )
-    runtime.workers.append(lease_sweeper(runtime))
+    runtime.workers.append(queue_sweeper(runtime))
     return runtime
 
 

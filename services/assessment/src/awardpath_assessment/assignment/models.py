@@ -1,7 +1,8 @@
 """Attempts to assess and their assignments to assessors, with their state machines.
 
 An attempt is `unassigned` while it has fewer live assignments than reviews it needs (it
-waits for an eligible assessor), `assigned` once every review it needs is given out, and
+waits for an eligible assessor, or, a resubmission within its hold, for the assessor of the
+earlier attempt), `assigned` once every review it needs is given out, and
 `completed` once its outcome is settled. An assignment is open (`assigned`, then `claimed`
 under a lease) until it is reviewed (`completed`) or returned to the pool: its lease ran out
 (`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`).
@@ -80,6 +81,10 @@ class Attempt(Base):
             ["rubrics.micro_credential_id", "rubrics.version"],
         ),
         Index(None, "state", "micro_credential_id"),
+        # Capacity freed at an assessor: their waiting resubmissions come first.
+        Index(None, "earlier_assessor_id", "state"),
+        # The sweeper ends holds that ran out.
+        Index(None, "state", "held_until"),
     )
 
     id: Mapped[str] = mapped_column(OWN_ID, primary_key=True)
@@ -95,6 +100,11 @@ class Attempt(Base):
     double_scored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The review whose levels and feedback were sent on (the earner sees only this one).
     deciding_review_id: Mapped[str | None] = mapped_column(OWN_ID)
+    # A resubmission's: who wrote the review that decided the earlier attempt (it goes back
+    # to them), and until when it waits for them while they are full (None: not held, or
+    # the hold ended).
+    earlier_assessor_id: Mapped[str | None] = mapped_column(FOREIGN_ID)
+    held_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -103,6 +113,14 @@ class Attempt(Base):
     deciding_review: Mapped["Review | None"] = relationship(
         primaryjoin="foreign(Attempt.deciding_review_id) == Review.id", viewonly=True, lazy="raise"
     )
+
+    def is_held(self, now: datetime) -> bool:
+        """Within the resubmission hold: it waits for the earlier assessor while they are full."""
+        return self.held_until is not None and now < self.held_until
+
+    def end_hold(self) -> None:
+        """The hold ran out: from now on any eligible assessor may take it."""
+        self.held_until = None
 
     def staffed(self, live_assignments: int) -> None:
         """Assigned once it has every review it needs given out, unassigned (waiting) otherwise."""

@@ -77,8 +77,17 @@ class QueueService:
         assignments = AssignmentService(self.uow, self.settings)
         for assignment in expired:
             logger.info("lease of assignment %s expired; returning it to the pool", assignment.id)
-            await assignments.return_to_pool(assignment, AssignmentState.EXPIRED)
+            holder = await assignments.return_to_pool(assignment, AssignmentState.EXPIRED)
+            # The lapsed lease freed a place: waiting work (their resubmissions first) may take it.
+            await assignments.assign_waiting(holder)
         return len(expired)
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """One pass of the queue's housekeeping: expired leases go back to the pool and
+        resubmission holds that ran out end. Returns how many things it moved."""
+        now = now or utcnow()
+        expired = await self.expire_leases(now)
+        return expired + await AssignmentService(self.uow, self.settings).end_holds(now)
 
     async def own_assignment(self, assessor_id: str, assignment_id: str, *, for_update: bool = False) -> Assignment:
         assignment = await self.uow.queue.assignment(assignment_id, for_update=for_update)
