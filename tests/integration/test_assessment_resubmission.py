@@ -18,8 +18,8 @@ from tests.support.assessment import (
     KEY,
     SETTINGS,
     AssessmentCalls,
-    assignments_of,
     attempt_event,
+    holders,
     new_assessor,
     open_holder,
     pool,
@@ -46,13 +46,6 @@ async def resubmit(assessment: AssessmentCalls, micro_credential_id: str, submis
     await assessment.receive_attempt(
         attempt_event(micro_credential_id, submission_id=submission_id, attempt=2, **fields)
     )
-
-
-async def holders(assessment: AssessmentCalls, submission_id: str) -> list[str]:
-    """Who holds the submission's work now."""
-    return [
-        a.assessor_id for a in await assignments_of(assessment, submission_id) if a.state in ("assigned", "claimed")
-    ]
 
 
 async def waiting(assessment: AssessmentCalls) -> list[str]:

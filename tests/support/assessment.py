@@ -34,6 +34,8 @@ from awardpath_assessment.review.schemas import ReviewCreate, ReviewView
 from awardpath_assessment.review.service import ReviewService
 from awardpath_assessment.rubrics.service import RubricService
 from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.turnaround.schemas import OverduePage
+from awardpath_assessment.turnaround.service import TurnaroundService
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.errors import DomainError
 from awardpath_shared.events import (
@@ -54,7 +56,8 @@ FEEDBACK = "Specific, growth-oriented feedback."
 TITLE = "Belonging and Caring Classroom Climate"
 
 
-def published(micro_credential_id: str) -> MicroCredentialPublished:
+def published(micro_credential_id: str, **fields) -> MicroCredentialPublished:
+    """Version 1 of a micro-credential; `fields` override the event's (say a turnaround target)."""
     return MicroCredentialPublished(
         micro_credential_id=micro_credential_id,
         version=1,
@@ -85,11 +88,16 @@ def published(micro_credential_id: str) -> MicroCredentialPublished:
             ),
         ],
         published_at=utcnow(),
+        **fields,
     )
 
 
 def attempt_event(
-    micro_credential_id: str, submission_id: str | None = None, attempt: int = 1, conflicts: tuple[str, ...] = ()
+    micro_credential_id: str,
+    submission_id: str | None = None,
+    attempt: int = 1,
+    conflicts: tuple[str, ...] = (),
+    submitted_at: datetime | None = None,
 ) -> AttemptSubmitted:
     event_class = SubmissionSubmitted if attempt == 1 else SubmissionResubmitted
     return event_class(
@@ -103,7 +111,7 @@ def attempt_event(
             SectionEvidence(section_id="reflection", text="I learned to listen."),
         ],
         conflict_hashes=[conflict_hash(KEY, value) for value in conflicts],
-        submitted_at=utcnow(),
+        submitted_at=submitted_at or utcnow(),
     )
 
 
@@ -214,8 +222,13 @@ class AssessmentCalls:
         progress = await self._calibration.submit(assessor_id, example_id, body)
         return CalibrationProgressView.model_validate(progress)
 
-    async def reliability(self, micro_credential_id: str) -> ReliabilityReportView:
-        return ReliabilityReportView.model_validate(await ReportService(self.uow).reliability(micro_credential_id))
+    async def reliability(self, micro_credential_id: str, now: datetime | None = None) -> ReliabilityReportView:
+        report = await ReportService(self.uow).reliability(micro_credential_id, now)
+        return ReliabilityReportView.model_validate(report)
+
+    async def overdue(self, *, limit: int = 50, cursor: str | None = None, now: datetime | None = None) -> OverduePage:
+        page = await TurnaroundService(self.uow, self.settings).overdue(limit=limit, cursor=cursor, now=now)
+        return OverduePage.model_validate(page, from_attributes=True)
 
     @property
     def _pool(self) -> PoolService:
@@ -244,6 +257,12 @@ async def assignments_of(assessment: AssessmentCalls, submission_id: str) -> lis
 async def open_holder(assessment: AssessmentCalls, submission_id: str) -> Assignment:
     [holder] = [a for a in await assignments_of(assessment, submission_id) if a.state in ("assigned", "claimed")]
     return holder
+
+
+async def holders(assessment: AssessmentCalls, submission_id: str) -> list[str]:
+    """Who holds the submission's work open now."""
+    held = await assignments_of(assessment, submission_id)
+    return [assignment.assessor_id for assignment in held if assignment.state in ("assigned", "claimed")]
 
 
 async def submit(assessment: AssessmentCalls, micro_credential_id: str, **fields) -> str:

@@ -28,3 +28,11 @@ class AssessmentSettings(ServiceSettings):
             "AWARDPATH_ASSESSMENT_RESUBMISSION_HOLD_HOURS", "AWARDPATH_RESUBMISSION_HOLD_HOURS"
         ),
     )
+    # How long past its due time an assigned attempt stays with its assessor before the
+    # sweeper gives it to another eligible assessor (each new holder gets this long too).
+    overdue_grace_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=24 * 30,
+        validation_alias=AliasChoices("AWARDPATH_ASSESSMENT_OVERDUE_GRACE_HOURS", "AWARDPATH_OVERDUE_GRACE_HOURS"),
+    )

@@ -5,7 +5,8 @@ waits for an eligible assessor, or, a resubmission within its hold, for the asse
 earlier attempt), `assigned` once every review it needs is given out, and
 `completed` once its outcome is settled. An assignment is open (`assigned`, then `claimed`
 under a lease) until it is reviewed (`completed`) or returned to the pool: its lease ran out
-(`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`).
+(`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`), or the
+attempt was overdue past the grace and went to another assessor (`escalated`).
 """
 
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ class AssignmentState(StrEnum):
     EXPIRED = "expired"
     RELEASED = "released"
     WITHDRAWN = "withdrawn"
+    ESCALATED = "escalated"  # overdue past the grace: taken back and given to another assessor
 
     @property
     def is_open(self) -> bool:
@@ -57,7 +59,11 @@ class AssignmentState(StrEnum):
 
 
 OPEN_STATES = tuple(state for state in AssignmentState if state.is_open)
-RETURNED = frozenset({AssignmentState.EXPIRED, AssignmentState.RELEASED, AssignmentState.WITHDRAWN})
+RETURNED = frozenset(
+    {AssignmentState.EXPIRED, AssignmentState.RELEASED, AssignmentState.WITHDRAWN, AssignmentState.ESCALATED}
+)
+# Returned for good: the assessor does not get the attempt again.
+FINAL_RETURNS = frozenset({AssignmentState.RELEASED, AssignmentState.ESCALATED})
 ASSIGNMENT_TRANSITIONS = {
     AssignmentState.ASSIGNED: frozenset({AssignmentState.CLAIMED, AssignmentState.COMPLETED}) | RETURNED,
     AssignmentState.CLAIMED: frozenset({AssignmentState.COMPLETED}) | RETURNED,
@@ -83,8 +89,9 @@ class Attempt(Base):
         Index(None, "state", "micro_credential_id"),
         # Capacity freed at an assessor: their waiting resubmissions come first.
         Index(None, "earlier_assessor_id", "state"),
-        # The sweeper ends holds that ran out.
+        # The sweeper ends holds that ran out; admins list overdue work.
         Index(None, "state", "held_until"),
+        Index(None, "state", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(OWN_ID, primary_key=True)
@@ -107,6 +114,8 @@ class Attempt(Base):
     held_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When its assessment is due: the turnaround target after submission (`turnaround.business_days`).
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     rubric: Mapped[Rubric] = relationship(lazy="raise", viewonly=True)
@@ -132,6 +141,11 @@ class Attempt(Base):
         """Two independent reviews disagreed: a third assessor decides."""
         self.reviews_needed = 3
         self.state = advance("attempt", self.state, AttemptState.UNASSIGNED, ATTEMPT_TRANSITIONS)
+
+    @property
+    def settled_within_target(self) -> bool:
+        """Settled by its due time (the micro-credential's turnaround target)."""
+        return self.completed_at is not None and self.completed_at <= self.due_at
 
     def settle(self, deciding_review_id: str, now: datetime) -> None:
         """The outcome is settled by this review; the attempt needs no more work."""

@@ -11,10 +11,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from awardpath_assessment.assignment.models import Assignment, AssignmentKind, AssignmentState, Attempt, AttemptState
+from awardpath_assessment.assignment.models import (
+    FINAL_RETURNS,
+    Assignment,
+    AssignmentKind,
+    AssignmentState,
+    Attempt,
+    AttemptState,
+)
 from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor, PagedChoice, returns_to, waits_for
 from awardpath_assessment.pool.models import Assessor
 from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.turnaround.business_days import due_at
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.events import AssessmentAssigned, AttemptSubmitted
 from awardpath_shared.ids import new_id, utcnow
@@ -60,7 +68,8 @@ class AssignmentService:
         await self.uow.take_assignment_lock()
         if await self.uow.attempts.attempt(event.submission_id, event.attempt) is not None:
             return  # the same attempt published again: it is here already
-        if await self.uow.rubrics.get(event.micro_credential_id, event.micro_credential_version) is None:
+        rubric = await self.uow.rubrics.get(event.micro_credential_id, event.micro_credential_version)
+        if rubric is None:
             raise RubricNotYetKnown(
                 f"micro-credential {event.micro_credential_id} v{event.micro_credential_version} is not "
                 f"published here yet (submission {event.submission_id}, attempt {event.attempt})"
@@ -88,6 +97,7 @@ class AssignmentService:
             held_until=event.submitted_at + hold if earlier_assessor_id is not None and hold else None,
             submitted_at=event.submitted_at,
             received_at=utcnow(),
+            due_at=due_at(event.submitted_at, rubric.turnaround_business_days),
         )
         self.uow.attempts.add(attempt)
         await self.assign(attempt, assignments=[])
@@ -170,6 +180,22 @@ class AssignmentService:
         await self.assign(assignment.attempt)
         return assessor
 
+    async def escalate(self, assignment: Assignment, now: datetime) -> Assessor | None:
+        """The open `assignment` is overdue past the grace: give its work to another eligible
+        assessor (the rule's choice, its holder excluded) and end it (`escalated`, never back to
+        them). Nobody else eligible: it stays where it is. Returns the former holder, or None."""
+        await self.uow.take_assignment_lock()
+        attempt = assignment.attempt
+        chosen = await self._choose(_to_assign(attempt, await self.uow.attempts.assignments_of(attempt.id), now))
+        if chosen is None:
+            return None
+        holder = await self.uow.assessors.get(assignment.assessor_id)
+        assert holder is not None  # a foreign key
+        holder.finish(assignment, AssignmentState.ESCALATED, now)
+        self.uow.attempts.add(chosen.take(attempt, assignment.kind, now))
+        await self.uow.flush()
+        return holder
+
     async def end_holds(self, now: datetime | None = None) -> int:
         """Resubmissions whose hold ran out (by `now`) stop waiting for the earlier assessor:
         any eligible assessor may take them now. Returns how many holds ended."""
@@ -223,9 +249,9 @@ def _to_assign(attempt: Attempt, assignments: list[Assignment], now: datetime) -
         conflict_hashes=frozenset(attempt.conflict_hashes),
         earlier_assessor_id=attempt.earlier_assessor_id,
         held=attempt.is_held(now),
-        # Independence: nobody reviews the same attempt twice; a release is final.
+        # Independence: nobody reviews the same attempt twice; a release or an escalation is final.
         excluded_assessor_ids=frozenset(
-            a.assessor_id for a in assignments if a.state.counts_as_review or a.state == AssignmentState.RELEASED
+            a.assessor_id for a in assignments if a.state.counts_as_review or a.state in FINAL_RETURNS
         ),
         avoided_assessor_ids=frozenset(
             a.assessor_id for a in assignments if a.state in (AssignmentState.EXPIRED, AssignmentState.WITHDRAWN)

@@ -1,5 +1,6 @@
-"""The queue sweeper: claimed assignments whose lease ran out go back to the pool, and
-resubmissions whose hold for the earlier assessor ran out may go to anyone.
+"""The queue sweeper: claimed assignments whose lease ran out go back to the pool,
+resubmissions whose hold for the earlier assessor ran out may go to anyone, and work overdue
+past the grace goes to another assessor.
 
 `sweep_queue` is one pass in its own unit of work (tests call it directly); `queue_sweeper`
 is the loop every process running the service's relay starts. Several replicas may sweep at
@@ -18,7 +19,7 @@ from awardpath_shared.runtime import ServiceRuntime
 async def sweep_queue(
     runtime: ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings], now: datetime | None = None
 ) -> int:
-    """Do what is due; returns how many leases expired and holds ended."""
+    """Do what is due; returns how many leases expired, holds ended and assignments escalated."""
     async with runtime.transaction() as uow:
         return await QueueService(uow, runtime.settings).sweep(now)
 
