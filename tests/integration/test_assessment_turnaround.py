@@ -176,6 +176,13 @@ async def test_a_cursor_the_overdue_list_never_gave_is_a_400(assessment, cursor)
     refused_with(error, 400, "invalid-cursor")
 
 
+async def test_a_well_formed_cursor_at_the_ends_of_time_reads_a_page(assessment, five_day_credential):
+    overdue = await submit(assessment, five_day_credential, submitted_at=at(2026, 10, 1, 9))
+    for position, expected in [("0001-01-01T00:00:00.000000Z/", [overdue]), ("9999-12-31T23:59:59.999999Z/z", [])]:
+        page = await assessment.overdue(cursor=encode_cursor(position), now=at(2026, 11, 26))
+        assert [item.submission_id for item in page.items] == expected
+
+
 # ---- the report: done within target ----------------------------------------------------------------
 
 
