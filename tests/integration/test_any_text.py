@@ -135,6 +135,7 @@ def _writes(path, submission_id: str, assignment_id: str) -> list[Write]:
 READS = [
     ("submission", "platform", "/v1/submissions"),
     ("assessment", "admin", "/v1/unassigned"),
+    ("assessment", "admin", "/v1/overdue"),
     ("assessment", "assessor", "/v1/queue"),
     ("assessment", "assessor", "/v1/calibration"),
     ("award", None, "/v1/micro-credentials"),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor
 from awardpath_assessment.calibration.schemas import CalibrationSetCreate
-from awardpath_assessment.models import Assessor, Assignment, Attempt
+from awardpath_assessment.models import Assessor, Attempt
 from awardpath_assessment.pool.schemas import AssessorUpdate, ScoringPolicyUpdate
 from awardpath_assessment.review.schemas import ReviewCreate
 from awardpath_shared.errors import DomainError
@@ -19,58 +19,19 @@ from awardpath_shared.events import AssessmentAssigned, AssessmentCompleted
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.privacy import conflict_hash
 from tests.support.assessment import (
-    FEEDBACK,
     KEY,
-    AssessmentCalls,
+    assignments_of,
     attempt_event,
     new_assessor,
+    open_holder,
+    open_load,
+    pool,
     refused_with,
+    scored,
+    submit,
 )
 from tests.support.assignment_rule import chosen_by_the_rule
 from tests.support.outbox import staged
-
-LEVELS = {"overview": ("not_yet", "developing", "proficient"), "reflection": ("not_yet", "proficient")}
-PASSING = {"overview": "developing", "reflection": "proficient"}
-
-
-def scored(overview: str = "proficient", reflection: str = "proficient", note: str | None = None) -> ReviewCreate:
-    """A review whose recommendation follows its levels, as the rules demand."""
-    levels = {"overview": overview, "reflection": reflection}
-    passes = all(LEVELS[s].index(level) >= LEVELS[s].index(PASSING[s]) for s, level in levels.items())
-    return ReviewCreate(
-        sections=[{"section_id": s, "level": level, "feedback": FEEDBACK} for s, level in levels.items()],
-        recommendation="award" if passes else "resubmit",
-        note_to_issuer=note,
-    )
-
-
-async def assignments_of(assessment: AssessmentCalls, submission_id: str) -> list[Assignment]:
-    return list(
-        await assessment.session.scalars(
-            select(Assignment).join(Attempt).where(Attempt.submission_id == submission_id).order_by(Assignment.id)
-        )
-    )
-
-
-async def open_holder(assessment: AssessmentCalls, submission_id: str) -> Assignment:
-    [holder] = [a for a in await assignments_of(assessment, submission_id) if a.state in ("assigned", "claimed")]
-    return holder
-
-
-async def submit(assessment: AssessmentCalls, micro_credential_id: str, **fields) -> str:
-    event = attempt_event(micro_credential_id, **fields)
-    await assessment.receive_attempt(event)
-    return event.submission_id
-
-
-async def open_load(assessment: AssessmentCalls, assessor_id: str) -> int:
-    return (await assessment.get_assessor(assessor_id)).open_assignments
-
-
-async def pool(assessment: AssessmentCalls, micro_credential_id: str, *assessor_ids: str, **fields) -> None:
-    for assessor_id in assessor_ids:
-        await assessment.create_assessor(new_assessor(micro_credential_id, assessor_id, **fields))
-
 
 # ---- leases ----------------------------------------------------------------------------
 

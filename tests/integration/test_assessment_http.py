@@ -2,8 +2,11 @@
 both backends): the lease sweeper run by the app, release, double scoring as the issuer
 and the earner see it, the private note, calibration, the report, and bad input."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
+from awardpath_shared.ids import utcnow
 from tests.support.award_path import SECTIONS, Earner, open_award_path, review
 from tests.support.in_process import Clients, running_apps
 from tests.support.polling import eventually
@@ -156,6 +159,22 @@ async def test_calibration_over_http_gates_live_work(clients):
     await path.wait_for_status(submission_id, "in_review")
 
 
+async def test_the_turnaround_target_travels_from_the_catalog_to_the_queues_due_time(clients):
+    path = await open_award_path(clients, turnaround_business_days=5)
+    before = utcnow()
+    await path.submit(Earner())
+    [item] = await eventually(lambda: queue_of(path, "assessor-a"), lambda items: len(items) == 1)
+
+    # Five business days: a week to the same time from a weekday, less from a weekend.
+    due = datetime.fromisoformat(item["due_at"])
+    assert before + timedelta(days=5) <= due <= utcnow() + timedelta(days=7)
+    view = await path.assessors["assessor-a"].get(f"/v1/assignments/{item['assignment_id']}")
+    assert view.json()["due_at"] == item["due_at"] and view.json()["micro_credential"]["turnaround_business_days"] == 5
+    overdue = await path.admin.get("/v1/overdue")
+    assert overdue.status_code == 200 and (overdue.json()["items"], overdue.json()["count"]) == ([], 0)
+    problem(await path.assessors["assessor-a"].get("/v1/overdue"), 403)
+
+
 @pytest.mark.parametrize(
     ("role", "method", "url", "body", "status"),
     [
@@ -192,6 +211,8 @@ async def test_calibration_over_http_gates_live_work(clients):
         ),
         ("assessor", "GET", "/v1/calibration", None, 403),  # not a registered assessor
         ("assessor", "POST", "/v1/calibration/unknown/review", review("proficient", "award"), 403),
+        ("admin", "GET", "/v1/overdue?cursor=bm90LWEtcG9zaXRpb24", None, 400),  # "not-a-position"
+        (None, "GET", "/v1/overdue", None, 401),
     ],
 )
 async def test_bad_or_unauthorised_engine_calls_are_clear_problems(clients, role, method, url, body, status):

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awardpath_award.catalog.schemas import MicroCredentialView
 from awardpath_award.catalog.service import CatalogService
 from awardpath_award.decisions.schemas import DecisionRequest
 from awardpath_award.decisions.service import DecisionService, UnknownMicroCredential
@@ -69,6 +70,19 @@ async def test_publishing_records_version_one_and_stages_the_event(uow, catalog)
     assert event["sections"][0]["passing_level"] == "proficient"
     read_back = await catalog.get(published.micro_credential_id)
     assert read_back.title == published.title
+    assert (event["turnaround_business_days"], read_back.turnaround_business_days) == (14, 14)  # the default
+
+
+async def test_a_definitions_turnaround_target_is_kept_per_version_and_published(uow, catalog) -> None:
+    first = await a_micro_credential(uow, turnaround_business_days=5)
+    issuer_id = first.micro_credential.issuer_id
+    await catalog.publish_version(issuer_id, first.micro_credential_id, a_definition(issuer_id))
+
+    view = MicroCredentialView.model_validate(await catalog.get(first.micro_credential_id, version=1))
+    assert view.turnaround_business_days == 5
+    assert (await catalog.get(first.micro_credential_id)).turnaround_business_days == 14
+    events = await staged(uow, MicroCredentialPublished)
+    assert [(e["version"], e["turnaround_business_days"]) for e in events] == [(1, 5), (2, 14)]
 
 
 @pytest.mark.parametrize(
@@ -80,6 +94,9 @@ async def test_publishing_records_version_one_and_stages_the_event(uow, catalog)
         {"title": "   "},
         {"title": "x" * 201},
         {"decision_policy": "sometimes"},
+        {"turnaround_business_days": 0},
+        {"turnaround_business_days": 61},
+        {"turnaround_business_days": "5"},
         {
             "sections": [
                 {"id": "a", "title": "A", "prompt": "p", "passing_level": "ok", "levels": [{"id": "ok", "name": "OK"}]}
@@ -138,6 +155,9 @@ async def test_publishing_records_version_one_and_stages_the_event(uow, catalog)
         "blank-title",
         "long-title",
         "unknown-policy",
+        "zero-turnaround",
+        "turnaround-beyond-sixty-days",
+        "turnaround-as-text",
         "one-level",
         "duplicate-levels",
         "passing-level-not-a-level",

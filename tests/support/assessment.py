@@ -6,7 +6,9 @@ from datetime import datetime
 
 import pytest
 from pydantic import TypeAdapter
+from sqlalchemy import select
 
+from awardpath_assessment.assignment.models import Assignment, Attempt
 from awardpath_assessment.assignment.schemas import UnassignedPage
 from awardpath_assessment.assignment.service import AssignmentService
 from awardpath_assessment.calibration.schemas import (
@@ -32,6 +34,8 @@ from awardpath_assessment.review.schemas import ReviewCreate, ReviewView
 from awardpath_assessment.review.service import ReviewService
 from awardpath_assessment.rubrics.service import RubricService
 from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.turnaround.schemas import OverduePage
+from awardpath_assessment.turnaround.service import TurnaroundService
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.errors import DomainError
 from awardpath_shared.events import (
@@ -52,7 +56,8 @@ FEEDBACK = "Specific, growth-oriented feedback."
 TITLE = "Belonging and Caring Classroom Climate"
 
 
-def published(micro_credential_id: str) -> MicroCredentialPublished:
+def published(micro_credential_id: str, **fields) -> MicroCredentialPublished:
+    """Version 1 of a micro-credential; `fields` override the event's (say a turnaround target)."""
     return MicroCredentialPublished(
         micro_credential_id=micro_credential_id,
         version=1,
@@ -83,11 +88,16 @@ def published(micro_credential_id: str) -> MicroCredentialPublished:
             ),
         ],
         published_at=utcnow(),
+        **fields,
     )
 
 
 def attempt_event(
-    micro_credential_id: str, submission_id: str | None = None, attempt: int = 1, conflicts: tuple[str, ...] = ()
+    micro_credential_id: str,
+    submission_id: str | None = None,
+    attempt: int = 1,
+    conflicts: tuple[str, ...] = (),
+    submitted_at: datetime | None = None,
 ) -> AttemptSubmitted:
     event_class = SubmissionSubmitted if attempt == 1 else SubmissionResubmitted
     return event_class(
@@ -101,7 +111,7 @@ def attempt_event(
             SectionEvidence(section_id="reflection", text="I learned to listen."),
         ],
         conflict_hashes=[conflict_hash(KEY, value) for value in conflicts],
-        submitted_at=utcnow(),
+        submitted_at=submitted_at or utcnow(),
     )
 
 
@@ -125,6 +135,21 @@ def review(recommendation: str = "award", **levels: str) -> ReviewCreate:
 
 def refused_with(error: pytest.ExceptionInfo[DomainError], status: int, slug: str) -> None:
     assert refusal(error) == (status, slug)
+
+
+LEVELS = {"overview": ("not_yet", "developing", "proficient"), "reflection": ("not_yet", "proficient")}
+PASSING = {"overview": "developing", "reflection": "proficient"}
+
+
+def scored(overview: str = "proficient", reflection: str = "proficient", note: str | None = None) -> ReviewCreate:
+    """A review whose recommendation follows its levels, as the rules demand."""
+    levels = {"overview": overview, "reflection": reflection}
+    passes = all(LEVELS[s].index(level) >= LEVELS[s].index(PASSING[s]) for s, level in levels.items())
+    return ReviewCreate(
+        sections=[{"section_id": s, "level": level, "feedback": FEEDBACK} for s, level in levels.items()],
+        recommendation="award" if passes else "resubmit",
+        note_to_issuer=note,
+    )
 
 
 class AssessmentCalls:
@@ -177,6 +202,10 @@ class AssessmentCalls:
     async def expire_leases(self, now: datetime | None = None) -> int:
         return await self._queue.expire_leases(now)
 
+    async def sweep(self, now: datetime | None = None) -> int:
+        """One pass of the queue sweeper the app runs, at `now`."""
+        return await self._queue.sweep(now)
+
     async def submit_review(self, assessor_id: str, assignment_id: str, body: ReviewCreate) -> ReviewView:
         done = await ReviewService(self.uow, self.settings).submit(assessor_id, assignment_id, body)
         return ReviewView.model_validate(done)
@@ -193,8 +222,13 @@ class AssessmentCalls:
         progress = await self._calibration.submit(assessor_id, example_id, body)
         return CalibrationProgressView.model_validate(progress)
 
-    async def reliability(self, micro_credential_id: str) -> ReliabilityReportView:
-        return ReliabilityReportView.model_validate(await ReportService(self.uow).reliability(micro_credential_id))
+    async def reliability(self, micro_credential_id: str, now: datetime | None = None) -> ReliabilityReportView:
+        report = await ReportService(self.uow).reliability(micro_credential_id, now)
+        return ReliabilityReportView.model_validate(report)
+
+    async def overdue(self, *, limit: int = 50, cursor: str | None = None, now: datetime | None = None) -> OverduePage:
+        page = await TurnaroundService(self.uow, self.settings).overdue(limit=limit, cursor=cursor, now=now)
+        return OverduePage.model_validate(page, from_attributes=True)
 
     @property
     def _pool(self) -> PoolService:
@@ -207,3 +241,40 @@ class AssessmentCalls:
     @property
     def _calibration(self) -> CalibrationService:
         return CalibrationService(self.uow, self.settings)
+
+
+# ---- reading what the engine did -----------------------------------------------------
+
+
+async def assignments_of(assessment: AssessmentCalls, submission_id: str) -> list[Assignment]:
+    return list(
+        await assessment.session.scalars(
+            select(Assignment).join(Attempt).where(Attempt.submission_id == submission_id).order_by(Assignment.id)
+        )
+    )
+
+
+async def open_holder(assessment: AssessmentCalls, submission_id: str) -> Assignment:
+    [holder] = [a for a in await assignments_of(assessment, submission_id) if a.state in ("assigned", "claimed")]
+    return holder
+
+
+async def holders(assessment: AssessmentCalls, submission_id: str) -> list[str]:
+    """Who holds the submission's work open now."""
+    held = await assignments_of(assessment, submission_id)
+    return [assignment.assessor_id for assignment in held if assignment.state in ("assigned", "claimed")]
+
+
+async def submit(assessment: AssessmentCalls, micro_credential_id: str, **fields) -> str:
+    event = attempt_event(micro_credential_id, **fields)
+    await assessment.receive_attempt(event)
+    return event.submission_id
+
+
+async def open_load(assessment: AssessmentCalls, assessor_id: str) -> int:
+    return (await assessment.get_assessor(assessor_id)).open_assignments
+
+
+async def pool(assessment: AssessmentCalls, micro_credential_id: str, *assessor_ids: str, **fields) -> None:
+    for assessor_id in assessor_ids:
+        await assessment.create_assessor(new_assessor(micro_credential_id, assessor_id, **fields))

@@ -1,6 +1,7 @@
 """The assignment rule as the README states it, written out independently of the code under
 test: the expectation property tests compare the service's choices with."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor
@@ -25,12 +26,15 @@ def fairness_by_the_rule(candidate: CandidateAssessor) -> tuple[int, bool, datet
 
 
 def chosen_by_the_rule(to_assign: AttemptToAssign, pool: list[CandidateAssessor]) -> CandidateAssessor | None:
-    """The earlier assessor of a resubmission when eligible (and not to be avoided); else the
-    fairest eligible assessor, an avoided one only when nobody else is eligible."""
+    """The earlier assessor of a resubmission when eligible (and not to be avoided); nobody
+    while the resubmission is held and that assessor would be eligible with one more free
+    place; else the fairest eligible assessor, an avoided one only when nobody else is."""
     eligible = [candidate for candidate in pool if eligible_by_the_rule(candidate, to_assign)]
-    earlier = [
-        c for c in eligible if c.id == to_assign.earlier_assessor_id and c.id not in to_assign.avoided_assessor_ids
-    ]
-    if earlier:
-        return earlier[0]
+    earlier = [c for c in pool if c.id == to_assign.earlier_assessor_id and c.id not in to_assign.avoided_assessor_ids]
+    for candidate in earlier:
+        if candidate in eligible:
+            return candidate
+    with_a_free_place = [replace(c, capacity=c.open_assignments + 1) for c in earlier]
+    if to_assign.held and any(eligible_by_the_rule(c, to_assign) for c in with_a_free_place):
+        return None  # it waits for them
     return min(eligible, key=lambda c: (c.id in to_assign.avoided_assessor_ids, fairness_by_the_rule(c)), default=None)

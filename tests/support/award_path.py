@@ -27,7 +27,10 @@ def rubric_section(section_id: str) -> dict[str, Any]:
     }
 
 
-def micro_credential_definition(issuer_id: str, *, policy: str = "manual", max_attempts: int = 3) -> dict:
+def micro_credential_definition(
+    issuer_id: str, *, policy: str = "manual", max_attempts: int = 3, **fields: Any
+) -> dict:
+    """A definition to publish; `fields` add to it (a `turnaround_business_days`, say)."""
     return {
         "title": "Belonging and Caring Classroom Climate",
         "competency": "The educator creates a classroom climate where students feel cared for and belong.",
@@ -36,6 +39,7 @@ def micro_credential_definition(issuer_id: str, *, policy: str = "manual", max_a
         "max_attempts": max_attempts,
         "decision_policy": policy,
         "sections": [rubric_section(section_id) for section_id in SECTIONS],
+        **fields,
     }
 
 
@@ -210,7 +214,12 @@ class AwardPath:
 
 
 async def open_award_path(
-    clients, *, policy: str = "manual", max_attempts: int = 3, assessors: tuple[str, ...] = ("assessor-a",)
+    clients,
+    *,
+    policy: str = "manual",
+    max_attempts: int = 3,
+    assessors: tuple[str, ...] = ("assessor-a",),
+    **definition: Any,
 ) -> AwardPath:
     """Set up an issuer, one micro-credential and qualified assessors through the APIs.
 
@@ -224,7 +233,7 @@ async def open_award_path(
     issuer = clients("award", "issuer", issuer_id)
     published = await issuer.post(
         "/v1/micro-credentials",
-        json=micro_credential_definition(issuer_id, policy=policy, max_attempts=max_attempts),
+        json=micro_credential_definition(issuer_id, policy=policy, max_attempts=max_attempts, **definition),
     )
     assert published.status_code == 201, published.text
     micro_credential_id = published.json()["id"]

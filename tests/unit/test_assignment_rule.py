@@ -33,8 +33,12 @@ def assessor(
     )
 
 
-def attempt(conflict_hashes: frozenset[str] = frozenset(), earlier: str | None = None) -> AttemptToAssign:
-    return AttemptToAssign(micro_credential_id=MC, conflict_hashes=conflict_hashes, earlier_assessor_id=earlier)
+def attempt(
+    conflict_hashes: frozenset[str] = frozenset(), earlier: str | None = None, held: bool = False
+) -> AttemptToAssign:
+    return AttemptToAssign(
+        micro_credential_id=MC, conflict_hashes=conflict_hashes, earlier_assessor_id=earlier, held=held
+    )
 
 
 def chosen_id(to_assign: AttemptToAssign, pool: list[CandidateAssessor]) -> str | None:
@@ -67,6 +71,35 @@ def test_a_resubmission_goes_elsewhere_when_the_earlier_assessor_is_not_eligible
     pool = [assessor("a", open_assignments=1), assessor("b", paused=True), assessor("c", open_assignments=2)]
     assert chosen_id(attempt(earlier="b"), pool) == "a"
     assert chosen_id(attempt(earlier="gone"), pool) == "a"
+
+
+def test_a_held_resubmission_waits_for_its_full_earlier_assessor_and_nobody_else_gets_it():
+    pool = [assessor("a"), assessor("b", open_assignments=2, capacity=2)]
+    assert chosen_id(attempt(earlier="b", held=True), pool) is None
+    assert chosen_id(attempt(earlier="b", held=False), pool) == "a"  # the hold ran out
+    room = [assessor("a"), assessor("b", open_assignments=1, capacity=2)]
+    assert chosen_id(attempt(earlier="b", held=True), room) == "b"
+
+
+def test_a_held_resubmission_goes_elsewhere_at_once_when_the_earlier_assessor_may_not_take_it():
+    full = {"open_assignments": 2, "capacity": 2}
+    cannot = [
+        assessor("b", paused=True, **full),
+        assessor("b", micro_credential_ids=frozenset({"other"}), **full),
+        assessor("b", conflict_hashes=frozenset({"org-1"}), **full),
+    ]
+    for earlier in cannot:
+        assert chosen_id(attempt(frozenset({"org-1"}), earlier="b", held=True), [assessor("a"), earlier]) == "a"
+    assert chosen_id(attempt(earlier="gone", held=True), [assessor("a")]) == "a"
+    full_b = assessor("b", **full)
+    avoided = AttemptToAssign(
+        MC, frozenset(), earlier_assessor_id="b", avoided_assessor_ids=frozenset({"b"}), held=True
+    )
+    excluded = AttemptToAssign(
+        MC, frozenset(), earlier_assessor_id="b", excluded_assessor_ids=frozenset({"b"}), held=True
+    )
+    assert chosen_id(avoided, [assessor("a"), full_b]) == "a"
+    assert chosen_id(excluded, [assessor("a"), full_b]) == "a"
 
 
 def test_least_load_wins_then_least_recently_assigned_then_id():
@@ -168,3 +201,18 @@ def test_choosing_page_by_page_in_fairness_order_is_the_same_choice(
     expected = chosen_by_the_rule(to_assign, unique_pool)
     assert choose_assessor(to_assign, unique_pool) == expected
     assert choice.finish() == expected
+
+
+@given(
+    pool=pools,
+    conflict_hashes=hashes,
+    earlier=st.none() | ids,
+    held=st.booleans(),
+    excluded=st.frozensets(ids, max_size=2),
+    avoided=st.frozensets(ids, max_size=2),
+)
+def test_the_rule_and_its_independent_statement_agree_on_resubmissions_and_holds(
+    pool, conflict_hashes, earlier, held, excluded, avoided
+):
+    to_assign = AttemptToAssign(MC, conflict_hashes, earlier, excluded, avoided, held)
+    assert choose_assessor(to_assign, pool) == chosen_by_the_rule(to_assign, pool)

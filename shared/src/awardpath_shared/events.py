@@ -55,6 +55,11 @@ class DecisionPolicy(StrEnum):
     AUTO = "auto"
 
 
+# Business days (Monday to Friday) an attempt's assessment should take where a definition
+# names no target: the 14 Digital Promise states, the longer of the field's commitments.
+DEFAULT_TURNAROUND_BUSINESS_DAYS = 14
+
+
 class MicroCredentialPublished(Event):
     """A micro-credential version was published by its issuer of record."""
 
@@ -71,6 +76,9 @@ class MicroCredentialPublished(Event):
     decision_policy: DecisionPolicy
     sections: list[RubricSection]
     published_at: datetime
+    # The assessment turnaround target. Added to v1 as optional: events published before it
+    # carry none and mean the default.
+    turnaround_business_days: int = DEFAULT_TURNAROUND_BUSINESS_DAYS
 
     def subject(self) -> str:
         return self.micro_credential_id

@@ -1,5 +1,5 @@
 """A background loop that runs one unit of work every few seconds (the outbox relay, the
-assessment service's lease sweeper, the award service's webhook deliveries): a
+assessment service's queue sweeper, the award service's webhook deliveries): a
 `BackgroundWorker` of the service's runtime. A failing pass is logged and the next one runs;
 a pass that returns True (more is waiting) is followed at once; `wake()` cuts a wait short."""
 

@@ -31,7 +31,7 @@ S = TypeVar("S", bound=ServiceSettings)
 
 
 class BackgroundWorker(Protocol):
-    """A loop a service runs beside its relay (the lease sweeper, webhook deliveries)."""
+    """A loop a service runs beside its relay (the queue sweeper, webhook deliveries)."""
 
     def start(self) -> None: ...
 

@@ -8,10 +8,11 @@ from awardpath_assessment.consumers import handlers
 from awardpath_assessment.database import DeadLetter, IdempotencyKey, ProcessedEvent
 from awardpath_assessment.pool import endpoints as pool
 from awardpath_assessment.queue import endpoints as queue
-from awardpath_assessment.queue.tasks import lease_sweeper
+from awardpath_assessment.queue.tasks import queue_sweeper
 from awardpath_assessment.reports import endpoints as reports
 from awardpath_assessment.review import endpoints as review
 from awardpath_assessment.settings import SERVICE, AssessmentSettings
+from awardpath_assessment.turnaround import endpoints as turnaround
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
@@ -30,7 +31,7 @@ def build_runtime(settings: AssessmentSettings, transport: Transport) -> Assessm
         tables=ServiceTables(processed_events=ProcessedEvent, dead_letters=DeadLetter, idempotency_keys=IdempotencyKey),
         handlers=handlers,
     )
-    runtime.workers.append(lease_sweeper(runtime))
+    runtime.workers.append(queue_sweeper(runtime))
     return runtime
 
 
@@ -39,7 +40,15 @@ def create_app(runtime: AssessmentRuntime) -> FastAPI:
         runtime=runtime,
         title="Awardpath assessment service",
         description="Blind review: the assessor pool, assignment, the assessor queue with "
-        "leases, section levels and growth feedback, and the recommendation. It never "
+        "leases and due times, section levels and growth feedback, and the recommendation. It never "
         "receives earner identity.",
-        routers=[pool.router, assignment.router, queue.router, review.router, calibration.router, reports.router],
+        routers=[
+            pool.router,
+            assignment.router,
+            turnaround.router,
+            queue.router,
+            review.router,
+            calibration.router,
+            reports.router,
+        ],
     )

@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from awardpath_shared.settings import DEV_CONFLICT_HASH_KEY, ServiceSettings, per_service
 
@@ -12,9 +12,27 @@ class AssessmentSettings(ServiceSettings):
     conflict_hash_key: str = DEV_CONFLICT_HASH_KEY
     lease_seconds: int = 4 * 3600
     min_feedback_chars: int = 10
-    # How often the lease sweeper returns expired claims to the pool.
+    # How often the queue sweeper returns expired claims to the pool and ends resubmission holds.
     lease_sweep_interval_seconds: float = 30.0
     # Share of attempts double scored where a micro-credential has no scoring policy.
     double_score_share: float = Field(default=0.0, ge=0, le=1)
     # Default share of calibration levels a new assessor must match to be qualified.
     calibration_threshold: float = Field(default=0.8, ge=0, le=1)
+    # How long a resubmission waits for the assessor of the earlier attempt while they are
+    # full (from its submission), before any eligible assessor may take it; 0: never waits.
+    resubmission_hold_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=24 * 30,
+        validation_alias=AliasChoices(
+            "AWARDPATH_ASSESSMENT_RESUBMISSION_HOLD_HOURS", "AWARDPATH_RESUBMISSION_HOLD_HOURS"
+        ),
+    )
+    # How long past its due time an assigned attempt stays with its assessor before the
+    # sweeper gives it to another eligible assessor (each new holder gets this long too).
+    overdue_grace_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=24 * 30,
+        validation_alias=AliasChoices("AWARDPATH_ASSESSMENT_OVERDUE_GRACE_HOURS", "AWARDPATH_OVERDUE_GRACE_HOURS"),
+    )

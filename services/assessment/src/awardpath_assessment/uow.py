@@ -13,6 +13,7 @@ from awardpath_assessment.queue.repository import QueueRepository
 from awardpath_assessment.reports.repository import ReportRepository
 from awardpath_assessment.review.repository import ReviewRepository
 from awardpath_assessment.rubrics.repository import RubricRepository
+from awardpath_assessment.turnaround.repository import OverdueRepository
 from awardpath_shared.unit_of_work import UnitOfWork
 
 # Key of the PostgreSQL advisory lock serialising assignment decisions (any fixed number).
@@ -64,3 +65,7 @@ class AssessmentUnitOfWork(UnitOfWork):
     @cached_property
     def reports(self) -> ReportRepository:
         return ReportRepository(self.session)
+
+    @cached_property
+    def overdue(self) -> OverdueRepository:
+        return OverdueRepository(self.session)

@@ -1,10 +1,12 @@
 """Attempts to assess and their assignments to assessors, with their state machines.
 
 An attempt is `unassigned` while it has fewer live assignments than reviews it needs (it
-waits for an eligible assessor), `assigned` once every review it needs is given out, and
+waits for an eligible assessor, or, a resubmission within its hold, for the assessor of the
+earlier attempt), `assigned` once every review it needs is given out, and
 `completed` once its outcome is settled. An assignment is open (`assigned`, then `claimed`
 under a lease) until it is reviewed (`completed`) or returned to the pool: its lease ran out
-(`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`).
+(`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`), or the
+attempt was overdue past the grace and went to another assessor (`escalated`).
 """
 
 from datetime import datetime, timedelta
@@ -44,6 +46,7 @@ class AssignmentState(StrEnum):
     EXPIRED = "expired"
     RELEASED = "released"
     WITHDRAWN = "withdrawn"
+    ESCALATED = "escalated"  # overdue past the grace: taken back and given to another assessor
 
     @property
     def is_open(self) -> bool:
@@ -56,7 +59,11 @@ class AssignmentState(StrEnum):
 
 
 OPEN_STATES = tuple(state for state in AssignmentState if state.is_open)
-RETURNED = frozenset({AssignmentState.EXPIRED, AssignmentState.RELEASED, AssignmentState.WITHDRAWN})
+RETURNED = frozenset(
+    {AssignmentState.EXPIRED, AssignmentState.RELEASED, AssignmentState.WITHDRAWN, AssignmentState.ESCALATED}
+)
+# Returned for good: the assessor does not get the attempt again.
+FINAL_RETURNS = frozenset({AssignmentState.RELEASED, AssignmentState.ESCALATED})
 ASSIGNMENT_TRANSITIONS = {
     AssignmentState.ASSIGNED: frozenset({AssignmentState.CLAIMED, AssignmentState.COMPLETED}) | RETURNED,
     AssignmentState.CLAIMED: frozenset({AssignmentState.COMPLETED}) | RETURNED,
@@ -80,6 +87,11 @@ class Attempt(Base):
             ["rubrics.micro_credential_id", "rubrics.version"],
         ),
         Index(None, "state", "micro_credential_id"),
+        # Capacity freed at an assessor: their waiting resubmissions come first.
+        Index(None, "earlier_assessor_id", "state"),
+        # The sweeper ends holds that ran out; admins list overdue work.
+        Index(None, "state", "held_until"),
+        Index(None, "state", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(OWN_ID, primary_key=True)
@@ -95,14 +107,29 @@ class Attempt(Base):
     double_scored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The review whose levels and feedback were sent on (the earner sees only this one).
     deciding_review_id: Mapped[str | None] = mapped_column(OWN_ID)
+    # A resubmission's: who wrote the review that decided the earlier attempt (it goes back
+    # to them), and until when it waits for them while they are full (None: not held, or
+    # the hold ended).
+    earlier_assessor_id: Mapped[str | None] = mapped_column(FOREIGN_ID)
+    held_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When its assessment is due: the turnaround target after submission (`turnaround.business_days`).
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     rubric: Mapped[Rubric] = relationship(lazy="raise", viewonly=True)
     deciding_review: Mapped["Review | None"] = relationship(
         primaryjoin="foreign(Attempt.deciding_review_id) == Review.id", viewonly=True, lazy="raise"
     )
+
+    def is_held(self, now: datetime) -> bool:
+        """Within the resubmission hold: it waits for the earlier assessor while they are full."""
+        return self.held_until is not None and now < self.held_until
+
+    def end_hold(self) -> None:
+        """The hold ran out: from now on any eligible assessor may take it."""
+        self.held_until = None
 
     def staffed(self, live_assignments: int) -> None:
         """Assigned once it has every review it needs given out, unassigned (waiting) otherwise."""
@@ -114,6 +141,11 @@ class Attempt(Base):
         """Two independent reviews disagreed: a third assessor decides."""
         self.reviews_needed = 3
         self.state = advance("attempt", self.state, AttemptState.UNASSIGNED, ATTEMPT_TRANSITIONS)
+
+    @property
+    def settled_within_target(self) -> bool:
+        """Settled by its due time (the micro-credential's turnaround target)."""
+        return self.completed_at is not None and self.completed_at <= self.due_at
 
     def settle(self, deciding_review_id: str, now: datetime) -> None:
         """The outcome is settled by this review; the attempt needs no more work."""

@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,26 @@ class AttemptRepository:
         if after_id is not None:
             query = query.where(Attempt.id > after_id)
         return list(await self.session.scalars(query.order_by(Attempt.id).limit(limit)))
+
+    async def waiting_for(self, assessor_id: str, *, after_id: str | None, limit: int) -> list[Attempt]:
+        """Waiting resubmissions whose earlier attempt this assessor decided, in arrival order."""
+        query = select(Attempt).where(
+            Attempt.earlier_assessor_id == assessor_id, Attempt.state == AttemptState.UNASSIGNED
+        )
+        if after_id is not None:
+            query = query.where(Attempt.id > after_id)
+        return list(await self.session.scalars(query.order_by(Attempt.id).limit(limit)))
+
+    async def holds_ended(self, now: datetime, *, limit: int) -> list[Attempt]:
+        """Waiting resubmissions whose hold for the earlier assessor ran out by `now`."""
+        return list(
+            await self.session.scalars(
+                select(Attempt)
+                .where(Attempt.state == AttemptState.UNASSIGNED, Attempt.held_until <= now)
+                .order_by(Attempt.held_until, Attempt.id)
+                .limit(limit)
+            )
+        )
 
     async def unassigned_page(self, *, after_id: str | None, limit: int) -> list[Attempt]:
         query = select(Attempt).where(Attempt.state == AttemptState.UNASSIGNED)

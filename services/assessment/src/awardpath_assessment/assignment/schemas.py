@@ -15,6 +15,11 @@ class UnassignedAttemptView(View):
     micro_credential_id: str
     micro_credential_version: int
     received_at: datetime
+    due_at: datetime
+    held_until: datetime | None = Field(
+        description="A resubmission waits for the assessor of the earlier attempt (they are full) "
+        "until then; afterwards any eligible assessor may take it."
+    )
 
 
 class UnassignedPage(Page[UnassignedAttemptView]):

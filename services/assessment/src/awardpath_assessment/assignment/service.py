@@ -9,11 +9,20 @@ here that decides takes the lock itself, so nothing depends on a caller having d
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from awardpath_assessment.assignment.models import Assignment, AssignmentKind, AssignmentState, Attempt, AttemptState
-from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor, PagedChoice, choose_assessor
+from awardpath_assessment.assignment.models import (
+    FINAL_RETURNS,
+    Assignment,
+    AssignmentKind,
+    AssignmentState,
+    Attempt,
+    AttemptState,
+)
+from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor, PagedChoice, returns_to, waits_for
 from awardpath_assessment.pool.models import Assessor
 from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.turnaround.business_days import due_at
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.events import AssessmentAssigned, AttemptSubmitted
 from awardpath_shared.ids import new_id, utcnow
@@ -59,7 +68,8 @@ class AssignmentService:
         await self.uow.take_assignment_lock()
         if await self.uow.attempts.attempt(event.submission_id, event.attempt) is not None:
             return  # the same attempt published again: it is here already
-        if await self.uow.rubrics.get(event.micro_credential_id, event.micro_credential_version) is None:
+        rubric = await self.uow.rubrics.get(event.micro_credential_id, event.micro_credential_version)
+        if rubric is None:
             raise RubricNotYetKnown(
                 f"micro-credential {event.micro_credential_id} v{event.micro_credential_version} is not "
                 f"published here yet (submission {event.submission_id}, attempt {event.attempt})"
@@ -67,6 +77,10 @@ class AssignmentService:
         double_scored = is_double_scored(
             event.submission_id, event.attempt, await self.double_score_share(event.micro_credential_id)
         )
+        earlier_assessor_id = (
+            await self.uow.attempts.earlier_decider(event.submission_id, event.attempt) if event.attempt > 1 else None
+        )
+        hold = timedelta(hours=self.settings.resubmission_hold_hours)
         attempt = Attempt(
             id=new_id(),
             submission_id=event.submission_id,
@@ -78,8 +92,12 @@ class AssignmentService:
             state=AttemptState.UNASSIGNED,
             reviews_needed=2 if double_scored else 1,
             double_scored=double_scored,
+            earlier_assessor_id=earlier_assessor_id,
+            # Held from its submission: an attempt delivered late has waited already.
+            held_until=event.submitted_at + hold if earlier_assessor_id is not None and hold else None,
             submitted_at=event.submitted_at,
             received_at=utcnow(),
+            due_at=due_at(event.submitted_at, rubric.turnaround_business_days),
         )
         self.uow.attempts.add(attempt)
         await self.assign(attempt, assignments=[])
@@ -94,13 +112,8 @@ class AssignmentService:
         if assignments is None:
             assignments = await self.uow.attempts.assignments_of(attempt.id)
         live = [assignment for assignment in assignments if assignment.state.counts_as_review]
-        earlier_assessor_id = (
-            await self.uow.attempts.earlier_decider(attempt.submission_id, attempt.number)
-            if attempt.number > 1
-            else None
-        )
         while len(live) < attempt.reviews_needed:
-            chosen = await self._choose(_to_assign(attempt, assignments, earlier_assessor_id))
+            chosen = await self._choose(_to_assign(attempt, assignments, utcnow()))
             if chosen is None:
                 break
             now = utcnow()
@@ -117,11 +130,14 @@ class AssignmentService:
         await self.uow.flush()
 
     async def assign_waiting(self, assessor: Assessor) -> None:
-        """Capacity appeared at `assessor`: assign the attempts that were waiting for someone.
+        """Capacity appeared at `assessor` (or they changed): assign the attempts that were
+        waiting for someone.
 
-        Only this assessor changed, so only attempts it could take are looked at, oldest
-        first, until it is full; each still goes through the whole rule."""
+        Their own waiting resubmissions come first (to them if they have room, elsewhere at
+        once if they may no longer take them). Then only attempts this assessor could take
+        are looked at, oldest first, until it is full; each goes through the whole rule."""
         await self.uow.take_assignment_lock()
+        await self.assign_returning(assessor)
         after_id: str | None = None
         while True:
             batch = await self.uow.attempts.waiting(
@@ -136,16 +152,59 @@ class AssignmentService:
                 return
             after_id = batch[-1].id
 
+    async def assign_returning(self, assessor: Assessor) -> None:
+        """The waiting resubmissions whose earlier attempt `assessor` decided, oldest first,
+        through the rule: to them while they have room, elsewhere at once if they may no
+        longer take them, still waiting (held) while they are full."""
+        await self.uow.take_assignment_lock()
+        after_id: str | None = None
+        while True:
+            returning = await self.uow.attempts.waiting_for(assessor.id, after_id=after_id, limit=WAITING_BATCH)
+            for attempt in returning:
+                await self.assign(attempt)
+            if len(returning) < WAITING_BATCH:
+                return
+            after_id = returning[-1].id
+
     async def return_to_pool(self, assignment: Assignment, state: AssignmentState) -> Assessor:
         """End an open assignment without a review and give its attempt out again (to
-        someone else first: see `rule`); returns the assessor who held it."""
+        someone else first: see `rule`); returns the assessor who held it. The place it
+        frees goes to the holder's waiting resubmissions before the attempt may come back
+        to them."""
         await self.uow.take_assignment_lock()
         assessor = await self.uow.assessors.get(assignment.assessor_id)
         assert assessor is not None  # a foreign key
         assessor.finish(assignment, state, utcnow())
         await self.uow.flush()
+        await self.assign_returning(assessor)
         await self.assign(assignment.attempt)
         return assessor
+
+    async def escalate(self, assignment: Assignment, now: datetime) -> Assessor | None:
+        """The open `assignment` is overdue past the grace: give its work to another eligible
+        assessor (the rule's choice, its holder excluded) and end it (`escalated`, never back to
+        them). Nobody else eligible: it stays where it is. Returns the former holder, or None."""
+        await self.uow.take_assignment_lock()
+        attempt = assignment.attempt
+        chosen = await self._choose(_to_assign(attempt, await self.uow.attempts.assignments_of(attempt.id), now))
+        if chosen is None:
+            return None
+        holder = await self.uow.assessors.get(assignment.assessor_id)
+        assert holder is not None  # a foreign key
+        holder.finish(assignment, AssignmentState.ESCALATED, now)
+        self.uow.attempts.add(chosen.take(attempt, assignment.kind, now))
+        await self.uow.flush()
+        return holder
+
+    async def end_holds(self, now: datetime | None = None) -> int:
+        """Resubmissions whose hold ran out (by `now`) stop waiting for the earlier assessor:
+        any eligible assessor may take them now. Returns how many holds ended."""
+        await self.uow.take_assignment_lock()
+        ended = await self.uow.attempts.holds_ended(now or utcnow(), limit=WAITING_BATCH)
+        for attempt in ended:
+            attempt.end_hold()
+            await self.assign(attempt)
+        return len(ended)
 
     async def double_score_share(self, micro_credential_id: str) -> float:
         policy = await self.uow.assessors.scoring_policy(micro_credential_id)
@@ -164,9 +223,10 @@ class AssignmentService:
         """The rule's choice, reading available assessors a page at a time in fairness order."""
         if to_assign.earlier_assessor_id is not None:
             earlier = await self.uow.assessors.get(to_assign.earlier_assessor_id)
-            eligible = earlier is not None and choose_assessor(to_assign, [_candidate(earlier)]) is not None
-            if earlier is not None and eligible and earlier.id not in to_assign.avoided_assessor_ids:
+            if earlier is not None and returns_to(_candidate(earlier), to_assign):
                 return earlier
+            if earlier is not None and waits_for(_candidate(earlier), to_assign):
+                return None
         choice = PagedChoice(to_assign)
         loaded: dict[str, Assessor] = {}
         offset = 0
@@ -183,14 +243,15 @@ class AssignmentService:
             offset += CANDIDATE_PAGE
 
 
-def _to_assign(attempt: Attempt, assignments: list[Assignment], earlier_assessor_id: str | None) -> AttemptToAssign:
+def _to_assign(attempt: Attempt, assignments: list[Assignment], now: datetime) -> AttemptToAssign:
     return AttemptToAssign(
         micro_credential_id=attempt.micro_credential_id,
         conflict_hashes=frozenset(attempt.conflict_hashes),
-        earlier_assessor_id=earlier_assessor_id,
-        # Independence: nobody reviews the same attempt twice; a release is final.
+        earlier_assessor_id=attempt.earlier_assessor_id,
+        held=attempt.is_held(now),
+        # Independence: nobody reviews the same attempt twice; a release or an escalation is final.
         excluded_assessor_ids=frozenset(
-            a.assessor_id for a in assignments if a.state.counts_as_review or a.state == AssignmentState.RELEASED
+            a.assessor_id for a in assignments if a.state.counts_as_review or a.state in FINAL_RETURNS
         ),
         avoided_assessor_ids=frozenset(
             a.assessor_id for a in assignments if a.state in (AssignmentState.EXPIRED, AssignmentState.WITHDRAWN)

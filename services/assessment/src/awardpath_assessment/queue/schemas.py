@@ -20,6 +20,11 @@ class QueueItemView(View):
     state: AssignmentState
     assigned_at: datetime
     lease_expires_at: datetime | None
+    due_at: datetime = Field(
+        validation_alias=AliasPath("attempt", "due_at"),
+        description="When the assessment is due (the micro-credential's turnaround target); open "
+        "work past it by the grace goes to another assessor.",
+    )
 
 
 class ClaimView(View):
@@ -45,6 +50,7 @@ class BlindAssignmentView(View):
     state: AssignmentState = Field(validation_alias=AliasPath("assignment", "state"))
     attempt: int = Field(validation_alias=AliasPath("assignment", "attempt", "number"))
     lease_expires_at: datetime | None = Field(validation_alias=AliasPath("assignment", "lease_expires_at"))
+    due_at: datetime = Field(validation_alias=AliasPath("assignment", "attempt", "due_at"))
     micro_credential: MicroCredentialView = Field(validation_alias=AliasPath("assignment", "attempt", "rubric"))
     rubric: list[RubricSection] = Field(validation_alias=AliasPath("assignment", "attempt", "rubric", "sections"))
     evidence: list[SectionEvidence] = Field(validation_alias=AliasPath("assignment", "attempt", "evidence"))

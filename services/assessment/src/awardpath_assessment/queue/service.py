@@ -9,6 +9,7 @@ from awardpath_assessment.assignment.models import Assignment, AssignmentState, 
 from awardpath_assessment.assignment.service import AssignmentService
 from awardpath_assessment.pool.service import PoolService
 from awardpath_assessment.settings import AssessmentSettings
+from awardpath_assessment.turnaround.service import TurnaroundService
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.errors import Conflict, Forbidden, NotFound
 from awardpath_shared.ids import utcnow
@@ -77,8 +78,19 @@ class QueueService:
         assignments = AssignmentService(self.uow, self.settings)
         for assignment in expired:
             logger.info("lease of assignment %s expired; returning it to the pool", assignment.id)
-            await assignments.return_to_pool(assignment, AssignmentState.EXPIRED)
+            holder = await assignments.return_to_pool(assignment, AssignmentState.EXPIRED)
+            # The lapsed lease freed a place: waiting work (their resubmissions first) may take it.
+            await assignments.assign_waiting(holder)
         return len(expired)
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """One pass of the queue's housekeeping: expired leases go back to the pool,
+        resubmission holds that ran out end, work overdue past the grace is escalated.
+        Returns how many things it moved."""
+        now = now or utcnow()
+        moved = await self.expire_leases(now)
+        moved += await AssignmentService(self.uow, self.settings).end_holds(now)
+        return moved + await TurnaroundService(self.uow, self.settings).escalate_overdue(now)
 
     async def own_assignment(self, assessor_id: str, assignment_id: str, *, for_update: bool = False) -> Assignment:
         assignment = await self.uow.queue.assignment(assignment_id, for_update=for_update)

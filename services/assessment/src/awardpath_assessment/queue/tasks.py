@@ -1,8 +1,10 @@
-"""The lease sweeper: claimed assignments whose lease ran out go back to the pool.
+"""The queue sweeper: claimed assignments whose lease ran out go back to the pool,
+resubmissions whose hold for the earlier assessor ran out may go to anyone, and work overdue
+past the grace goes to another assessor.
 
-`sweep_expired_leases` is one pass in its own unit of work (tests call it directly);
-`lease_sweeper` is the loop every process running the service's relay starts. Several
-replicas may sweep at once: the assignment lock serialises them.
+`sweep_queue` is one pass in its own unit of work (tests call it directly); `queue_sweeper`
+is the loop every process running the service's relay starts. Several replicas may sweep at
+once: the assignment lock serialises them.
 """
 
 from datetime import datetime
@@ -14,18 +16,18 @@ from awardpath_shared.periodic import PeriodicTask
 from awardpath_shared.runtime import ServiceRuntime
 
 
-async def sweep_expired_leases(
+async def sweep_queue(
     runtime: ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings], now: datetime | None = None
 ) -> int:
-    """Expire and reassign what is due; returns how many leases expired."""
+    """Do what is due; returns how many leases expired, holds ended and assignments escalated."""
     async with runtime.transaction() as uow:
-        return await QueueService(uow, runtime.settings).expire_leases(now)
+        return await QueueService(uow, runtime.settings).sweep(now)
 
 
-def lease_sweeper(runtime: ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings]) -> PeriodicTask:
+def queue_sweeper(runtime: ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings]) -> PeriodicTask:
     """The sweeper loop, a background worker of the runtime (started beside the relay)."""
     return PeriodicTask(
-        "assessment-lease-sweeper",
-        lambda: sweep_expired_leases(runtime),
+        "assessment-queue-sweeper",
+        lambda: sweep_queue(runtime),
         runtime.settings.lease_sweep_interval_seconds,
     )

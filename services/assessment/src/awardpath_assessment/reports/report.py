@@ -1,5 +1,9 @@
-"""The reliability report of one micro-credential: counts, turnaround, pass rates and
-agreement between independent assessors, overall and per assessor.
+"""The reliability report of one micro-credential: counts, turnaround (and the share of work
+done within the turnaround target), pass rates and agreement between independent assessors,
+overall and per assessor.
+
+Within target: an attempt settled by its due time (`Attempt.due_at`); per assessor, a
+review completed by the due time of its attempt.
 
 Agreement comes from double-scored attempts only: the two independent reviews (never the
 adjudication) give one level pair per rubric section. Per assessor, the assessor is the
@@ -9,6 +13,7 @@ first rater and the other independent assessor of the same attempt the second.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from awardpath_assessment.assignment.models import Assignment, AssignmentKind, Attempt, AttemptState
 from awardpath_assessment.reports.statistics import Agreement, LevelPair, Turnaround, agreement, share, turnaround
@@ -25,6 +30,7 @@ class AssessorReliability:
     double_scored_reviews: int
     pass_rate: float | None
     turnaround: Turnaround
+    within_target: float | None
     agreement: Agreement
 
 
@@ -39,6 +45,9 @@ class ReliabilityReport:
     pass_rate: float | None
     recommendation_agreement: float | None
     turnaround: Turnaround
+    turnaround_business_days: int
+    within_target: float | None
+    overdue: int
     agreement: Agreement
     assessors: list[AssessorReliability]
 
@@ -48,8 +57,10 @@ def reliability_report(
     rubrics: list[Rubric],
     attempts: list[Attempt],
     reviews: list[tuple[Review, Assignment]],
+    now: datetime,
 ) -> ReliabilityReport:
-    """`reviews` in completion order, each with its assignment."""
+    """`reviews` in completion order, each with its assignment; `overdue` counts the
+    unsettled attempts past their due time at `now`."""
     sections = {rubric.version: {section.id: section for section in rubric.sections} for rubric in rubrics}
     attempts_by_id = {attempt.id: attempt for attempt in attempts}
     reviews_by_id = {review.id: review for review, _ in reviews}
@@ -90,13 +101,17 @@ def reliability_report(
                 if attempt.completed_at
             ]
         ),
+        turnaround_business_days=max(rubrics, key=lambda rubric: rubric.version).turnaround_business_days,
+        within_target=share(sum(attempt.settled_within_target for attempt in completed), len(completed)),
+        overdue=sum(attempt.state != AttemptState.COMPLETED and attempt.due_at <= now for attempt in attempts),
         agreement=agreement(all_pairs),
-        assessors=_per_assessor(reviews, pairs_by_assessor, set(pairs)),
+        assessors=_per_assessor(reviews, attempts_by_id, pairs_by_assessor, set(pairs)),
     )
 
 
 def _per_assessor(
     reviews: list[tuple[Review, Assignment]],
+    attempts_by_id: dict[str, Attempt],
     pairs_by_assessor: dict[str, list[LevelPair]],
     paired_attempt_ids: set[str],
 ) -> list[AssessorReliability]:
@@ -114,6 +129,9 @@ def _per_assessor(
             ),
             pass_rate=share(sum(review.recommendation == Recommendation.AWARD for review, _ in own), len(own)),
             turnaround=turnaround(list(_durations(own))),
+            within_target=share(
+                sum(review.completed_at <= attempts_by_id[review.attempt_id].due_at for review, _ in own), len(own)
+            ),
             agreement=agreement(pairs_by_assessor[assessor_id]),
         )
         for assessor_id, own in sorted(by_assessor.items())

@@ -27,6 +27,9 @@ class AssessorReliabilityView(View):
     double_scored_reviews: int
     pass_rate: float | None = Field(description="Share of this assessor's reviews recommending award.")
     turnaround: TurnaroundView = Field(description="From assignment to review.")
+    within_target: float | None = Field(
+        description="Share of this assessor's reviews completed by the due time of their attempt."
+    )
     agreement: AgreementView = Field(description="With the other independent assessor of the same attempts.")
 
 
@@ -42,5 +45,11 @@ class ReliabilityReportView(View):
         description="Share of double-scored attempts whose two reviews recommended the same."
     )
     turnaround: TurnaroundView = Field(description="From arrival to settled outcome.")
+    turnaround_business_days: int = Field(description="The turnaround target of the latest version.")
+    within_target: float | None = Field(
+        description="Share of settled attempts settled by their due time (the turnaround target "
+        "of their version, in business days after submission)."
+    )
+    overdue: int = Field(description="Attempts not yet settled and past their due time now.")
     agreement: AgreementView
     assessors: list[AssessorReliabilityView]

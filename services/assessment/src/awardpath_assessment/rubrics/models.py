@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from awardpath_assessment.database import FOREIGN_ID, Base
 from awardpath_shared.db import PydanticJson, UtcDateTime
+from awardpath_shared.events import DEFAULT_TURNAROUND_BUSINESS_DAYS
 from awardpath_shared.rubrics import RubricSection
 
 
@@ -20,6 +21,8 @@ class Rubric(Base):
     competency: Mapped[str] = mapped_column(Text)
     key_method: Mapped[str] = mapped_column(Text)
     sections: Mapped[list[RubricSection]] = mapped_column(PydanticJson(list[RubricSection]))
+    # The turnaround target: an attempt is due this many business days after submission.
+    turnaround_business_days: Mapped[int] = mapped_column(Integer, server_default=str(DEFAULT_TURNAROUND_BUSINESS_DAYS))
     published_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     @property

@@ -11,3 +11,4 @@ class MicroCredentialView(View):
     title: str
     competency: str
     key_method: str
+    turnaround_business_days: int = Field(description="Business days (Monday to Friday, UTC) an attempt is due in.")

@@ -23,5 +23,6 @@ class RubricService:
         rubric.competency = event.competency
         rubric.key_method = event.key_method
         rubric.sections = event.sections
+        rubric.turnaround_business_days = event.turnaround_business_days
         rubric.published_at = event.published_at
         await self.uow.flush()

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from awardpath_award.database import Base
 from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
-from awardpath_shared.events import DecisionPolicy
+from awardpath_shared.events import DEFAULT_TURNAROUND_BUSINESS_DAYS, DecisionPolicy
 from awardpath_shared.rubrics import RubricSection
 
 
@@ -38,6 +38,8 @@ class MicroCredentialVersion(Base):
     key_method: Mapped[str] = mapped_column(Text)
     max_attempts: Mapped[int] = mapped_column(Integer)
     decision_policy: Mapped[DecisionPolicy] = mapped_column(EnumText(DecisionPolicy, 10))
+    # How many business days (Monday to Friday) the assessment of an attempt should take.
+    turnaround_business_days: Mapped[int] = mapped_column(Integer, server_default=str(DEFAULT_TURNAROUND_BUSINESS_DAYS))
     # The rubric: sections with their ordered levels and passing level.
     sections: Mapped[list[RubricSection]] = mapped_column(PydanticJson(list[RubricSection]))
     published_at: Mapped[datetime] = mapped_column(UtcDateTime)

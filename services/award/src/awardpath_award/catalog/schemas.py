@@ -6,11 +6,13 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from awardpath_shared.events import DecisionPolicy
+from awardpath_shared.events import DEFAULT_TURNAROUND_BUSINESS_DAYS, DecisionPolicy
 from awardpath_shared.rubrics import RubricSection
 from awardpath_shared.schemas import RequestBody, View
 from awardpath_shared.validation import Description, Id, LongText, Name, Prompt
 
+# A quarter of a year: the longest turnaround target a definition may set.
+MAX_TURNAROUND_BUSINESS_DAYS = 60
 # Rubric section and level ids: short, stable, readable keys ("overview", "not_yet").
 Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
@@ -47,6 +49,7 @@ DEFINITION_EXAMPLE: dict[str, Any] = {
     "issuer_id": "0196d6f2-7c1a-7f00-8000-000000000001",
     "max_attempts": 3,
     "decision_policy": "manual",
+    "turnaround_business_days": 5,
     "sections": [
         {
             "id": "overview",
@@ -75,6 +78,13 @@ class MicroCredentialCreate(RequestBody):
         strict=False,
         description="`auto`: the issuer accepts assessors' recommendations automatically.",
     )
+    turnaround_business_days: int = Field(
+        default=DEFAULT_TURNAROUND_BUSINESS_DAYS,
+        ge=1,
+        le=MAX_TURNAROUND_BUSINESS_DAYS,
+        description="The assessment turnaround target: an attempt is due this many business days "
+        "(Monday to Friday, UTC) after it was submitted; overdue work is escalated.",
+    )
     sections: list[RubricSectionCreate] = Field(min_length=1, max_length=50)
 
     @model_validator(mode="after")
@@ -97,6 +107,7 @@ class MicroCredentialView(View):
     issuer_id: str
     max_attempts: int
     decision_policy: DecisionPolicy
+    turnaround_business_days: int = Field(description="Business days an attempt's assessment should take.")
     sections: list[RubricSection]
     id: str = Field(validation_alias="micro_credential_id")
     version: int

@@ -70,6 +70,7 @@ class CatalogService:
             key_method=definition.key_method,
             max_attempts=definition.max_attempts,
             decision_policy=definition.decision_policy,
+            turnaround_business_days=definition.turnaround_business_days,
             sections=definition.rubric(),
             published_at=utcnow(),
         )
@@ -85,6 +86,7 @@ class CatalogService:
                 key_method=published.key_method,
                 max_attempts=published.max_attempts,
                 decision_policy=published.decision_policy,
+                turnaround_business_days=published.turnaround_business_days,
                 sections=published.sections,
                 published_at=published.published_at,
             )
