@@ -7,8 +7,8 @@ from fastapi import Depends
 from awardpath_assessment.dependencies import Admin, RequestUnitOfWork, Settings
 from awardpath_assessment.turnaround.schemas import OverduePage
 from awardpath_assessment.turnaround.service import OverdueAttempts, TurnaroundService
-from awardpath_shared.edge_input import service_router
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+from awardpath_shared.routes import service_router
 
 router = service_router(tags=["assessors"])
 
