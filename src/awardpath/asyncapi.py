@@ -32,6 +32,7 @@ from awardpath_shared.events import (
     MicroCredentialPublished,
     RecipientIdentified,
     SubmissionResubmitted,
+    SubmissionStatusChanged,
     SubmissionSubmitted,
 )
 from awardpath_shared.messaging.delivery import RetryPolicy
@@ -43,7 +44,7 @@ from awardpath_shared.settings import ServiceSettings
 
 # Which service records each event in its outbox.
 PRODUCERS: dict[str, tuple[type[Event], ...]] = {
-    "submission": (SubmissionSubmitted, SubmissionResubmitted, RecipientIdentified),
+    "submission": (SubmissionSubmitted, SubmissionResubmitted, SubmissionStatusChanged, RecipientIdentified),
     "assessment": (AssessmentAssigned, AssessmentCompleted),
     "award": (MicroCredentialPublished, AwardDecided, AwardGranted, CredentialIssued, CredentialRevoked),
 }

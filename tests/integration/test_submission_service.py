@@ -12,6 +12,7 @@ from awardpath_shared.events import (
     AwardDecided,
     MicroCredentialPublished,
     SubmissionResubmitted,
+    SubmissionStatusChanged,
     SubmissionSubmitted,
 )
 from awardpath_shared.ids import new_id, utcnow
@@ -216,6 +217,33 @@ async def test_status_follows_the_path_and_a_late_review_never_steps_it_back(int
     assert [len(attempt.reviews) for attempt in submission.attempts] == [1]
     statuses = [change.status for change in (await progress.timeline("platform-1", submission_id)).entries]
     assert statuses == ["submitted", "in_review", "resubmission_open"]
+
+
+async def test_every_status_change_is_published_numbered_as_the_timeline_has_it(
+    uow, intake, progress, micro_credential_id
+):
+    submission_id = await submitted(intake, micro_credential_id)
+    await progress.record_assignment(AssessmentAssigned(submission_id=submission_id, attempt=1, assigned_at=utcnow()))
+    await progress.record_assignment(AssessmentAssigned(submission_id=submission_id, attempt=1, assigned_at=utcnow()))
+    await progress.record_review(completed(submission_id))
+    await progress.record_decision(decided(submission_id, "resubmission_open"))
+    await intake.resubmit("platform-1", submission_id, AttemptCreate.model_validate({"evidence": evidence()}))
+    await progress.record_decision(decided(submission_id, "denied", attempt=1))  # an older attempt's: no change
+
+    timeline = (await progress.timeline("platform-1", submission_id)).entries
+    published = await staged(uow, SubmissionStatusChanged)
+    assert [(event["status"], event["attempt"], event["sequence"]) for event in published] == [
+        ("submitted", 1, 1),
+        ("in_review", 1, 2),
+        ("awaiting_decision", 1, 3),
+        ("resubmission_open", 1, 4),
+        ("submitted", 2, 5),
+    ]
+    assert [(entry.status, entry.attempt, entry.sequence) for entry in timeline] == [
+        (event["status"], event["attempt"], event["sequence"]) for event in published
+    ]
+    assert {event["submission_id"] for event in published} == {submission_id}
+    assert not leaks_in(str(published))
 
 
 async def test_resubmission_only_when_open_and_within_attempts(intake, progress, micro_credential_id):

@@ -79,6 +79,22 @@ class MicroCredentialPublished(Event):
 # ---- submission ------------------------------------------------------------------------
 
 
+class SubmissionStatus(StrEnum):
+    """A submission's status, as the submission service (its only owner) records it."""
+
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    AWAITING_DECISION = "awaiting_decision"
+    RESUBMISSION_OPEN = "resubmission_open"
+    AWARDED = "awarded"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (SubmissionStatus.AWARDED, SubmissionStatus.DENIED, SubmissionStatus.WITHDRAWN)
+
+
 class AttemptSubmitted(Event):
     """Fields common to a first submission and a resubmission (blind: no earner identity)."""
 
@@ -109,6 +125,26 @@ class SubmissionResubmitted(AttemptSubmitted):
 
     event_name = "submission.resubmitted"
     topic = "awardpath.submission"
+
+
+class SubmissionStatusChanged(Event):
+    """The submission's status changed: one event per entry of its timeline, published by
+    the submission service (the only owner of the status) in the transaction that wrote the
+    entry. `sequence` numbers a submission's changes 1, 2, 3... in timeline order; keyed by
+    the submission, they arrive in that order. Ids and statuses only (no timeline detail:
+    it may quote the platform or the issuer)."""
+
+    event_name = "submission.status_changed"
+    topic = "awardpath.submission"
+
+    submission_id: str
+    status: SubmissionStatus
+    attempt: int
+    sequence: int
+    changed_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
 
 
 # ---- assessment ------------------------------------------------------------------------
@@ -270,6 +306,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MicroCredentialPublished,
         SubmissionSubmitted,
         SubmissionResubmitted,
+        SubmissionStatusChanged,
         AssessmentAssigned,
         AssessmentCompleted,
         AwardDecided,

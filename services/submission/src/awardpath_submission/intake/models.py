@@ -3,15 +3,14 @@ with its status machine, its attempts, and the timeline of every status change."
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
 from awardpath_shared.errors import Conflict
-from awardpath_shared.events import DecisionOutcome
+from awardpath_shared.events import DecisionOutcome, SubmissionStatus, SubmissionStatusChanged
 from awardpath_shared.ids import new_id
 from awardpath_shared.rubrics import SectionEvidence
 from awardpath_shared.states import advance
@@ -20,20 +19,6 @@ from awardpath_submission.database import Base
 
 if TYPE_CHECKING:
     from awardpath_submission.progress.models import Review
-
-
-class SubmissionStatus(StrEnum):
-    SUBMITTED = "submitted"
-    IN_REVIEW = "in_review"
-    AWAITING_DECISION = "awaiting_decision"
-    RESUBMISSION_OPEN = "resubmission_open"
-    AWARDED = "awarded"
-    DENIED = "denied"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (SubmissionStatus.AWARDED, SubmissionStatus.DENIED, SubmissionStatus.WITHDRAWN)
 
 
 _DECIDED = frozenset({SubmissionStatus.AWARDED, SubmissionStatus.RESUBMISSION_OPEN, SubmissionStatus.DENIED})
@@ -68,14 +53,28 @@ class Earner(Base):
 
 
 class StatusChange(Base):
+    """One entry of a submission's timeline; `sequence` numbers them 1, 2, 3... per submission."""
+
     __tablename__ = "status_changes"
+    __table_args__ = (Index(None, "submission_id", "sequence", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
     status: Mapped[SubmissionStatus] = mapped_column(EnumText(SubmissionStatus, 30))
     attempt: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def event(self) -> SubmissionStatusChanged:
+        """What the other services are told of this change: ids and the status, no detail."""
+        return SubmissionStatusChanged(
+            submission_id=self.submission_id,
+            status=self.status,
+            attempt=self.attempt,
+            sequence=self.sequence,
+            changed_at=self.at,
+        )
 
 
 class Submission(Base):
@@ -87,6 +86,8 @@ class Submission(Base):
     micro_credential_id: Mapped[str] = mapped_column(String(36), index=True)
     status: Mapped[SubmissionStatus] = mapped_column(EnumText(SubmissionStatus, 30), index=True)
     current_attempt: Mapped[int] = mapped_column(Integer)
+    # The sequence number of the latest timeline entry (every status change counts it up).
+    status_sequence: Mapped[int] = mapped_column(Integer, server_default="0")
     # Keyed hashes of the earner's organisation and declared conflicts, sent with every attempt.
     conflict_hashes: Mapped[list[str]] = mapped_column(JSON)
     decision_outcome: Mapped[DecisionOutcome | None] = mapped_column(EnumText(DecisionOutcome, 30))
@@ -100,7 +101,7 @@ class Submission(Base):
 
     earner: Mapped[Earner] = relationship(lazy="raise")
     # Declared so a new submission is inserted before its first timeline entry.
-    status_changes: Mapped[list[StatusChange]] = relationship(lazy="raise", order_by=StatusChange.at)
+    status_changes: Mapped[list[StatusChange]] = relationship(lazy="raise", order_by=StatusChange.sequence)
     attempts: Mapped[list["Attempt"]] = relationship(
         lazy="raise", order_by="Attempt.number", back_populates="submission"
     )
@@ -130,6 +131,7 @@ class Submission(Base):
             micro_credential_id=micro_credential_id,
             status=SubmissionStatus.SUBMITTED,
             current_attempt=1,
+            status_sequence=0,
             conflict_hashes=conflict_hashes,
             created_at=now,
             updated_at=now,
@@ -143,9 +145,16 @@ class Submission(Base):
         return self._timeline_entry(detail, now)
 
     def _timeline_entry(self, detail: str | None, now: datetime) -> StatusChange:
-        """The current status as the timeline records it."""
+        """The current status as the timeline records it, numbered next in the timeline."""
+        self.status_sequence += 1
         return StatusChange(
-            id=new_id(), submission_id=self.id, status=self.status, attempt=self.current_attempt, detail=detail, at=now
+            id=new_id(),
+            submission_id=self.id,
+            sequence=self.status_sequence,
+            status=self.status,
+            attempt=self.current_attempt,
+            detail=detail,
+            at=now,
         )
 
     def check_resubmittable(self, max_attempts: int) -> None:

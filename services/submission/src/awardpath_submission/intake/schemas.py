@@ -4,9 +4,9 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, EmailStr, Field, field_validator
 
+from awardpath_shared.events import SubmissionStatus
 from awardpath_shared.schemas import RequestBody, View
 from awardpath_shared.validation import Id
-from awardpath_submission.intake.models import SubmissionStatus
 
 
 class ArtifactCreate(RequestBody):

@@ -12,7 +12,7 @@ from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.catalog.service import CatalogService
 from awardpath_submission.intake import blind_copy
 from awardpath_submission.intake.identity import EarnerIdentity
-from awardpath_submission.intake.models import Attempt, Earner, Submission
+from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
 from awardpath_submission.intake.schemas import AttemptCreate, EarnerCreate, EvidenceCreate, SubmissionCreate
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
@@ -32,9 +32,10 @@ class IntakeService:
         hashes = blind_copy.conflict_hashes(self.settings.conflict_hash_key, given.organization_id, given.conflict_ids)
         submission, first_status = Submission.start(platform_id, earner, micro_credential.id, hashes, utcnow())
         attempt = self._attempt(submission, micro_credential, request.evidence)
-        self.uow.submissions.add(submission, attempt, first_status)
+        self.uow.submissions.add(submission, attempt)
         self.uow.publish(blind_copy.attempt_event(SubmissionSubmitted, submission, attempt, earner))
         self.uow.publish(blind_copy.recipient_event(submission, earner))
+        record_status(self.uow, first_status)
         await self.uow.flush()
         return submission
 
@@ -49,8 +50,9 @@ class IntakeService:
         check_artifacts(EarnerIdentity.of(earner), request.evidence)
         status_change = submission.open_next_attempt(micro_credential.max_attempts, utcnow())
         attempt = self._attempt(submission, micro_credential, request.evidence)
-        self.uow.submissions.add(attempt, status_change)
+        self.uow.submissions.add(attempt)
         self.uow.publish(blind_copy.attempt_event(SubmissionResubmitted, submission, attempt, earner))
+        record_status(self.uow, status_change)
         await self.uow.flush()
         return submission
 
@@ -108,6 +110,13 @@ class IntakeService:
             evidence=[SectionEvidence.model_validate(item.model_dump(mode="json")) for item in evidence],
             submitted_at=utcnow(),
         )
+
+
+def record_status(uow: SubmissionUnitOfWork, change: StatusChange) -> None:
+    """Store a status change in the timeline and tell the other services, in one transaction:
+    every status change goes through here, so the events follow the timeline one for one."""
+    uow.submissions.add(change)
+    uow.publish(change.event())
 
 
 def check_artifacts(identity: EarnerIdentity, evidence: Sequence[EvidenceCreate]) -> None:

@@ -1,0 +1,67 @@
+"""lifecycle: numbered status changes (published as events)
+
+Revision ID: 0005
+Revises: 0003
+Create Date: 2026-12-02 10:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0005'
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _schema() -> str | None:
+    # ALTER TABLE and UPDATE go past the schema translation that maps the schema away on
+    # SQLite (one file per service, no schemas): name the schema only where it exists.
+    return None if op.get_context().dialect.name == 'sqlite' else 'submission'
+
+
+def upgrade() -> None:
+    op.add_column('status_changes', sa.Column('sequence', sa.Integer(), nullable=True), schema=_schema())
+    # Submissions are referenced by other tables: columns are added in place (SQLite cannot
+    # recreate a referenced table safely), NOT NULL through a server default.
+    op.add_column(
+        'submissions', sa.Column('status_sequence', sa.Integer(), server_default='0', nullable=False), schema=_schema()
+    )
+    _number_the_timelines()
+    with op.batch_alter_table('status_changes', schema=_schema()) as batch:
+        batch.alter_column('sequence', existing_type=sa.Integer(), nullable=False)
+    op.create_index(
+        op.f('ix_status_changes_submission_id_sequence'), 'status_changes', ['submission_id', 'sequence'],
+        unique=True, schema='submission',
+    )
+
+
+def _number_the_timelines() -> None:
+    """Existing entries numbered in the order the timeline showed them (time, then id), and
+    each submission's counter at its last entry."""
+    changes = sa.table(
+        'status_changes', sa.column('id'), sa.column('submission_id'), sa.column('at'), sa.column('sequence'),
+        schema=_schema(),
+    )
+    submissions = sa.table('submissions', sa.column('id'), sa.column('status_sequence'), schema=_schema())
+    earlier = changes.alias('earlier')
+    position = (
+        sa.select(sa.func.count())
+        .where(
+            earlier.c.submission_id == changes.c.submission_id,
+            sa.or_(earlier.c.at < changes.c.at, sa.and_(earlier.c.at == changes.c.at, earlier.c.id <= changes.c.id)),
+        )
+        .scalar_subquery()
+    )
+    op.execute(sa.update(changes).values(sequence=position))
+    count = sa.select(sa.func.count()).where(changes.c.submission_id == submissions.c.id).scalar_subquery()
+    op.execute(sa.update(submissions).values(status_sequence=count))
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_status_changes_submission_id_sequence'), table_name='status_changes', schema='submission')
+    with op.batch_alter_table('status_changes', schema=_schema()) as batch:
+        batch.drop_column('sequence')
+    op.drop_column('submissions', 'status_sequence', schema=_schema())
