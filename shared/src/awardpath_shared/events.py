@@ -147,6 +147,21 @@ class SubmissionStatusChanged(Event):
         return self.submission_id
 
 
+class SubmissionWithdrawn(Event):
+    """The platform withdrew the submission: its assessment work is dropped and a pending
+    decision on it cancelled. Final: no later event of the submission reopens it."""
+
+    event_name = "submission.withdrawn"
+    topic = "awardpath.submission"
+
+    submission_id: str
+    attempt: int
+    withdrawn_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
 # ---- assessment ------------------------------------------------------------------------
 
 
@@ -307,6 +322,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SubmissionSubmitted,
         SubmissionResubmitted,
         SubmissionStatusChanged,
+        SubmissionWithdrawn,
         AssessmentAssigned,
         AssessmentCompleted,
         AwardDecided,

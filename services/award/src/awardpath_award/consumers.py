@@ -16,6 +16,7 @@ from awardpath_shared.events import (
     AwardGranted,
     RecipientIdentified,
     SubmissionStatusChanged,
+    SubmissionWithdrawn,
 )
 from awardpath_shared.messaging.inbox import HandlerMap
 
@@ -33,6 +34,11 @@ async def on_submission_status_changed(uow: UoW, event: SubmissionStatusChanged)
     WebhookNotifier(uow).relay_status(event)
 
 
+async def on_submission_withdrawn(uow: UoW, event: SubmissionWithdrawn, *, settings: AwardSettings) -> None:
+    await DecisionService(uow).record_withdrawal(event)
+    await CredentialService(uow, settings).revoke_withdrawn(event.submission_id)
+
+
 async def on_award_granted(uow: UoW, event: AwardGranted, *, settings: AwardSettings) -> None:
     await CredentialService(uow, settings).issue(event)
 
@@ -42,5 +48,6 @@ def handlers(settings: AwardSettings) -> HandlerMap[UoW]:
         AssessmentCompleted: on_assessment_completed,
         RecipientIdentified: on_recipient_identified,
         SubmissionStatusChanged: on_submission_status_changed,
+        SubmissionWithdrawn: partial(on_submission_withdrawn, settings=settings),
         AwardGranted: partial(on_award_granted, settings=settings),
     }

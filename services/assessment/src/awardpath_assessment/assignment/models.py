@@ -2,9 +2,11 @@
 
 An attempt is `unassigned` while it has fewer live assignments than reviews it needs (it
 waits for an eligible assessor), `assigned` once every review it needs is given out, and
-`completed` once its outcome is settled. An assignment is open (`assigned`, then `claimed`
-under a lease) until it is reviewed (`completed`) or returned to the pool: its lease ran out
-(`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`).
+`completed` once its outcome is settled; or `withdrawn`, needing no more work, when the
+platform withdrew the submission before that. An assignment is open (`assigned`, then
+`claimed` under a lease) until it is reviewed (`completed`) or returned to the pool: its lease
+ran out (`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`); or
+until its submission was withdrawn (`cancelled`: nobody works it again).
 """
 
 from datetime import datetime, timedelta
@@ -29,11 +31,17 @@ class AttemptState(StrEnum):
     UNASSIGNED = "unassigned"
     ASSIGNED = "assigned"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_settled(self) -> bool:
+        """Needs no more work: its outcome is settled, or its submission was withdrawn."""
+        return self in (AttemptState.COMPLETED, AttemptState.WITHDRAWN)
 
 
 ATTEMPT_TRANSITIONS = {
-    AttemptState.UNASSIGNED: frozenset({AttemptState.ASSIGNED}),
-    AttemptState.ASSIGNED: frozenset({AttemptState.UNASSIGNED, AttemptState.COMPLETED}),
+    AttemptState.UNASSIGNED: frozenset({AttemptState.ASSIGNED, AttemptState.WITHDRAWN}),
+    AttemptState.ASSIGNED: frozenset({AttemptState.UNASSIGNED, AttemptState.COMPLETED, AttemptState.WITHDRAWN}),
 }
 
 
@@ -44,6 +52,7 @@ class AssignmentState(StrEnum):
     EXPIRED = "expired"
     RELEASED = "released"
     WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
 
     @property
     def is_open(self) -> bool:
@@ -57,9 +66,10 @@ class AssignmentState(StrEnum):
 
 OPEN_STATES = tuple(state for state in AssignmentState if state.is_open)
 RETURNED = frozenset({AssignmentState.EXPIRED, AssignmentState.RELEASED, AssignmentState.WITHDRAWN})
+ENDED = RETURNED | {AssignmentState.CANCELLED}
 ASSIGNMENT_TRANSITIONS = {
-    AssignmentState.ASSIGNED: frozenset({AssignmentState.CLAIMED, AssignmentState.COMPLETED}) | RETURNED,
-    AssignmentState.CLAIMED: frozenset({AssignmentState.COMPLETED}) | RETURNED,
+    AssignmentState.ASSIGNED: frozenset({AssignmentState.CLAIMED, AssignmentState.COMPLETED}) | ENDED,
+    AssignmentState.CLAIMED: frozenset({AssignmentState.COMPLETED}) | ENDED,
 }
 
 
@@ -121,6 +131,10 @@ class Attempt(Base):
         self.deciding_review_id = deciding_review_id
         self.completed_at = now
 
+    def withdraw(self) -> None:
+        """Its submission was withdrawn before the outcome was settled: no more work."""
+        self.state = advance("attempt", self.state, AttemptState.WITHDRAWN, ATTEMPT_TRANSITIONS)
+
 
 class Assignment(Base):
     __tablename__ = "assignments"
@@ -152,8 +166,8 @@ class Assignment(Base):
         self.lease_expires_at = now + lease
 
     def close(self, state: AssignmentState, now: datetime) -> None:
-        """Stop being open: reviewed (`completed`) or returned to the pool. Only the
-        assessor's `finish` calls this, so their open-work count follows."""
+        """Stop being open: reviewed (`completed`), returned to the pool or cancelled. Only
+        the assessor's `finish` calls this, so their open-work count follows."""
         self.state = advance("assignment", self.state, state, ASSIGNMENT_TRANSITIONS)
         if state == AssignmentState.COMPLETED:
             # Reviewing an unclaimed assignment claims it on the way.
@@ -161,3 +175,13 @@ class Assignment(Base):
             self.completed_at = now
         else:
             self.ended_at = now
+
+
+class Withdrawal(Base):
+    """A submission its platform withdrew: its attempts need no work, and one that arrives
+    late (a replayed event) is not stored."""
+
+    __tablename__ = "withdrawals"
+
+    submission_id: Mapped[str] = mapped_column(FOREIGN_ID, primary_key=True)
+    withdrawn_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -22,13 +22,17 @@ if TYPE_CHECKING:
 
 
 _DECIDED = frozenset({SubmissionStatus.AWARDED, SubmissionStatus.RESUBMISSION_OPEN, SubmissionStatus.DENIED})
+# The platform may withdraw in any state that is not final.
+_WITHDRAWN = frozenset({SubmissionStatus.WITHDRAWN})
 # The decision travels on another topic than the review and may overtake it (and the
 # assignment), so an attempt may be decided from any state before its decision.
 TRANSITIONS = {
-    SubmissionStatus.SUBMITTED: frozenset({SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_DECISION}) | _DECIDED,
-    SubmissionStatus.IN_REVIEW: frozenset({SubmissionStatus.AWAITING_DECISION}) | _DECIDED,
-    SubmissionStatus.AWAITING_DECISION: _DECIDED,
-    SubmissionStatus.RESUBMISSION_OPEN: frozenset({SubmissionStatus.SUBMITTED}),
+    SubmissionStatus.SUBMITTED: frozenset({SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_DECISION})
+    | _DECIDED
+    | _WITHDRAWN,
+    SubmissionStatus.IN_REVIEW: frozenset({SubmissionStatus.AWAITING_DECISION}) | _DECIDED | _WITHDRAWN,
+    SubmissionStatus.AWAITING_DECISION: _DECIDED | _WITHDRAWN,
+    SubmissionStatus.RESUBMISSION_OPEN: frozenset({SubmissionStatus.SUBMITTED}) | _WITHDRAWN,
 }
 
 
@@ -156,6 +160,20 @@ class Submission(Base):
             detail=detail,
             at=now,
         )
+
+    def withdraw(self, reason: str | None, now: datetime) -> StatusChange:
+        """The platform withdraws the submission (any state but a final one); returns the
+        timeline entry. Nothing changes it afterwards."""
+        if self.status.is_final:
+            raise Conflict(
+                "submission-closed",
+                "Submission already closed",
+                f"submission {self.id} is {self.status}; only a submission that is not yet "
+                "awarded, denied or withdrawn can be withdrawn",
+                submission_status=self.status,
+            )
+        detail = f"withdrawn by the platform: {reason}" if reason else "withdrawn by the platform"
+        return self.move_to(SubmissionStatus.WITHDRAWN, detail, now)
 
     def check_resubmittable(self, max_attempts: int) -> None:
         """A resubmission is accepted only while resubmission is open and attempts remain."""

@@ -1,11 +1,12 @@
-"""Intake: a platform submits an earner's evidence and resubmits when resubmission is open.
+"""Intake: a platform submits an earner's evidence, resubmits when resubmission is open, and
+may withdraw the submission until it is final.
 The evidence must fit the rubric and its artifacts must not identify the earner; what leaves
 is a blind copy (`blind_copy`)."""
 
 from collections.abc import Sequence
 
 from awardpath_shared.errors import Forbidden, Invalid, NotFound
-from awardpath_shared.events import SubmissionResubmitted, SubmissionSubmitted
+from awardpath_shared.events import SubmissionResubmitted, SubmissionSubmitted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.rubrics import SectionEvidence
 from awardpath_submission.catalog.models import MicroCredential
@@ -13,7 +14,13 @@ from awardpath_submission.catalog.service import CatalogService
 from awardpath_submission.intake import blind_copy
 from awardpath_submission.intake.identity import EarnerIdentity
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
-from awardpath_submission.intake.schemas import AttemptCreate, EarnerCreate, EvidenceCreate, SubmissionCreate
+from awardpath_submission.intake.schemas import (
+    AttemptCreate,
+    EarnerCreate,
+    EvidenceCreate,
+    SubmissionCreate,
+    WithdrawRequest,
+)
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
 
@@ -53,6 +60,22 @@ class IntakeService:
         self.uow.submissions.add(attempt)
         self.uow.publish(blind_copy.attempt_event(SubmissionResubmitted, submission, attempt, earner))
         record_status(self.uow, status_change)
+        await self.uow.flush()
+        return submission
+
+    async def withdraw(self, platform_id: str, submission_id: str, request: WithdrawRequest | None) -> Submission:
+        """The platform withdraws its submission in any state that is not final: the
+        assessment work on it is dropped and a pending decision cancelled (their services
+        follow `submission.withdrawn`); later reviews and decisions change nothing here."""
+        submission = owned_by(
+            platform_id, submission_id, await self.uow.submissions.submission(submission_id, for_update=True)
+        )
+        now = utcnow()
+        change = submission.withdraw(request.reason if request else None, now)
+        self.uow.publish(
+            SubmissionWithdrawn(submission_id=submission.id, attempt=submission.current_attempt, withdrawn_at=now)
+        )
+        record_status(self.uow, change)
         await self.uow.flush()
         return submission
 

@@ -1,4 +1,5 @@
-"""lifecycle: every endpoint's deliveries in a numbered line
+"""lifecycle: every endpoint's deliveries in a numbered line; withdrawn submissions,
+cancelled decisions
 
 Revision ID: 0006
 Revises: 0004
@@ -22,7 +23,19 @@ def _schema() -> str | None:
     return None if op.get_context().dialect.name == 'sqlite' else 'award'
 
 
+DECISION_STATES_BEFORE = "state in ('pending', 'decided')"
+DECISION_STATES = "state in ('pending', 'decided', 'cancelled')"
+
+
 def upgrade() -> None:
+    op.create_table('withdrawals',
+    sa.Column('submission_id', sa.String(length=100), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('submission_id', name=op.f('pk_withdrawals')),
+    schema='award'
+    )
+    op.add_column('decisions', sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True), schema=_schema())
+    _decision_states(DECISION_STATES_BEFORE, DECISION_STATES)
     # Both tables are referenced by others: columns are added in place (SQLite cannot
     # recreate a referenced table safely), NOT NULL through a server default.
     op.add_column(
@@ -62,7 +75,39 @@ def _line_up_the_deliveries() -> None:
     op.execute(sa.update(endpoints).values(last_position=count))
 
 
+def _decision_states(before: str, after: str) -> None:
+    """The decisions' state check allows `after` in place of `before`.
+
+    SQLite cannot alter a CHECK, and recreating `decisions` (awards refer to it) would break
+    their foreign keys inside the migration's transaction; so its table definition is edited
+    in place, the procedure SQLite documents for changing a CHECK (no stored row changes:
+    https://sqlite.org/lang_altertable.html#otheralter), then checked."""
+    if op.get_context().dialect.name != 'sqlite':
+        op.drop_constraint(op.f('ck_decisions_state'), 'decisions', type_='check', schema='award')
+        op.create_check_constraint(op.f('ck_decisions_state'), 'decisions', after, schema='award')
+        return
+    connection = op.get_bind()
+    version = connection.exec_driver_sql('PRAGMA schema_version').scalar_one()
+    connection.exec_driver_sql('PRAGMA writable_schema=ON')
+    changed = connection.exec_driver_sql(
+        "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'decisions' AND instr(sql, ?)",
+        (before, after, before),
+    ).rowcount
+    connection.exec_driver_sql(f'PRAGMA schema_version={version + 1}')
+    connection.exec_driver_sql('PRAGMA writable_schema=OFF')
+    if changed != 1 or connection.exec_driver_sql('PRAGMA integrity_check').scalar_one() != 'ok':
+        raise RuntimeError(f'could not change the check of decisions.state to {after!r}')
+
+
 def downgrade() -> None:
+    decisions = sa.table('decisions', sa.column('state'), schema=_schema())
+    cancelled = op.get_bind().execute(sa.select(sa.func.count()).where(decisions.c.state == 'cancelled')).scalar_one()
+    if cancelled:
+        # Made pending again they could be decided: the earlier schema has no word for them.
+        raise RuntimeError(f'{cancelled} cancelled decisions: the revision before 0006 cannot hold them')
+    _decision_states(DECISION_STATES, DECISION_STATES_BEFORE)
+    op.drop_column('decisions', 'cancelled_at', schema=_schema())
+    op.drop_table('withdrawals', schema='award')
     op.drop_index(
         op.f('ix_webhook_deliveries_endpoint_id_state_position'), table_name='webhook_deliveries', schema='award'
     )
