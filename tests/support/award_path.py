@@ -28,13 +28,16 @@ def rubric_section(section_id: str) -> dict[str, Any]:
     }
 
 
-def micro_credential_definition(issuer_id: str, *, policy: str = "manual", max_attempts: int = 3) -> dict:
+def micro_credential_definition(
+    issuer_id: str, *, policy: str = "manual", max_attempts: int = 3, restart_after_days: int | None = None
+) -> dict:
     return {
         "title": "Belonging and Caring Classroom Climate",
         "competency": "The educator creates a classroom climate where students feel cared for and belong.",
         "key_method": "Student check-in circles",
         "issuer_id": issuer_id,
         "max_attempts": max_attempts,
+        "restart_after_days": restart_after_days,
         "decision_policy": policy,
         "sections": [rubric_section(section_id) for section_id in SECTIONS],
     }
@@ -128,7 +131,8 @@ class AwardPath:
     assessor_facing: list[str] = field(default_factory=list)
     platform_id: str = ""
 
-    async def submit(self, earner: Earner) -> str:
+    async def submit(self, earner: Earner, attempt: int = 1) -> str:
+        """A new submission for the earner, accepted at `attempt` (their next at the micro-credential)."""
         body = {
             "micro_credential_id": self.micro_credential_id,
             "earner": earner.as_json(),
@@ -140,7 +144,7 @@ class AwardPath:
             lambda response: not response.text.count("unknown-micro-credential"),
         )
         assert response.status_code == 201, response.text
-        assert response.json()["status"] == "submitted" and response.json()["attempt"] == 1
+        assert response.json()["status"] == "submitted" and response.json()["attempt"] == attempt
         return response.json()["id"]
 
     async def submission(self, submission_id: str) -> dict[str, Any]:
@@ -244,7 +248,12 @@ class AwardPath:
 
 
 async def open_award_path(
-    clients, *, policy: str = "manual", max_attempts: int = 3, assessors: tuple[str, ...] = ("assessor-a",)
+    clients,
+    *,
+    policy: str = "manual",
+    max_attempts: int = 3,
+    restart_after_days: int | None = None,
+    assessors: tuple[str, ...] = ("assessor-a",),
 ) -> AwardPath:
     """Set up an issuer, one micro-credential and qualified assessors through the APIs.
 
@@ -258,7 +267,9 @@ async def open_award_path(
     issuer = clients("award", "issuer", issuer_id)
     published = await issuer.post(
         "/v1/micro-credentials",
-        json=micro_credential_definition(issuer_id, policy=policy, max_attempts=max_attempts),
+        json=micro_credential_definition(
+            issuer_id, policy=policy, max_attempts=max_attempts, restart_after_days=restart_after_days
+        ),
     )
     assert published.status_code == 201, published.text
     micro_credential_id = published.json()["id"]

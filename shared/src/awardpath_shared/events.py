@@ -71,6 +71,9 @@ class MicroCredentialPublished(Event):
     decision_policy: DecisionPolicy
     sections: list[RubricSection]
     published_at: datetime
+    # Days after a final denial (or after every attempt was used) before the earner may start
+    # this micro-credential again, with fresh attempts; None: never.
+    restart_after_days: int | None = None
 
     def subject(self) -> str:
         return self.micro_credential_id
@@ -114,7 +117,9 @@ class AttemptSubmitted(Event):
 
 
 class SubmissionSubmitted(AttemptSubmitted):
-    """A platform submitted evidence for a micro-credential (attempt 1)."""
+    """A platform submitted evidence for a micro-credential: a new submission, at attempt 1 or
+    at the earner's next attempt at the micro-credential (attempts count per earner and
+    micro-credential, across submissions)."""
 
     event_name = "submission.submitted"
     topic = "awardpath.submission"

@@ -37,6 +37,8 @@ class MicroCredentialVersion(Base):
     competency: Mapped[str] = mapped_column(Text)
     key_method: Mapped[str] = mapped_column(Text)
     max_attempts: Mapped[int] = mapped_column(Integer)
+    # Days after a final denial before the earner may start again (fresh attempts); None: never.
+    restart_after_days: Mapped[int | None] = mapped_column(Integer)
     decision_policy: Mapped[DecisionPolicy] = mapped_column(EnumText(DecisionPolicy, 10))
     # The rubric: sections with their ordered levels and passing level.
     sections: Mapped[list[RubricSection]] = mapped_column(PydanticJson(list[RubricSection]))

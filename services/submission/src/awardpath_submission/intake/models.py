@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
@@ -81,8 +81,27 @@ class StatusChange(Base):
         )
 
 
+# Statuses in which a submission is open; an earner has at most one open per micro-credential.
+OPEN_STATUSES = tuple(status for status in SubmissionStatus if not status.is_final)
+_IS_OPEN = text("status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN_STATUSES)))
+
+
 class Submission(Base):
+    """An earner's submission for a micro-credential: its attempts (numbered per earner and
+    micro-credential, continuing from the earner's earlier submissions) and its status."""
+
     __tablename__ = "submissions"
+    __table_args__ = (
+        # One open submission per earner and micro-credential, whoever inserts at once.
+        Index(
+            "ix_submissions_one_open_per_earner",
+            "earner_id",
+            "micro_credential_id",
+            unique=True,
+            postgresql_where=_IS_OPEN,
+            sqlite_where=_IS_OPEN,
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(100), index=True)
@@ -102,6 +121,8 @@ class Submission(Base):
     credential_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When it became final (awarded, denied, withdrawn).
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     earner: Mapped[Earner] = relationship(lazy="raise")
     # Declared so a new submission is inserted before its first timeline entry.
@@ -125,27 +146,37 @@ class Submission(Base):
 
     @classmethod
     def start(
-        cls, platform_id: str, earner: Earner, micro_credential_id: str, conflict_hashes: list[str], now: datetime
+        cls,
+        platform_id: str,
+        earner: Earner,
+        micro_credential_id: str,
+        conflict_hashes: list[str],
+        first_attempt: int,
+        now: datetime,
     ) -> tuple["Submission", StatusChange]:
-        """A new submission at its first attempt, and its first timeline entry."""
+        """A new submission at `first_attempt` (the earner's next at the micro-credential),
+        and its first timeline entry."""
         submission = cls(
             id=new_id(),
             platform_id=platform_id,
             earner_id=earner.id,
             micro_credential_id=micro_credential_id,
             status=SubmissionStatus.SUBMITTED,
-            current_attempt=1,
+            current_attempt=first_attempt,
             status_sequence=0,
             conflict_hashes=conflict_hashes,
             created_at=now,
             updated_at=now,
         )
-        return submission, submission._timeline_entry("first attempt submitted", now)
+        detail = "first attempt submitted" if first_attempt == 1 else f"attempt {first_attempt} submitted"
+        return submission, submission._timeline_entry(detail, now)
 
     def move_to(self, status: SubmissionStatus, detail: str | None, now: datetime) -> StatusChange:
         """Change status; returns the timeline entry to store with the change."""
         self.status = advance("submission", self.status, status, TRANSITIONS)
         self.updated_at = now
+        if status.is_final:
+            self.ended_at = now
         return self._timeline_entry(detail, now)
 
     def _timeline_entry(self, detail: str | None, now: datetime) -> StatusChange:

@@ -1,5 +1,6 @@
 """Intake: a platform submits an earner's evidence, resubmits when resubmission is open, and
-may withdraw the submission until it is final.
+may withdraw the submission until it is final. An earner has one open submission per
+micro-credential, and attempts are counted across their submissions (`attempt_rule`).
 The evidence must fit the rubric and its artifacts must not identify the earner; what leaves
 is a blind copy (`blind_copy`)."""
 
@@ -11,7 +12,7 @@ from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.rubrics import SectionEvidence
 from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.catalog.service import CatalogService
-from awardpath_submission.intake import blind_copy
+from awardpath_submission.intake import attempt_rule, blind_copy
 from awardpath_submission.intake.identity import EarnerIdentity
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
 from awardpath_submission.intake.schemas import (
@@ -34,12 +35,20 @@ class IntakeService:
         micro_credential = await CatalogService(self.uow).published(request.micro_credential_id)
         self._check_evidence(micro_credential, request.evidence)
         check_artifacts(EarnerIdentity.of(request.earner), request.evidence)
-        earner = await self._upsert_earner(platform_id, request.earner)
+        earner = await self._upsert_earner(platform_id, request.earner)  # locked until the commit
+        latest = await self.uow.submissions.latest_of(earner.id, micro_credential.id)
+        now = utcnow()
+        number = attempt_rule.first_attempt(latest, micro_credential, now)
         given = request.earner
         hashes = blind_copy.conflict_hashes(self.settings.conflict_hash_key, given.organization_id, given.conflict_ids)
-        submission, first_status = Submission.start(platform_id, earner, micro_credential.id, hashes, utcnow())
+        submission, first_status = Submission.start(platform_id, earner, micro_credential.id, hashes, number, now)
+        if not await self.uow.submissions.add_open(submission):
+            # Another transaction opened one after all (the lock is the rule, the index its proof).
+            open_one = await self.uow.submissions.latest_of(earner.id, micro_credential.id)
+            assert open_one is not None and not open_one.status.is_final
+            raise attempt_rule.open_submission(open_one)
         attempt = self._attempt(submission, micro_credential, request.evidence)
-        self.uow.submissions.add(submission, attempt)
+        self.uow.submissions.add(attempt)
         self.uow.publish(blind_copy.attempt_event(SubmissionSubmitted, submission, attempt, earner))
         self.uow.publish(blind_copy.recipient_event(submission, earner))
         record_status(self.uow, first_status)

@@ -1,5 +1,5 @@
 """lifecycle: every endpoint's deliveries in a numbered line; withdrawn submissions,
-cancelled decisions
+cancelled decisions; the restart rule of a micro-credential
 
 Revision ID: 0006
 Revises: 0004
@@ -35,6 +35,9 @@ def upgrade() -> None:
     schema='award'
     )
     op.add_column('decisions', sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True), schema=_schema())
+    op.add_column(
+        'micro_credential_versions', sa.Column('restart_after_days', sa.Integer(), nullable=True), schema=_schema()
+    )
     _decision_states(DECISION_STATES_BEFORE, DECISION_STATES)
     # Both tables are referenced by others: columns are added in place (SQLite cannot
     # recreate a referenced table safely), NOT NULL through a server default.
@@ -106,6 +109,7 @@ def downgrade() -> None:
         # Made pending again they could be decided: the earlier schema has no word for them.
         raise RuntimeError(f'{cancelled} cancelled decisions: the revision before 0006 cannot hold them')
     _decision_states(DECISION_STATES, DECISION_STATES_BEFORE)
+    op.drop_column('micro_credential_versions', 'restart_after_days', schema=_schema())
     op.drop_column('decisions', 'cancelled_at', schema=_schema())
     op.drop_table('withdrawals', schema='award')
     op.drop_index(

@@ -1,4 +1,5 @@
-"""lifecycle: numbered status changes (published as events)
+"""lifecycle: numbered status changes (published as events); one open submission per earner
+and micro-credential, when each submission ended, the issuer's restart rule
 
 Revision ID: 0005
 Revises: 0003
@@ -22,6 +23,10 @@ def _schema() -> str | None:
     return None if op.get_context().dialect.name == 'sqlite' else 'submission'
 
 
+OPEN = "status IN ('submitted', 'in_review', 'awaiting_decision', 'resubmission_open')"
+FINAL = ('awarded', 'denied', 'withdrawn')
+
+
 def upgrade() -> None:
     op.add_column('status_changes', sa.Column('sequence', sa.Integer(), nullable=True), schema=_schema())
     # Submissions are referenced by other tables: columns are added in place (SQLite cannot
@@ -36,6 +41,40 @@ def upgrade() -> None:
         op.f('ix_status_changes_submission_id_sequence'), 'status_changes', ['submission_id', 'sequence'],
         unique=True, schema='submission',
     )
+    op.add_column('micro_credentials', sa.Column('restart_after_days', sa.Integer(), nullable=True), schema=_schema())
+    op.add_column('submissions', sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True), schema=_schema())
+    submissions = sa.table(
+        'submissions', sa.column('status'), sa.column('updated_at'), sa.column('ended_at'), schema=_schema()
+    )
+    op.execute(sa.update(submissions).where(submissions.c.status.in_(FINAL)).values(ended_at=submissions.c.updated_at))
+    _refuse_two_open_submissions_of_one_earner()
+    op.create_index(
+        'ix_submissions_one_open_per_earner', 'submissions', ['earner_id', 'micro_credential_id'], unique=True,
+        schema='submission', postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN),
+    )
+
+
+def _refuse_two_open_submissions_of_one_earner() -> None:
+    """Before this revision a platform could open several submissions for one earner and
+    micro-credential. Which to keep is the platform's call, not the migration's: stop, say
+    how many, and let the operator withdraw the extra ones (with the revision before this
+    one, through the API) first."""
+    submissions = sa.table(
+        'submissions', sa.column('earner_id'), sa.column('micro_credential_id'), sa.column('status'),
+        schema=_schema(),
+    )
+    doubled = (
+        sa.select(submissions.c.earner_id, submissions.c.micro_credential_id)
+        .where(sa.text(OPEN))
+        .group_by(submissions.c.earner_id, submissions.c.micro_credential_id)
+        .having(sa.func.count() > 1)
+    )
+    found = op.get_bind().execute(sa.select(sa.func.count()).select_from(doubled.subquery())).scalar_one()
+    if found:
+        raise RuntimeError(
+            f'{found} earners have more than one open submission for one micro-credential; withdraw all but one '
+            'of each (POST /v1/submissions/{id}/withdraw on the current release), then migrate again'
+        )
 
 
 def _number_the_timelines() -> None:
@@ -61,6 +100,9 @@ def _number_the_timelines() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_submissions_one_open_per_earner', table_name='submissions', schema='submission')
+    op.drop_column('submissions', 'ended_at', schema=_schema())
+    op.drop_column('micro_credentials', 'restart_after_days', schema=_schema())
     op.drop_index(op.f('ix_status_changes_submission_id_sequence'), table_name='status_changes', schema='submission')
     with op.batch_alter_table('status_changes', schema=_schema()) as batch:
         batch.drop_column('sequence')
