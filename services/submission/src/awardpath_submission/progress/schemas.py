@@ -54,6 +54,7 @@ class SubmissionView(View):
     credential_revoked_at: datetime | None = Field(default=None, description="Set when the issuer revoked it")
     created_at: datetime
     updated_at: datetime
+    ended_at: datetime | None = Field(default=None, description="When it became awarded, denied or withdrawn")
 
 
 class SubmissionSummaryView(View):
