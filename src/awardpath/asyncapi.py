@@ -32,7 +32,9 @@ from awardpath_shared.events import (
     MicroCredentialPublished,
     RecipientIdentified,
     SubmissionResubmitted,
+    SubmissionStatusChanged,
     SubmissionSubmitted,
+    SubmissionWithdrawn,
 )
 from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inbox import EventConsumer
@@ -43,7 +45,13 @@ from awardpath_shared.settings import ServiceSettings
 
 # Which service records each event in its outbox.
 PRODUCERS: dict[str, tuple[type[Event], ...]] = {
-    "submission": (SubmissionSubmitted, SubmissionResubmitted, RecipientIdentified),
+    "submission": (
+        SubmissionSubmitted,
+        SubmissionResubmitted,
+        SubmissionStatusChanged,
+        SubmissionWithdrawn,
+        RecipientIdentified,
+    ),
     "assessment": (AssessmentAssigned, AssessmentCompleted),
     "award": (MicroCredentialPublished, AwardDecided, AwardGranted, CredentialIssued, CredentialRevoked),
 }

@@ -9,7 +9,7 @@ from awardpath_assessment.models import OutboxMessage as AssessmentOutbox
 from awardpath_award.models import OutboxMessage as AwardOutbox
 from awardpath_shared.db import create_engine
 from awardpath_submission.models import OutboxMessage as SubmissionOutbox
-from tests.support.award_path import Earner, evidence, open_award_path
+from tests.support.award_path import Earner, evidence, open_award_path, review
 from tests.support.polling import eventually
 
 OUTBOX_MODELS = {"submission": SubmissionOutbox, "assessment": AssessmentOutbox, "award": AwardOutbox}
@@ -108,6 +108,36 @@ async def test_deny_after_the_last_attempt_is_final(system, clients):
         json={"evidence": [{"section_id": "overview", "text": "once more"}]},
     )
     assert refused.status_code == 409 and refused.json()["status"] == 409
+
+
+async def test_a_withdrawal_drops_the_work_and_the_earner_goes_on_at_the_next_attempt(system, clients):
+    path = await open_award_path(clients, policy="manual", max_attempts=2)
+    earner = Earner()
+    withdrawn_id = await path.submit(earner)
+    view = await path.claim("assessor-a")
+    await path.wait_for_status(withdrawn_id, "in_review")
+    answer = await path.platform.post(f"/v1/submissions/{withdrawn_id}/withdraw", json={"reason": "moved"})
+    assert answer.status_code == 200 and answer.json()["status"] == "withdrawn", answer.text
+
+    assessor = f"/v1/assessors/{path.assessor_ids['assessor-a']}"
+    await eventually(lambda: path.admin.get(assessor), lambda response: response.json()["open_assignments"] == 0)
+    late = await path.assessors["assessor-a"].post(
+        f"/v1/assignments/{view['assignment_id']}/review", json=review("proficient", "award")
+    )
+    assert late.status_code == 409 and late.json()["type"].endswith("/submission-withdrawn")
+
+    # The earner goes on at attempt 2 of 2 in a new submission: the last one.
+    second = await path.submit(earner, attempt=2)
+    view = await path.claim("assessor-a")
+    assert view["attempt"] == 2
+    await path.review("assessor-a", view["assignment_id"], "not_yet", "resubmit")
+    decision = await path.pending_decision(second, attempt=2)
+    decided = await path.decide(decision["id"], {"decision": "deny", "resubmission_allowed": True})
+    assert decided["outcome"] == "denied"
+    await path.wait_for_status(second, "denied")
+    body = {"micro_credential_id": path.micro_credential_id, "earner": earner.as_json(), "evidence": evidence("x")}
+    again = await path.platform.post("/v1/submissions", json=body)
+    assert again.status_code == 409 and again.json()["type"].endswith("/restart-not-allowed")
 
 
 async def test_no_assessor_facing_response_event_or_log_line_carries_earner_identity(system, clients):

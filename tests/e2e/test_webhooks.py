@@ -1,6 +1,7 @@
 """Webhooks to a real HTTP receiver on loopback: Standard Webhooks signatures, retries until
 the receiver recovers, exactly-once by `webhook-id`, 410 disabling, and a restart."""
 
+import asyncio
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook
@@ -93,6 +94,71 @@ async def test_a_receiver_that_fails_then_recovers_gets_every_event_once_signed(
         )
 
 
+async def test_each_endpoint_gets_every_submissions_statuses_in_timeline_order_one_request_at_a_time(system, clients):
+    """Many submissions change status at once (submitted side by side, reviewed side by
+    side, decided side by side, half resubmitted and decided again). Two endpoints of the
+    platform each get every status change once, each submission's in the order of its
+    timeline, and never two requests at once, through retries at the start."""
+    path = await open_award_path(clients, policy="manual", assessors=("assessor-a", "assessor-b"))
+    with WebhookReceiver() as first, WebhookReceiver() as second:
+        receivers = (first, second)
+        for receiver in receivers:
+            receiver.hold_seconds = 0.02  # long enough for a second request to overlap, were one sent
+            await register(path, clients, receiver.url, ["submission.status_changed"])
+        first.script = [(500, {}), (503, {}), (500, {})]  # the head of the line is retried first
+
+        submission_ids = await asyncio.gather(*(path.submit(Earner()) for _ in range(8)))
+        await path.review_all(len(submission_ids), "proficient", "award")
+        for submission_id in submission_ids:  # decisions overtaking reviews would skip a status
+            await path.wait_for_status(submission_id, "awaiting_decision")
+        decisions = await path.pending_decisions(len(submission_ids))
+        again = {item["submission_id"] for item in decisions[::2]}
+        deny = {"decision": "deny", "resubmission_allowed": True, "note": "Add student voices."}
+        await asyncio.gather(
+            *(
+                path.decide(item["id"], deny if item["submission_id"] in again else {"decision": "award"})
+                for item in decisions
+            )
+        )
+        for submission_id in again:
+            await path.wait_for_status(submission_id, "resubmission_open")
+        await asyncio.gather(*(path.resubmit(submission_id, 2) for submission_id in again))
+        await path.review_all(len(again), "proficient", "award")
+        for submission_id in again:
+            await path.wait_for_status(submission_id, "awaiting_decision")
+        await asyncio.gather(
+            *(path.decide(item["id"], {"decision": "award"}) for item in await path.pending_decisions(len(again)))
+        )
+        for submission_id in submission_ids:
+            await path.wait_for_status(submission_id, "awarded")
+
+        timelines = {submission_id: await path.timeline(submission_id) for submission_id in submission_ids}
+        expected = {
+            submission_id: [(entry["status"], entry["attempt"], entry["sequence"]) for entry in entries]
+            for submission_id, entries in timelines.items()
+        }
+        assert {len(statuses) for statuses in expected.values()} == {4, 8}
+        total = sum(len(statuses) for statuses in expected.values())
+        for receiver in receivers:
+            await eventually(receiver.processed, lambda got: len(got) >= total, timeout=60)
+            assert per_submission(receiver.processed()) == expected
+            # Every request, the retried ones too, never goes back in a submission's timeline...
+            sent = per_submission(list(receiver.requests))
+            assert all(statuses == sorted(statuses, key=lambda status: status[2]) for statuses in sent.values())
+            # ...and the endpoint never had two at once.
+            assert receiver.most_in_flight == 1
+        assert len(first.requests) == total + 3
+
+
+def per_submission(received) -> dict[str, list[tuple[str, int, int]]]:
+    """Each submission's status changes as received, in the order received."""
+    statuses: dict[str, list[tuple[str, int, int]]] = {}
+    for item in received:
+        data = item.event["data"]
+        statuses.setdefault(data["submission_id"], []).append((data["status"], data["attempt"], data["sequence"]))
+    return statuses
+
+
 async def test_a_410_disables_the_endpoint_until_it_is_enabled_again(system, clients):
     path = await open_award_path(clients, policy="manual")
     with WebhookReceiver() as receiver:
@@ -151,7 +217,7 @@ async def test_deliveries_pending_at_a_restart_are_delivered_after_it(system, cl
         system.stop()
         receiver.default_status = 200
         system.start()
-        submitted = {"submission_id": submission_id, "status": "submitted", "attempt": 1}
+        submitted = {"submission_id": submission_id, "status": "submitted", "attempt": 1, "sequence": 1}
         await eventually(
             receiver.processed,
             lambda got: submitted in [item.event["data"] for item in got],

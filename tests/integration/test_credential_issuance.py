@@ -15,10 +15,10 @@ from awardpath_award.settings import AwardSettings
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_award.webhooks.notifier import WebhookNotifier
 from awardpath_award.webhooks.service import DeliveryService, WebhookService
-from awardpath_shared.events import AwardGranted, CredentialIssued, RecipientIdentified
+from awardpath_shared.events import AwardGranted, CredentialIssued, SubmissionStatusChanged
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.privacy import identity_hash
-from tests.support.award import a_micro_credential, an_assessment
+from tests.support.award import a_micro_credential, a_recipient, an_assessment
 from tests.support.outbox import staged
 
 SETTINGS = AwardSettings(public_url="https://badges.example.org", master_key="integration-master-key")
@@ -44,18 +44,6 @@ async def an_award(uow: AwardUnitOfWork) -> AwardGranted:
     await DecisionService(uow).record_assessment(an_assessment(published))
     [granted] = await staged(uow, AwardGranted)
     return AwardGranted.model_validate(granted)
-
-
-def a_recipient(
-    submission_id: str, email: str = "ada@school.example.org", platform_id: str = "platform-1"
-) -> RecipientIdentified:
-    return RecipientIdentified(
-        submission_id=submission_id,
-        platform_id=platform_id,
-        identity_hash=identity_hash(email, "salt-1"),
-        salt="salt-1",
-        identified_at=utcnow(),
-    )
 
 
 async def test_the_award_waits_for_its_recipient_and_is_issued_once(uow, credentials) -> None:
@@ -116,7 +104,11 @@ async def test_webhook_messages_wait_for_the_platform_then_fan_out_to_subscriber
         await webhooks.create_endpoint(platform_id, "http://127.0.0.1:9/hooks", ["submission.status_changed"])
     ).endpoint
     await webhooks.create_endpoint(platform_id, "http://127.0.0.1:9/other", ["submission.denied"])
-    WebhookNotifier(uow).status_changed(submission_id, "in_review", 1)
+    WebhookNotifier(uow).relay_status(
+        SubmissionStatusChanged(
+            submission_id=submission_id, status="in_review", attempt=1, sequence=2, changed_at=utcnow()
+        )
+    )
     await uow.flush()
 
     await deliveries.fan_out()
@@ -127,7 +119,8 @@ async def test_webhook_messages_wait_for_the_platform_then_fan_out_to_subscriber
     [delivery] = await deliveries_to(uow, subscribed.id)
     message = await uow.session.get(WebhookMessage, delivery.message_id)
     assert delivery.state == "pending"
-    assert message is not None and message.data == {"submission_id": submission_id, "status": "in_review", "attempt": 1}
+    assert message is not None
+    assert message.data == {"submission_id": submission_id, "status": "in_review", "attempt": 1, "sequence": 2}
 
 
 async def deliveries_to(uow: AwardUnitOfWork, endpoint_id: str) -> list[WebhookDelivery]:

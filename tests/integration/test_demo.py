@@ -8,7 +8,7 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 
 from awardpath.demo import DEMO_ASSESSOR, DEMO_ISSUER, DEMO_MICRO_CREDENTIAL, seed_demo
-from awardpath_shared.auth import mint_token
+from awardpath_shared.auth import TokenVerifier
 from awardpath_shared.db import is_sqlite
 from awardpath_shared.settings import ServiceSettings
 from tests.support.databases import SERVICES, create_database, drop_database
@@ -51,7 +51,8 @@ async def assert_consistent(client: AsyncClient, env_file: Path) -> dict[str, st
         f"{env['ASSESSMENT_URL']}/v1/queue", headers={"Authorization": f"Bearer {env['ASSESSOR_TOKEN']}"}
     )
     assert queue.status_code == 200, queue.text
-    assert env["ISSUER_TOKEN"] == mint_token(SETTINGS, "issuer", env["ISSUER_ID"])
+    issuer_caller = TokenVerifier(SETTINGS).verify(env["ISSUER_TOKEN"])
+    assert (issuer_caller.role, issuer_caller.subject) == ("issuer", env["ISSUER_ID"])
     return env
 
 

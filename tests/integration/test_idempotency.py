@@ -50,9 +50,9 @@ async def test_a_retried_submission_returns_the_first_response_and_stores_one(cl
     assert again.json() == first.json() and again.headers["content-type"] == first.headers["content-type"]
     assert again.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
     assert [item["id"] for item in await submissions_of(path, earner)] == [first.json()["id"]]
-    # Without a key, a second POST is a second request.
-    assert (await path.platform.post("/v1/submissions", json=body)).status_code == 201
-    assert len(await submissions_of(path, earner)) == 2
+    # Without a key, a second POST is a second request: refused, the earner has one open.
+    unkeyed = await path.platform.post("/v1/submissions", json=body)
+    assert problem(unkeyed, 409)["open_submission_id"] == first.json()["id"]
 
 
 async def test_eight_identical_concurrent_posts_store_one_submission(clients):
@@ -157,5 +157,6 @@ async def test_a_key_is_forgotten_after_its_time(database_url):
         later = await path.platform.post("/v1/submissions", json=body, headers=keyed("short-lived"))
         await clients.close()
 
-    assert first.status_code == later.status_code == 201
-    assert later.json()["id"] != first.json()["id"] and "idempotent-replayed" not in later.headers
+    # Handled anew, not replayed: the earner's submission is open already.
+    assert first.status_code == 201 and "idempotent-replayed" not in later.headers
+    assert problem(later, 409)["open_submission_id"] == first.json()["id"]

@@ -8,15 +8,11 @@ from awardpath_assessment.models import Base as AssessmentBase
 from awardpath_shared.errors import DomainError
 from awardpath_shared.events import (
     AssessmentAssigned,
-    AssessmentCompleted,
-    AwardDecided,
-    MicroCredentialPublished,
     SubmissionResubmitted,
+    SubmissionStatusChanged,
     SubmissionSubmitted,
 )
-from awardpath_shared.ids import new_id, utcnow
-from awardpath_shared.rubrics import RubricLevel, RubricSection, SectionResult
-from awardpath_submission.catalog.service import CatalogService
+from awardpath_shared.ids import utcnow
 from awardpath_submission.intake.schemas import AttemptCreate, SubmissionCreate
 from awardpath_submission.intake.service import IntakeService
 from awardpath_submission.models import Earner, Submission
@@ -24,12 +20,10 @@ from awardpath_submission.progress.service import ProgressService
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
 from tests.support.assessment import new_assessor, published
-from tests.support.earner_identity import ADA, EVERY_FORM, leaks_in
+from tests.support.earner_identity import EVERY_FORM, leaks_in
 from tests.support.outbox import staged
 from tests.support.refusals import refusal
-
-EARNER = ADA
-CLEAN_ARTIFACT = {"url": "https://files.example.org/practice.mp4", "media_type": "video/mp4", "sha256": "a" * 64}
+from tests.support.submission import CLEAN_ARTIFACT, EARNER, completed, decided, evidence, in_catalog, submitted
 
 
 @pytest.fixture
@@ -49,70 +43,7 @@ def progress(uow) -> ProgressService:
 
 @pytest.fixture
 async def micro_credential_id(uow) -> str:
-    micro_credential_id = new_id()
-    await CatalogService(uow).record(
-        MicroCredentialPublished(
-            micro_credential_id=micro_credential_id,
-            version=1,
-            issuer_id="issuer-1",
-            title="Climate",
-            competency="c",
-            key_method="k",
-            max_attempts=2,
-            decision_policy="manual",
-            sections=[
-                RubricSection(
-                    id=section_id,
-                    title=section_id,
-                    prompt="p",
-                    levels=[RubricLevel(id="not_yet", name="Not yet"), RubricLevel(id="ok", name="OK")],
-                    passing_level="ok",
-                )
-                for section_id in ("overview", "reflection")
-            ],
-            published_at=utcnow(),
-        )
-    )
-    return micro_credential_id
-
-
-def evidence(text: str = "Circles every Monday.", artifact: dict | None = None) -> list[dict]:
-    return [
-        {"section_id": "overview", "text": text, "artifacts": [artifact or CLEAN_ARTIFACT]},
-        {"section_id": "reflection", "text": "Students talk more."},
-    ]
-
-
-async def submitted(intake, micro_credential_id, text: str = "Circles every Monday.", artifact=None) -> str:
-    request = SubmissionCreate.model_validate(
-        {"micro_credential_id": micro_credential_id, "earner": EARNER, "evidence": evidence(text, artifact)}
-    )
-    return (await intake.submit("platform-1", request)).id
-
-
-def completed(submission_id: str, attempt: int = 1) -> AssessmentCompleted:
-    return AssessmentCompleted(
-        review_id=new_id(),
-        submission_id=submission_id,
-        attempt=attempt,
-        micro_credential_id="mc",
-        micro_credential_version=1,
-        recommendation="resubmit",
-        completed_at=utcnow(),
-        sections=[SectionResult(section_id="overview", level="not_yet", feedback="Add student voices.")],
-    )
-
-
-def decided(submission_id: str, outcome: str, attempt: int = 1) -> AwardDecided:
-    return AwardDecided(
-        decision_id=new_id(),
-        submission_id=submission_id,
-        attempt=attempt,
-        micro_credential_id="mc",
-        outcome=outcome,
-        decided_by="issuer",
-        decided_at=utcnow(),
-    )
+    return await in_catalog(uow)
 
 
 async def test_the_attempt_sent_to_assessment_is_redacted_and_hashed(uow, intake, micro_credential_id):
@@ -216,6 +147,33 @@ async def test_status_follows_the_path_and_a_late_review_never_steps_it_back(int
     assert [len(attempt.reviews) for attempt in submission.attempts] == [1]
     statuses = [change.status for change in (await progress.timeline("platform-1", submission_id)).entries]
     assert statuses == ["submitted", "in_review", "resubmission_open"]
+
+
+async def test_every_status_change_is_published_numbered_as_the_timeline_has_it(
+    uow, intake, progress, micro_credential_id
+):
+    submission_id = await submitted(intake, micro_credential_id)
+    await progress.record_assignment(AssessmentAssigned(submission_id=submission_id, attempt=1, assigned_at=utcnow()))
+    await progress.record_assignment(AssessmentAssigned(submission_id=submission_id, attempt=1, assigned_at=utcnow()))
+    await progress.record_review(completed(submission_id))
+    await progress.record_decision(decided(submission_id, "resubmission_open"))
+    await intake.resubmit("platform-1", submission_id, AttemptCreate.model_validate({"evidence": evidence()}))
+    await progress.record_decision(decided(submission_id, "denied", attempt=1))  # an older attempt's: no change
+
+    timeline = (await progress.timeline("platform-1", submission_id)).entries
+    published = await staged(uow, SubmissionStatusChanged)
+    assert [(event["status"], event["attempt"], event["sequence"]) for event in published] == [
+        ("submitted", 1, 1),
+        ("in_review", 1, 2),
+        ("awaiting_decision", 1, 3),
+        ("resubmission_open", 1, 4),
+        ("submitted", 2, 5),
+    ]
+    assert [(entry.status, entry.attempt, entry.sequence) for entry in timeline] == [
+        (event["status"], event["attempt"], event["sequence"]) for event in published
+    ]
+    assert {event["submission_id"] for event in published} == {submission_id}
+    assert not leaks_in(str(published))
 
 
 async def test_resubmission_only_when_open_and_within_attempts(intake, progress, micro_credential_id):

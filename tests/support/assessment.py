@@ -43,6 +43,7 @@ from awardpath_shared.events import (
     MicroCredentialPublished,
     SubmissionResubmitted,
     SubmissionSubmitted,
+    SubmissionWithdrawn,
 )
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.pagination import Page
@@ -165,6 +166,9 @@ class AssessmentCalls:
 
     async def receive_attempt(self, event: AttemptSubmitted) -> None:
         await AssignmentService(self.uow, self.settings).receive(event)
+
+    async def withdraw(self, event: SubmissionWithdrawn) -> None:
+        await AssignmentService(self.uow, self.settings).withdraw(event)
 
     async def list_unassigned(self, *, limit: int, cursor: str | None) -> UnassignedPage:
         page = await AssignmentService(self.uow, self.settings).unassigned(limit=limit, cursor=cursor)

@@ -1,5 +1,5 @@
 """The award service layer for service-level tests: an issuer, a published micro-credential,
-an assessed attempt to decide on."""
+an assessed attempt to decide on, the recipient of a submission."""
 
 from typing import Any
 
@@ -9,8 +9,9 @@ from awardpath_award.issuers.schemas import IssuerCreate
 from awardpath_award.issuers.service import IssuerService
 from awardpath_award.models import Issuer, MicroCredentialVersion
 from awardpath_award.uow import AwardUnitOfWork
-from awardpath_shared.events import AssessmentCompleted
+from awardpath_shared.events import AssessmentCompleted, RecipientIdentified
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.privacy import identity_hash
 from awardpath_shared.rubrics import SectionResult
 
 
@@ -62,4 +63,16 @@ def an_assessment(
         sections=[SectionResult(section_id="overview", level="proficient", feedback="Clear routines.")],
         recommendation=recommendation,
         completed_at=utcnow(),
+    )
+
+
+def a_recipient(
+    submission_id: str, email: str = "ada@school.example.org", platform_id: str = "platform-1"
+) -> RecipientIdentified:
+    return RecipientIdentified(
+        submission_id=submission_id,
+        platform_id=platform_id,
+        identity_hash=identity_hash(email, "salt-1"),
+        salt="salt-1",
+        identified_at=utcnow(),
     )

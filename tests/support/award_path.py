@@ -1,5 +1,6 @@
 """The award path as a platform, an assessor, an issuer and an admin walk it, over HTTP."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,7 +132,8 @@ class AwardPath:
     assessor_facing: list[str] = field(default_factory=list)
     platform_id: str = ""
 
-    async def submit(self, earner: Earner) -> str:
+    async def submit(self, earner: Earner, attempt: int = 1) -> str:
+        """A new submission for the earner, accepted at `attempt` (their next at the micro-credential)."""
         body = {
             "micro_credential_id": self.micro_credential_id,
             "earner": earner.as_json(),
@@ -143,7 +145,7 @@ class AwardPath:
             lambda response: not response.text.count("unknown-micro-credential"),
         )
         assert response.status_code == 201, response.text
-        assert response.json()["status"] == "submitted" and response.json()["attempt"] == 1
+        assert response.json()["status"] == "submitted" and response.json()["attempt"] == attempt
         return response.json()["id"]
 
     async def submission(self, submission_id: str) -> dict[str, Any]:
@@ -179,6 +181,39 @@ class AwardPath:
         )
         self.assessor_facing.append(response.text)
         assert response.status_code == 201, response.text
+
+    async def review_all(self, count: int, level: str, recommendation: str) -> None:
+        """Claim and review `count` assignments, from whichever assessors hold them; each
+        round claims from every assessor and reviews what it got side by side."""
+
+        async def claim_round() -> list[tuple[str, str]]:
+            claimed = []
+            for name, client in self.assessors.items():
+                response = await client.post("/v1/queue/claim")
+                if response.status_code == 200:
+                    claimed.append((name, response.json()["assignment_id"]))
+            return claimed
+
+        reviewed = 0
+        while reviewed < count:
+            claimed = await eventually(claim_round)
+            await asyncio.gather(*(self.review(name, item, level, recommendation) for name, item in claimed))
+            reviewed += len(claimed)
+
+    async def pending_decisions(self, count: int) -> list[dict[str, Any]]:
+        """Wait for `count` pending decisions of this issuer; returns them."""
+
+        async def pending() -> list[dict[str, Any]]:
+            response = await self.issuer.get("/v1/decisions", params={"state": "pending", "limit": 200})
+            assert response.status_code == 200, response.text
+            return response.json()["items"]
+
+        return await eventually(pending, lambda items: len(items) == count)
+
+    async def timeline(self, submission_id: str) -> list[dict[str, Any]]:
+        response = await self.platform.get(f"/v1/submissions/{submission_id}/timeline")
+        assert response.status_code == 200, response.text
+        return response.json()["entries"]
 
     async def pending_decision(self, submission_id: str, attempt: int) -> dict[str, Any]:
         async def pending() -> list[dict[str, Any]]:

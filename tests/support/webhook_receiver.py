@@ -1,9 +1,11 @@
 """A real webhook receiver on loopback (127.0.0.1 unless told another address): an HTTP server
 in a thread that answers with scripted status codes and records every request, then dedupes
-by `webhook-id` as receivers must."""
+by `webhook-id` as receivers must. It can take its time over each request (`hold_seconds`)
+and counts the requests it held at once (`most_in_flight`)."""
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,13 +32,24 @@ class WebhookReceiver:
         # Status codes to answer, in order; then `default_status`.
         self.script: list[tuple[int, dict[str, str]]] = []
         self.default_status = 200
+        # How long each request is held before it is answered.
+        self.hold_seconds = 0.0
+        # The most requests held at once: counted from arrival until just before the answer
+        # leaves, so a sender that waits for answers never shows more than one.
+        self.most_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver._lock:
+                    receiver._in_flight += 1
+                    receiver.most_in_flight = max(receiver.most_in_flight, receiver._in_flight)
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                time.sleep(receiver.hold_seconds)  # the receiver's thread, not the test's loop
+                with receiver._lock:
+                    receiver._in_flight -= 1
                     status, headers = receiver.script.pop(0) if receiver.script else (receiver.default_status, {})
                     receiver.requests.append(
                         Received({key.lower(): value for key, value in self.headers.items()}, body, status)

@@ -79,12 +79,31 @@ class MicroCredentialPublished(Event):
     # The assessment turnaround target. Added to v1 as optional: events published before it
     # carry none and mean the default.
     turnaround_business_days: int = DEFAULT_TURNAROUND_BUSINESS_DAYS
+    # Days after a final denial (or after every attempt was used) before the earner may start
+    # this micro-credential again, with fresh attempts; None: never.
+    restart_after_days: int | None = None
 
     def subject(self) -> str:
         return self.micro_credential_id
 
 
 # ---- submission ------------------------------------------------------------------------
+
+
+class SubmissionStatus(StrEnum):
+    """A submission's status, as the submission service (its only owner) records it."""
+
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    AWAITING_DECISION = "awaiting_decision"
+    RESUBMISSION_OPEN = "resubmission_open"
+    AWARDED = "awarded"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (SubmissionStatus.AWARDED, SubmissionStatus.DENIED, SubmissionStatus.WITHDRAWN)
 
 
 class AttemptSubmitted(Event):
@@ -106,7 +125,9 @@ class AttemptSubmitted(Event):
 
 
 class SubmissionSubmitted(AttemptSubmitted):
-    """A platform submitted evidence for a micro-credential (attempt 1)."""
+    """A platform submitted evidence for a micro-credential: a new submission, at attempt 1 or
+    at the earner's next attempt at the micro-credential (attempts count per earner and
+    micro-credential, across submissions)."""
 
     event_name = "submission.submitted"
     topic = "awardpath.submission"
@@ -117,6 +138,41 @@ class SubmissionResubmitted(AttemptSubmitted):
 
     event_name = "submission.resubmitted"
     topic = "awardpath.submission"
+
+
+class SubmissionStatusChanged(Event):
+    """The submission's status changed: one event per entry of its timeline, published by
+    the submission service (the only owner of the status) in the transaction that wrote the
+    entry. `sequence` numbers a submission's changes 1, 2, 3... in timeline order; keyed by
+    the submission, they arrive in that order. Ids and statuses only (no timeline detail:
+    it may quote the platform or the issuer)."""
+
+    event_name = "submission.status_changed"
+    topic = "awardpath.submission"
+
+    submission_id: str
+    status: SubmissionStatus
+    attempt: int
+    sequence: int
+    changed_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
+class SubmissionWithdrawn(Event):
+    """The platform withdrew the submission: its assessment work is dropped and a pending
+    decision on it cancelled. Final: no later event of the submission reopens it."""
+
+    event_name = "submission.withdrawn"
+    topic = "awardpath.submission"
+
+    submission_id: str
+    attempt: int
+    withdrawn_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
 
 
 # ---- assessment ------------------------------------------------------------------------
@@ -278,6 +334,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MicroCredentialPublished,
         SubmissionSubmitted,
         SubmissionResubmitted,
+        SubmissionStatusChanged,
+        SubmissionWithdrawn,
         AssessmentAssigned,
         AssessmentCompleted,
         AwardDecided,

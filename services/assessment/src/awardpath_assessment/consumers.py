@@ -11,6 +11,7 @@ from awardpath_shared.events import (
     MicroCredentialPublished,
     SubmissionResubmitted,
     SubmissionSubmitted,
+    SubmissionWithdrawn,
 )
 from awardpath_shared.messaging.inbox import HandlerMap
 
@@ -23,9 +24,14 @@ async def on_attempt_submitted(uow: UoW, event: AttemptSubmitted, *, settings: A
     await AssignmentService(uow, settings).receive(event)
 
 
+async def on_submission_withdrawn(uow: UoW, event: SubmissionWithdrawn, *, settings: AssessmentSettings) -> None:
+    await AssignmentService(uow, settings).withdraw(event)
+
+
 def handlers(settings: AssessmentSettings) -> HandlerMap[UoW]:
     return {
         MicroCredentialPublished: on_micro_credential_published,
         SubmissionSubmitted: partial(on_attempt_submitted, settings=settings),
         SubmissionResubmitted: partial(on_attempt_submitted, settings=settings),
+        SubmissionWithdrawn: partial(on_submission_withdrawn, settings=settings),
     }

@@ -1,6 +1,6 @@
 """Every table of the assessment service, in one place: what migrations and checks read."""
 
-from awardpath_assessment.assignment.models import Assignment, Attempt
+from awardpath_assessment.assignment.models import Assignment, Attempt, Withdrawal
 from awardpath_assessment.calibration.models import CalibrationExample, CalibrationReview, CalibrationSet
 from awardpath_assessment.database import Base, DeadLetter, IdempotencyKey, OutboxMessage, ProcessedEvent
 from awardpath_assessment.pool.models import Assessor, AssessorQualification, ScoringPolicy
@@ -23,4 +23,5 @@ __all__ = [
     "Review",
     "Rubric",
     "ScoringPolicy",
+    "Withdrawal",
 ]

@@ -3,7 +3,7 @@
 from awardpath_award.catalog.models import MicroCredential, MicroCredentialVersion
 from awardpath_award.credentials.models import Credential, StatusList
 from awardpath_award.database import Base, DeadLetter, IdempotencyKey, OutboxMessage, ProcessedEvent
-from awardpath_award.decisions.models import Award, Decision
+from awardpath_award.decisions.models import Award, Decision, Withdrawal
 from awardpath_award.issuers.models import Issuer
 from awardpath_award.keys.models import IssuerKey
 from awardpath_award.recipients.models import Recipient
@@ -28,4 +28,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookMessage",
+    "Withdrawal",
 ]

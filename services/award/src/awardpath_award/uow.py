@@ -1,6 +1,9 @@
 """The award service's unit of work: its outbox and its repositories, one transaction."""
 
+import zlib
 from functools import cached_property
+
+from sqlalchemy import func, select
 
 from awardpath_award.catalog.repository import CatalogRepository
 from awardpath_award.credentials.repository import CredentialRepository
@@ -12,9 +15,21 @@ from awardpath_award.recipients.repository import RecipientRepository
 from awardpath_award.webhooks.repository import WebhookRepository
 from awardpath_shared.unit_of_work import UnitOfWork
 
+# Namespace of the PostgreSQL advisory locks on one submission (any fixed number).
+SUBMISSION_LOCK_NAMESPACE = 4_127_002
+
 
 class AwardUnitOfWork(UnitOfWork):
     outbox_model = OutboxMessage
+
+    async def lock_submission(self, submission_id: str) -> None:
+        """Make this transaction the only one, until it ends, acting on the submission's
+        withdrawal, assessment or credential: events on different topics may be handled at
+        once, and neither would see the other's uncommitted rows. SQLite's transactions
+        already run one at a time."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = zlib.crc32(submission_id.encode()) - 2**31  # the lock's int4 key
+            await self.session.execute(select(func.pg_advisory_xact_lock(SUBMISSION_LOCK_NAMESPACE, key)))
 
     @cached_property
     def issuers(self) -> IssuerRepository:

@@ -2,11 +2,13 @@
 
 An attempt is `unassigned` while it has fewer live assignments than reviews it needs (it
 waits for an eligible assessor, or, a resubmission within its hold, for the assessor of the
-earlier attempt), `assigned` once every review it needs is given out, and
-`completed` once its outcome is settled. An assignment is open (`assigned`, then `claimed`
-under a lease) until it is reviewed (`completed`) or returned to the pool: its lease ran out
-(`expired`), the assessor handed it back (`released`) or was paused (`withdrawn`), or the
-attempt was overdue past the grace and went to another assessor (`escalated`).
+earlier attempt), `assigned` once every review it needs is given out, and `completed` once
+its outcome is settled; or `withdrawn`, needing no more work, when the platform withdrew the
+submission before that. An assignment is open (`assigned`, then `claimed` under a lease)
+until it is reviewed (`completed`) or returned to the pool: its lease ran out (`expired`), the
+assessor handed it back (`released`) or was paused (`withdrawn`), or the attempt was overdue
+past the grace and went to another assessor (`escalated`); or until its submission was
+withdrawn (`cancelled`: nobody works it again).
 """
 
 from datetime import datetime, timedelta
@@ -31,11 +33,17 @@ class AttemptState(StrEnum):
     UNASSIGNED = "unassigned"
     ASSIGNED = "assigned"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_settled(self) -> bool:
+        """Needs no more work: its outcome is settled, or its submission was withdrawn."""
+        return self in (AttemptState.COMPLETED, AttemptState.WITHDRAWN)
 
 
 ATTEMPT_TRANSITIONS = {
-    AttemptState.UNASSIGNED: frozenset({AttemptState.ASSIGNED}),
-    AttemptState.ASSIGNED: frozenset({AttemptState.UNASSIGNED, AttemptState.COMPLETED}),
+    AttemptState.UNASSIGNED: frozenset({AttemptState.ASSIGNED, AttemptState.WITHDRAWN}),
+    AttemptState.ASSIGNED: frozenset({AttemptState.UNASSIGNED, AttemptState.COMPLETED, AttemptState.WITHDRAWN}),
 }
 
 
@@ -47,6 +55,7 @@ class AssignmentState(StrEnum):
     RELEASED = "released"
     WITHDRAWN = "withdrawn"
     ESCALATED = "escalated"  # overdue past the grace: taken back and given to another assessor
+    CANCELLED = "cancelled"
 
     @property
     def is_open(self) -> bool:
@@ -64,9 +73,10 @@ RETURNED = frozenset(
 )
 # Returned for good: the assessor does not get the attempt again.
 FINAL_RETURNS = frozenset({AssignmentState.RELEASED, AssignmentState.ESCALATED})
+ENDED = RETURNED | {AssignmentState.CANCELLED}
 ASSIGNMENT_TRANSITIONS = {
-    AssignmentState.ASSIGNED: frozenset({AssignmentState.CLAIMED, AssignmentState.COMPLETED}) | RETURNED,
-    AssignmentState.CLAIMED: frozenset({AssignmentState.COMPLETED}) | RETURNED,
+    AssignmentState.ASSIGNED: frozenset({AssignmentState.CLAIMED, AssignmentState.COMPLETED}) | ENDED,
+    AssignmentState.CLAIMED: frozenset({AssignmentState.COMPLETED}) | ENDED,
 }
 
 
@@ -153,6 +163,10 @@ class Attempt(Base):
         self.deciding_review_id = deciding_review_id
         self.completed_at = now
 
+    def withdraw(self) -> None:
+        """Its submission was withdrawn before the outcome was settled: no more work."""
+        self.state = advance("attempt", self.state, AttemptState.WITHDRAWN, ATTEMPT_TRANSITIONS)
+
 
 class Assignment(Base):
     __tablename__ = "assignments"
@@ -184,8 +198,8 @@ class Assignment(Base):
         self.lease_expires_at = now + lease
 
     def close(self, state: AssignmentState, now: datetime) -> None:
-        """Stop being open: reviewed (`completed`) or returned to the pool. Only the
-        assessor's `finish` calls this, so their open-work count follows."""
+        """Stop being open: reviewed (`completed`), returned to the pool or cancelled. Only
+        the assessor's `finish` calls this, so their open-work count follows."""
         self.state = advance("assignment", self.state, state, ASSIGNMENT_TRANSITIONS)
         if state == AssignmentState.COMPLETED:
             # Reviewing an unclaimed assignment claims it on the way.
@@ -193,3 +207,13 @@ class Assignment(Base):
             self.completed_at = now
         else:
             self.ended_at = now
+
+
+class Withdrawal(Base):
+    """A submission its platform withdrew: its attempts need no work, and one that arrives
+    late (a replayed event) is not stored."""
+
+    __tablename__ = "withdrawals"
+
+    submission_id: Mapped[str] = mapped_column(FOREIGN_ID, primary_key=True)
+    withdrawn_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from awardpath_assessment.assignment.models import OPEN_STATES, Assignment, Attempt, AttemptState
+from awardpath_assessment.assignment.models import OPEN_STATES, Assignment, Attempt, AttemptState, Withdrawal
 from awardpath_assessment.review.models import Review
 
 
@@ -15,8 +15,18 @@ class AttemptRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, row: Attempt | Assignment) -> None:
+    def add(self, row: Attempt | Assignment | Withdrawal) -> None:
         self.session.add(row)
+
+    async def withdrawal(self, submission_id: str) -> Withdrawal | None:
+        return await self.session.get(Withdrawal, submission_id)
+
+    async def unsettled_of(self, submission_id: str) -> list[Attempt]:
+        """The submission's attempts that still need work, oldest first."""
+        query = select(Attempt).where(
+            Attempt.submission_id == submission_id, Attempt.state.in_((AttemptState.UNASSIGNED, AttemptState.ASSIGNED))
+        )
+        return list(await self.session.scalars(query.order_by(Attempt.number)))
 
     async def attempt(self, submission_id: str, number: int) -> Attempt | None:
         return await self.session.scalar(

@@ -18,13 +18,14 @@ from awardpath_assessment.assignment.models import (
     AssignmentState,
     Attempt,
     AttemptState,
+    Withdrawal,
 )
 from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor, PagedChoice, returns_to, waits_for
 from awardpath_assessment.pool.models import Assessor
 from awardpath_assessment.settings import AssessmentSettings
 from awardpath_assessment.turnaround.business_days import due_at
 from awardpath_assessment.uow import AssessmentUnitOfWork
-from awardpath_shared.events import AssessmentAssigned, AttemptSubmitted
+from awardpath_shared.events import AssessmentAssigned, AttemptSubmitted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.pagination import fetch_page
 
@@ -68,6 +69,9 @@ class AssignmentService:
         await self.uow.take_assignment_lock()
         if await self.uow.attempts.attempt(event.submission_id, event.attempt) is not None:
             return  # the same attempt published again: it is here already
+        if await self.uow.attempts.withdrawal(event.submission_id) is not None:
+            logger.info("not storing attempt %s of withdrawn %s", event.attempt, event.submission_id)
+            return
         rubric = await self.uow.rubrics.get(event.micro_credential_id, event.micro_credential_version)
         if rubric is None:
             raise RubricNotYetKnown(
@@ -107,7 +111,7 @@ class AssignmentService:
         what nobody can take waits. `assignments`: the attempt's, when the caller knows them
         (a new attempt has none)."""
         await self.uow.take_assignment_lock()
-        if attempt.state == AttemptState.COMPLETED:
+        if attempt.state.is_settled:
             return
         if assignments is None:
             assignments = await self.uow.attempts.assignments_of(attempt.id)
@@ -205,6 +209,28 @@ class AssignmentService:
             attempt.end_hold()
             await self.assign(attempt)
         return len(ended)
+
+    async def withdraw(self, event: SubmissionWithdrawn) -> None:
+        """The platform withdrew the submission: every attempt of it that still needs work
+        leaves the queue (waiting ones too), its open assignments end `cancelled`, and each
+        assessor's freed capacity goes to waiting work. Once per submission."""
+        await self.uow.take_assignment_lock()
+        if await self.uow.attempts.withdrawal(event.submission_id) is not None:
+            return
+        self.uow.attempts.add(Withdrawal(submission_id=event.submission_id, withdrawn_at=event.withdrawn_at))
+        now = utcnow()
+        freed: dict[str, Assessor] = {}
+        for attempt in await self.uow.attempts.unsettled_of(event.submission_id):
+            for assignment in await self.uow.attempts.assignments_of(attempt.id):
+                if assignment.state.is_open:
+                    assessor = freed.get(assignment.assessor_id) or await self.uow.assessors.get(assignment.assessor_id)
+                    assert assessor is not None  # a foreign key
+                    assessor.finish(assignment, AssignmentState.CANCELLED, now)
+                    freed[assessor.id] = assessor
+            attempt.withdraw()
+        await self.uow.flush()
+        for assessor in freed.values():
+            await self.assign_waiting(assessor)
 
     async def double_score_share(self, micro_credential_id: str) -> float:
         policy = await self.uow.assessors.scoring_policy(micro_credential_id)

@@ -105,6 +105,13 @@ class QueueService:
         assignment = await self.own_assignment(assessor_id, assignment_id, for_update=True)
         if assignment.state == AssignmentState.COMPLETED:
             raise Conflict("assignment-completed", "Assignment completed", "this assignment was reviewed already")
+        if assignment.state == AssignmentState.CANCELLED:
+            raise Conflict(
+                "submission-withdrawn",
+                "Submission withdrawn",
+                "the platform withdrew this submission; its assignment needs no review",
+                state=assignment.state,
+            )
         if not assignment.state.is_open:
             raise Conflict(
                 "assignment-returned",

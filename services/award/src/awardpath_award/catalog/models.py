@@ -37,6 +37,8 @@ class MicroCredentialVersion(Base):
     competency: Mapped[str] = mapped_column(Text)
     key_method: Mapped[str] = mapped_column(Text)
     max_attempts: Mapped[int] = mapped_column(Integer)
+    # Days after a final denial before the earner may start again (fresh attempts); None: never.
+    restart_after_days: Mapped[int | None] = mapped_column(Integer)
     decision_policy: Mapped[DecisionPolicy] = mapped_column(EnumText(DecisionPolicy, 10))
     # How many business days (Monday to Friday) the assessment of an attempt should take.
     turnaround_business_days: Mapped[int] = mapped_column(Integer, server_default=str(DEFAULT_TURNAROUND_BUSINESS_DAYS))

@@ -48,6 +48,7 @@ DEFINITION_EXAMPLE: dict[str, Any] = {
     "key_method": "Student check-in circles",
     "issuer_id": "0196d6f2-7c1a-7f00-8000-000000000001",
     "max_attempts": 3,
+    "restart_after_days": 90,
     "decision_policy": "manual",
     "turnaround_business_days": 5,
     "sections": [
@@ -72,7 +73,19 @@ class MicroCredentialCreate(RequestBody):
     competency: LongText
     key_method: LongText
     issuer_id: Id
-    max_attempts: int = Field(ge=1, le=10, description="Attempts an earner gets, resubmissions included.")
+    max_attempts: int = Field(
+        ge=1,
+        le=10,
+        description="Attempts an earner gets, resubmissions included, counted across the earner's "
+        "submissions for this micro-credential.",
+    )
+    restart_after_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3650,
+        description="After a final denial (or once every attempt was used), the days before the earner "
+        "may start this micro-credential again with fresh attempts; null: never.",
+    )
     decision_policy: DecisionPolicy = Field(
         default=DecisionPolicy.MANUAL,
         strict=False,
@@ -106,6 +119,7 @@ class MicroCredentialView(View):
     key_method: str
     issuer_id: str
     max_attempts: int
+    restart_after_days: int | None
     decision_policy: DecisionPolicy
     turnaround_business_days: int = Field(description="Business days an attempt's assessment should take.")
     sections: list[RubricSection]

@@ -17,6 +17,9 @@ class CredentialRepository:
     async def for_award(self, award_id: str) -> Credential | None:
         return await self.session.scalar(select(Credential).where(Credential.award_id == award_id))
 
+    async def for_submission(self, submission_id: str) -> Credential | None:
+        return await self.session.scalar(select(Credential).where(Credential.submission_id == submission_id))
+
     async def get(self, credential_id: str, *, for_update: bool = False) -> Credential | None:
         if not is_wellformed_id(credential_id):
             return None

@@ -3,6 +3,7 @@ revoked by their issuer through the status list; and hosted as Open Badges 2.0 d
 older displayers (the Assertion of a credential, the BadgeClass of a micro-credential version,
 its Issuer, a badge image)."""
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,10 @@ from awardpath_shared.errors import Forbidden, NotFound
 from awardpath_shared.events import AwardGranted, CredentialIssued, CredentialRevoked
 from awardpath_shared.ids import new_id, utcnow
 
+logger = logging.getLogger(__name__)
+
+WITHDRAWN_REASON = "The submission was withdrawn before this award reached it."
+
 
 class RecipientNotYetKnown(LookupError):
     """The award's `recipient.identified` has not arrived yet (another topic): raised so the
@@ -38,14 +43,19 @@ class CredentialService:
         self.keys = KeyService(uow, settings)
         self.notifier = WebhookNotifier(uow)
 
-    async def issue(self, event: AwardGranted) -> Credential:
+    async def issue(self, event: AwardGranted) -> Credential | None:
         """Sign the award's OpenBadgeCredential, once per award (the unique award id backs this up).
 
         Waits for the recipient: raises RecipientNotYetKnown until `recipient.identified` is in,
-        whichever of the two events arrived first."""
+        whichever of the two events arrived first. None for a submission withdrawn meanwhile
+        (the platform withdrew it before the decision reached the submission service)."""
+        await self.uow.lock_submission(event.submission_id)
         existing = await self.uow.credentials.for_award(event.award_id)
         if existing is not None:
             return existing
+        if await self.uow.decisions.withdrawal(event.submission_id) is not None:
+            logger.warning("award %s not issued: submission %s was withdrawn", event.award_id, event.submission_id)
+            return None
         recipient = await self.uow.recipients.get(event.submission_id)
         if recipient is None:
             raise RecipientNotYetKnown(f"no recipient for submission {event.submission_id} yet")
@@ -123,6 +133,15 @@ class CredentialService:
         self.notifier.revoked(credential.submission_id, credential.id)
         await self.uow.flush()
         return credential
+
+    async def revoke_withdrawn(self, submission_id: str) -> None:
+        """A credential issued for a submission its platform withdrew before the award reached
+        the submission service (the withdrawal is final there) is revoked, saying so."""
+        await self.uow.lock_submission(submission_id)
+        credential = await self.uow.credentials.for_submission(submission_id)
+        if credential is not None and credential.revoked_at is None:
+            logger.warning("revoking credential %s: submission %s was withdrawn", credential.id, submission_id)
+            await self.revoke(credential.issuer_id, credential.id, WITHDRAWN_REASON)
 
     async def get(self, credential_id: str) -> Credential:
         credential = await self.uow.credentials.get(credential_id)

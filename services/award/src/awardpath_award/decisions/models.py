@@ -30,9 +30,10 @@ from awardpath_shared.states import advance
 class DecisionState(StrEnum):
     PENDING = "pending"
     DECIDED = "decided"
+    CANCELLED = "cancelled"  # the platform withdrew the submission before a decision
 
 
-TRANSITIONS = {DecisionState.PENDING: frozenset({DecisionState.DECIDED})}
+TRANSITIONS = {DecisionState.PENDING: frozenset({DecisionState.DECIDED, DecisionState.CANCELLED})}
 
 
 class Decision(Base):
@@ -46,7 +47,7 @@ class Decision(Base):
             ["micro_credential_id", "micro_credential_version"],
             ["micro_credential_versions.micro_credential_id", "micro_credential_versions.version"],
         ),
-        CheckConstraint("state in ('pending', 'decided')", name="state"),
+        CheckConstraint("state in ('pending', 'decided', 'cancelled')", name="state"),
         Index("ix_decisions_issuer_id_state_id", "issuer_id", "state", "id"),
     )
 
@@ -71,6 +72,7 @@ class Decision(Base):
     decided_by: Mapped[DecidedBy | None] = mapped_column(EnumText(DecidedBy, 10))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     award_id: Mapped[str | None] = mapped_column(String(36))
 
     # The exact definition the attempt was assessed against (title, max_attempts).
@@ -85,6 +87,13 @@ class Decision(Base):
                 "Decision already made",
                 f"decision {self.id!r} was already decided: {self.outcome}",
             )
+        if self.state == DecisionState.CANCELLED:
+            raise Conflict(
+                "decision-cancelled",
+                "Decision cancelled",
+                f"decision {self.id!r} was cancelled: the platform withdrew the submission",
+                state=self.state,
+            )
         max_attempts = self.definition.max_attempts
         outcome = decision_outcome(choice.decision, choice.resubmission_allowed, self.attempt, max_attempts)
         note = choice.note
@@ -98,6 +107,11 @@ class Decision(Base):
         self.decided_by = decided_by
         self.decided_at = now
         return outcome
+
+    def cancel(self, now: datetime) -> None:
+        """The platform withdrew the submission: a pending decision is never made."""
+        self.state = advance("decision", self.state, DecisionState.CANCELLED, TRANSITIONS)
+        self.cancelled_at = now
 
 
 def _joined(note: str | None, addition: str) -> str:
@@ -140,3 +154,14 @@ class Award(Base):
             results=decision.sections,
             awarded_at=decision.decided_at,
         )
+
+
+class Withdrawal(Base):
+    """A submission its platform withdrew: an assessment of it arriving later opens no
+    decision, and its award (if one was decided before the withdrawal reached us) is not
+    issued, or its credential is revoked."""
+
+    __tablename__ = "withdrawals"
+
+    submission_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    withdrawn_at: Mapped[datetime] = mapped_column(UtcDateTime)

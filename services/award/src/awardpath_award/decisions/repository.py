@@ -3,7 +3,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from awardpath_award.decisions.models import Award, Decision, DecisionState
+from awardpath_award.decisions.models import Award, Decision, DecisionState, Withdrawal
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -13,8 +13,21 @@ class DecisionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, row: Decision | Award) -> None:
+    def add(self, row: Decision | Award | Withdrawal) -> None:
         self.session.add(row)
+
+    async def withdrawal(self, submission_id: str) -> Withdrawal | None:
+        return await self.session.get(Withdrawal, submission_id)
+
+    async def pending_for(self, submission_id: str) -> list[Decision]:
+        """The submission's pending decisions, locked (an issuer deciding one waits, or wins)."""
+        query = (
+            select(Decision)
+            .where(Decision.submission_id == submission_id, Decision.state == DecisionState.PENDING)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return list(await self.session.scalars(query))
 
     async def add_once(self, decision: Decision) -> bool:
         """Insert under a savepoint; False when (submission, attempt) already has one."""

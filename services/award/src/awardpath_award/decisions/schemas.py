@@ -57,4 +57,7 @@ class DecisionView(View):
     decided_by: DecidedBy | None
     created_at: datetime
     decided_at: datetime | None
+    cancelled_at: datetime | None = Field(
+        default=None, description="Set when the platform withdrew the submission before the decision."
+    )
     award_id: str | None

@@ -1,9 +1,10 @@
 """Decisions of the issuer of record: each assessed attempt opens one; the issuer decides it,
-or its auto policy does at once. An award is granted with an awarded decision."""
+or its auto policy does at once. An award is granted with an awarded decision. A withdrawal
+of the submission cancels a pending decision."""
 
 import logging
 
-from awardpath_award.decisions.models import Award, Decision, DecisionState
+from awardpath_award.decisions.models import Award, Decision, DecisionState, Withdrawal
 from awardpath_award.decisions.policy import Choice, auto_policy_choice
 from awardpath_award.decisions.schemas import DecisionRequest
 from awardpath_award.uow import AwardUnitOfWork
@@ -15,6 +16,7 @@ from awardpath_shared.events import (
     DecidedBy,
     DecisionOutcome,
     DecisionPolicy,
+    SubmissionWithdrawn,
 )
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.pagination import Paged, fetch_page
@@ -34,8 +36,15 @@ class DecisionService:
     async def record_assessment(self, event: AssessmentCompleted) -> None:
         """Open the issuer's decision on an assessed attempt; under the auto policy, decide it.
 
-        Idempotent per (submission, attempt): a redelivered or re-sent assessment changes nothing."""
+        Idempotent per (submission, attempt): a redelivered or re-sent assessment changes nothing.
+        A withdrawn submission's assessment (it crossed the withdrawal) opens none."""
+        await self.uow.lock_submission(event.submission_id)
         if await self._already_recorded(event):
+            return
+        if await self.uow.decisions.withdrawal(event.submission_id) is not None:
+            logger.info(
+                "no decision on %s attempt %s: the submission was withdrawn", event.submission_id, event.attempt
+            )
             return
         definition = await self.uow.catalog.version(event.micro_credential_id, event.micro_credential_version)
         if definition is None:
@@ -63,6 +72,18 @@ class DecisionService:
             return
         if definition.decision_policy == DecisionPolicy.AUTO:
             await self._decide(decision, auto_policy_choice(event.recommendation), DecidedBy.POLICY)
+
+    async def record_withdrawal(self, event: SubmissionWithdrawn) -> None:
+        """The platform withdrew the submission: its pending decision is cancelled (deciding
+        it is a 409), and an assessment arriving later opens none. Once per submission."""
+        await self.uow.lock_submission(event.submission_id)
+        if await self.uow.decisions.withdrawal(event.submission_id) is not None:
+            return
+        self.uow.decisions.add(Withdrawal(submission_id=event.submission_id, withdrawn_at=event.withdrawn_at))
+        now = utcnow()
+        for decision in await self.uow.decisions.pending_for(event.submission_id):
+            decision.cancel(now)
+        await self.uow.flush()
 
     async def list_decisions(
         self, caller_issuer_id: str, *, state: DecisionState | None, cursor: str | None, limit: int

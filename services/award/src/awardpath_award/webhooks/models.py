@@ -38,7 +38,8 @@ TRANSITIONS = {
 
 class WebhookEndpoint(Base):
     """A platform's webhook receiver. Secrets are sealed with the master key; during a
-    rotation the previous secret signs too, until `previous_secret_expires_at`."""
+    rotation the previous secret signs too, until `previous_secret_expires_at`. Its
+    deliveries are numbered in the order they are to be sent (`last_position` is the latest)."""
 
     __tablename__ = "webhook_endpoints"
 
@@ -51,6 +52,7 @@ class WebhookEndpoint(Base):
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+    last_position: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     @property
@@ -59,6 +61,11 @@ class WebhookEndpoint(Base):
 
     def wants(self, event_type: WebhookEventType) -> bool:
         return event_type in self.event_types
+
+    def next_position(self) -> int:
+        """The place of a new delivery in this endpoint's line (the caller holds the row locked)."""
+        self.last_position += 1
+        return self.last_position
 
     def replace_secret(self, sealed_secret: str, previous_expires_at: datetime) -> None:
         """A new secret; the current one keeps signing beside it until `previous_expires_at`."""
@@ -104,18 +111,26 @@ class WebhookAttempt(Base):
 
 
 class WebhookDelivery(Base):
-    """A message to one endpoint: pending until delivered, or failed after the retry window."""
+    """A message to one endpoint: pending until delivered, or failed after the retry window.
+
+    An endpoint's deliveries are sent one at a time, in `position` order: one is tried only
+    once every earlier one is delivered or failed (given up), and none of the endpoint's is
+    in flight."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("endpoint_id", "message_id"),
         CheckConstraint("state in ('pending', 'delivered', 'failed')", name="state"),
         Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+        Index(None, "endpoint_id", "position", unique=True),
+        # The line of an endpoint: its pending deliveries in order.
+        Index(None, "endpoint_id", "state", "position"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("webhook_messages.id"))
+    position: Mapped[int] = mapped_column(Integer, server_default="0")
     state: Mapped[DeliveryState] = mapped_column(EnumText(DeliveryState, 20))
     attempts: Mapped[int] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -131,12 +146,15 @@ class WebhookDelivery(Base):
     log: Mapped[list[WebhookAttempt]] = relationship(lazy="raise", order_by=WebhookAttempt.id, viewonly=True)
 
     @classmethod
-    def pending(cls, endpoint_id: str, message_id: str, now: datetime, window: timedelta) -> "WebhookDelivery":
-        """A new delivery, due at once, retried until `window` from now."""
+    def pending(cls, endpoint: WebhookEndpoint, message_id: str, now: datetime, window: timedelta) -> "WebhookDelivery":
+        """A new delivery at the end of the endpoint's line, due at once (when its turn comes),
+        retried until `window` from now. One whose window ran out while it waited in line is
+        still tried once when its turn comes."""
         return cls(
             id=new_id(),
-            endpoint_id=endpoint_id,
+            endpoint_id=endpoint.id,
             message_id=message_id,
+            position=endpoint.next_position(),
             state=DeliveryState.PENDING,
             attempts=0,
             next_attempt_at=now,
@@ -173,10 +191,13 @@ class WebhookDelivery(Base):
         self.next_attempt_at = moment
         return True
 
-    def redeliver(self, now: datetime, window: timedelta) -> None:
-        """Due again now, with a fresh retry window (a pending one is just moved up)."""
+    def redeliver(self, endpoint: WebhookEndpoint, now: datetime, window: timedelta) -> None:
+        """Send again with a fresh retry window: a delivered or failed one joins the end of the
+        endpoint's line (the caller holds the endpoint locked); a pending one keeps its place
+        (and its claim, if it is being sent) and is due at once."""
         if self.state != DeliveryState.PENDING:
             self.state = advance("webhook delivery", self.state, DeliveryState.PENDING, TRANSITIONS)
+            self.position = endpoint.next_position()
+            self.claimed_until = None
         self.next_attempt_at = now
         self.give_up_at = now + window
-        self.claimed_until = None

@@ -1,11 +1,14 @@
 """What platforms are told by webhook: a message staged in the transaction of the change it
-reports, keyed by submission; the delivery worker fans it out once the submission's platform
-is known. Payloads are ids and statuses only."""
+reports (or of the event relayed), keyed by submission; the delivery worker fans it out once
+the submission's platform is known, in the order the messages were made. Statuses are the
+submission service's (`submission.status_changed` events), relayed as they come: a
+submission's come in its timeline's order. Payloads are ids and statuses only."""
 
 from typing import Any
 
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_award.webhooks.models import WebhookEventType, WebhookMessage
+from awardpath_shared.events import SubmissionStatus, SubmissionStatusChanged
 from awardpath_shared.ids import new_id, utcnow
 
 
@@ -13,14 +16,16 @@ class WebhookNotifier:
     def __init__(self, uow: AwardUnitOfWork) -> None:
         self.uow = uow
 
-    def status_changed(self, submission_id: str, status: str, attempt: int) -> None:
-        self._notify(submission_id, WebhookEventType.STATUS_CHANGED, {"status": str(status), "attempt": attempt})
+    def relay_status(self, change: SubmissionStatusChanged) -> None:
+        """A status change as the submission service recorded it (with its `sequence`), and
+        for a final denial `submission.denied` right after it."""
+        data = {"status": change.status.value, "attempt": change.attempt, "sequence": change.sequence}
+        self._notify(change.submission_id, WebhookEventType.STATUS_CHANGED, data)
+        if change.status == SubmissionStatus.DENIED:
+            self._notify(change.submission_id, WebhookEventType.DENIED, {"attempt": change.attempt})
 
     def feedback_available(self, submission_id: str, attempt: int) -> None:
         self._notify(submission_id, WebhookEventType.FEEDBACK_AVAILABLE, {"attempt": attempt})
-
-    def denied(self, submission_id: str, attempt: int) -> None:
-        self._notify(submission_id, WebhookEventType.DENIED, {"attempt": attempt})
 
     def awarded(self, submission_id: str, award_id: str, credential_id: str, credential_url: str) -> None:
         self._notify(

@@ -1,9 +1,9 @@
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from awardpath_award.recipients.models import Recipient
 from awardpath_award.webhooks.models import (
@@ -15,6 +15,9 @@ from awardpath_award.webhooks.models import (
 )
 from awardpath_shared.leases import claim, due
 from awardpath_shared.validation import is_wellformed_id
+
+# Key of the PostgreSQL advisory lock serialising fan-out (any fixed number).
+FAN_OUT_LOCK_KEY = 4_127_003
 
 
 class WebhookRepository:
@@ -40,8 +43,13 @@ class WebhookRepository:
         return list(await self.session.scalars(query.order_by(WebhookEndpoint.id).limit(limit)))
 
     async def enabled_endpoints_of(self, platform_ids: Collection[str]) -> list[WebhookEndpoint]:
-        query = select(WebhookEndpoint).where(
-            WebhookEndpoint.platform_id.in_(platform_ids), WebhookEndpoint.disabled_at.is_(None)
+        """The platforms' enabled endpoints, locked (in id order): deliveries join their lines."""
+        query = (
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.platform_id.in_(platform_ids), WebhookEndpoint.disabled_at.is_(None))
+            .order_by(WebhookEndpoint.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         return list(await self.session.scalars(query))
 
@@ -51,16 +59,22 @@ class WebhookRepository:
 
     # ---- messages ----------------------------------------------------------------------
 
+    async def take_fan_out_turn(self) -> None:
+        """Make this transaction the only one fanning out until it ends: messages join the
+        endpoints' lines in the order they were made, never a later one before an earlier
+        one another worker holds. SQLite's transactions already run one at a time."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(select(func.pg_advisory_xact_lock(FAN_OUT_LOCK_KEY)))
+
     async def messages_to_fan_out(self, limit: int) -> list[tuple[WebhookMessage, str]]:
         """Messages not yet fanned out whose platform is known, with that platform, oldest
-        first; locked, skipping those another worker holds."""
+        first (take the fan-out turn first)."""
         query = (
             select(WebhookMessage, Recipient.platform_id)
             .join(Recipient, Recipient.submission_id == WebhookMessage.submission_id)
             .where(WebhookMessage.fanned_out_at.is_(None))
             .order_by(WebhookMessage.id)
             .limit(limit)
-            .with_for_update(of=WebhookMessage, skip_locked=True)
         )
         return [(message, platform_id) for message, platform_id in (await self.session.execute(query)).all()]
 
@@ -71,7 +85,16 @@ class WebhookRepository:
     # ---- deliveries --------------------------------------------------------------------
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[WebhookDelivery]:
-        """Pending deliveries to enabled endpoints whose attempt is due, held for `lease`."""
+        """The first delivery in each enabled endpoint's line, when it is due and none of the
+        endpoint's deliveries is held (being sent): at most one per endpoint, held for `lease`.
+        A claim that runs concurrently skips the row this one locked, and finds the rows
+        behind it still waiting for it."""
+        other = aliased(WebhookDelivery)
+        pending_of_endpoint = (other.endpoint_id == WebhookDelivery.endpoint_id) & (
+            other.state == DeliveryState.PENDING
+        )
+        earlier_in_line = exists().where(pending_of_endpoint, other.position < WebhookDelivery.position)
+        one_in_flight = exists().where(pending_of_endpoint, other.id != WebhookDelivery.id, other.claimed_until > now)
         candidates = (
             select(WebhookDelivery)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -79,6 +102,8 @@ class WebhookRepository:
                 WebhookDelivery.state == DeliveryState.PENDING,
                 due(WebhookDelivery, now),
                 WebhookEndpoint.disabled_at.is_(None),
+                ~earlier_in_line,
+                ~one_in_flight,
             )
             .order_by(WebhookDelivery.next_attempt_at)
             .limit(limit)

@@ -2,7 +2,13 @@
 rotation, re-enabling) and their delivery logs (reading, redelivering); behind it, the rows of
 delivery: messages fanned out to the endpoints that want them, due deliveries claimed with a
 lease, and each attempt's outcome recorded. 2xx delivers; 410 disables the endpoint; anything
-else is retried with backoff until the retry window is over."""
+else is retried with backoff until the retry window is over.
+
+Order: each endpoint's deliveries form a line (`WebhookDelivery.position`, given at fan-out in
+the order the messages were made), sent one at a time: the next is tried only once the one
+before is delivered or given up (failed), so a platform gets a submission's statuses in its
+timeline's order and never two requests at once. A failed delivery no longer holds the line;
+a disabled endpoint's line waits for it to be enabled again."""
 
 import logging
 from collections import defaultdict
@@ -126,12 +132,13 @@ class WebhookService:
         return delivery
 
     async def redeliver(self, platform_id: str, endpoint_id: str, delivery_id: str) -> WebhookDelivery:
-        """Send a delivery again (same `webhook-id`), now, with a fresh retry window."""
-        endpoint = await self.get_endpoint(platform_id, endpoint_id)
+        """Send a delivery again (same `webhook-id`) with a fresh retry window: a delivered or
+        failed one at the end of the endpoint's line, a pending one at once when its turn comes."""
+        endpoint = await self.get_endpoint(platform_id, endpoint_id, for_update=True)
         if not endpoint.enabled:
             raise Conflict("endpoint-disabled", "Endpoint disabled", "enable the endpoint before redelivering to it")
         delivery = await self.get_delivery(platform_id, endpoint_id, delivery_id, for_update=True)
-        delivery.redeliver(utcnow(), timedelta(seconds=self.settings.webhook_retry_window_seconds))
+        delivery.redeliver(endpoint, utcnow(), timedelta(seconds=self.settings.webhook_retry_window_seconds))
         await self.uow.flush()
         return delivery
 
@@ -143,12 +150,14 @@ class DeliveryService:
         self.uow = uow
         self.settings = settings
 
-    async def fan_out(self) -> None:
+    async def fan_out(self) -> int:
         """One delivery per subscribed, enabled endpoint of the submission's platform, for
-        every message whose platform is known."""
+        every message whose platform is known: at the end of each endpoint's line, in the
+        order the messages were made (one fan-out at a time); returns how many messages."""
+        await self.uow.webhooks.take_fan_out_turn()
         rows = await self.uow.webhooks.messages_to_fan_out(self.settings.webhook_batch_size)
         if not rows:
-            return
+            return 0
         by_platform: dict[str, list[WebhookEndpoint]] = defaultdict(list)
         for endpoint in await self.uow.webhooks.enabled_endpoints_of({platform_id for _, platform_id in rows}):
             by_platform[endpoint.platform_id].append(endpoint)
@@ -157,13 +166,15 @@ class DeliveryService:
         for message, platform_id in rows:
             for endpoint in by_platform[platform_id]:
                 if endpoint.wants(message.event_type):
-                    self.uow.webhooks.add(WebhookDelivery.pending(endpoint.id, message.id, now, window))
+                    self.uow.webhooks.add(WebhookDelivery.pending(endpoint, message.id, now, window))
             message.fanned_out_at = now
         await self.uow.flush()
+        return len(rows)
 
     async def claim_due(self) -> list[ClaimedDelivery]:
-        """Due deliveries, held for longer than the longest possible attempt (the whole
-        request is time-boxed), with their endpoints and messages."""
+        """The due delivery at the head of each endpoint's line (one per endpoint), held for
+        longer than the longest possible attempt (the whole request is time-boxed), with
+        their endpoints and messages."""
         lease = timedelta(seconds=self.settings.webhook_timeout_seconds + 5)
         deliveries = await self.uow.webhooks.claim_due(utcnow(), lease, self.settings.webhook_batch_size)
         if not deliveries:

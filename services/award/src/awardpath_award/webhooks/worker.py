@@ -21,7 +21,7 @@ class WebhookDeliveryWorker:
     def __init__(self, runtime: ServiceRuntime[AwardUnitOfWork, AwardSettings]) -> None:
         self._transaction = runtime.transaction
         self._settings = runtime.settings
-        self._loop = PeriodicTask("webhook-delivery", self.run_once, self._settings.webhook_poll_interval_seconds)
+        self._loop = PeriodicTask("webhook-delivery", self._pass, self._settings.webhook_poll_interval_seconds)
 
     def start(self) -> None:
         self._loop.start()
@@ -29,18 +29,26 @@ class WebhookDeliveryWorker:
     async def stop(self) -> None:
         await self._loop.stop()
 
-    async def run_once(self) -> int:
-        """One pass: fan out new messages, then send every due delivery; returns how many
-        deliveries were attempted."""
+    async def _pass(self) -> bool:
+        # A pass that sent something may have freed the next delivery of an endpoint's line
+        # (a line moves one delivery per pass), one that fanned out a full batch left more:
+        # go again at once.
+        fanned_out, attempted = await self.run_once()
+        return attempted > 0 or fanned_out >= self._settings.webhook_batch_size
+
+    async def run_once(self) -> tuple[int, int]:
+        """One pass: fan out new messages, then send the due delivery at the head of each
+        endpoint's line (endpoints side by side, one request per endpoint at a time); returns
+        how many messages were fanned out and how many deliveries attempted."""
         async with self._transaction() as uow:
-            await DeliveryService(uow, self._settings).fan_out()
+            fanned_out = await DeliveryService(uow, self._settings).fan_out()
         async with self._transaction() as uow:
             claimed = await DeliveryService(uow, self._settings).claim_due()
         if claimed:
             async with webhook_client(self._settings) as client:
                 sender = WebhookSender(client, self._settings)
                 await asyncio.gather(*(self._deliver(sender, item) for item in claimed))
-        return len(claimed)
+        return fanned_out, len(claimed)
 
     async def _deliver(self, sender: WebhookSender, claimed: ClaimedDelivery) -> None:
         outcome = await sender.send(claimed)

@@ -19,5 +19,7 @@ class MicroCredential(Base):
     issuer_id: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(Text)
     max_attempts: Mapped[int] = mapped_column(Integer)
+    # Days after a final denial before the earner may start again; None: never.
+    restart_after_days: Mapped[int | None] = mapped_column(Integer)
     sections: Mapped[list[RubricSection]] = mapped_column(PydanticJson(list[RubricSection]))
     published_at: Mapped[datetime] = mapped_column(UtcDateTime)

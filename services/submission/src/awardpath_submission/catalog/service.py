@@ -21,6 +21,7 @@ class CatalogService:
         entry.issuer_id = event.issuer_id
         entry.title = event.title
         entry.max_attempts = event.max_attempts
+        entry.restart_after_days = event.restart_after_days
         entry.sections = event.sections
         entry.published_at = event.published_at
         await self.uow.flush()

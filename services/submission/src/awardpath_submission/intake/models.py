@@ -3,15 +3,14 @@ with its status machine, its attempts, and the timeline of every status change."
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
 from awardpath_shared.errors import Conflict
-from awardpath_shared.events import DecisionOutcome
+from awardpath_shared.events import DecisionOutcome, SubmissionStatus, SubmissionStatusChanged
 from awardpath_shared.ids import new_id
 from awardpath_shared.rubrics import SectionEvidence
 from awardpath_shared.states import advance
@@ -22,28 +21,18 @@ if TYPE_CHECKING:
     from awardpath_submission.progress.models import Review
 
 
-class SubmissionStatus(StrEnum):
-    SUBMITTED = "submitted"
-    IN_REVIEW = "in_review"
-    AWAITING_DECISION = "awaiting_decision"
-    RESUBMISSION_OPEN = "resubmission_open"
-    AWARDED = "awarded"
-    DENIED = "denied"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (SubmissionStatus.AWARDED, SubmissionStatus.DENIED, SubmissionStatus.WITHDRAWN)
-
-
 _DECIDED = frozenset({SubmissionStatus.AWARDED, SubmissionStatus.RESUBMISSION_OPEN, SubmissionStatus.DENIED})
+# The platform may withdraw in any state that is not final.
+_WITHDRAWN = frozenset({SubmissionStatus.WITHDRAWN})
 # The decision travels on another topic than the review and may overtake it (and the
 # assignment), so an attempt may be decided from any state before its decision.
 TRANSITIONS = {
-    SubmissionStatus.SUBMITTED: frozenset({SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_DECISION}) | _DECIDED,
-    SubmissionStatus.IN_REVIEW: frozenset({SubmissionStatus.AWAITING_DECISION}) | _DECIDED,
-    SubmissionStatus.AWAITING_DECISION: _DECIDED,
-    SubmissionStatus.RESUBMISSION_OPEN: frozenset({SubmissionStatus.SUBMITTED}),
+    SubmissionStatus.SUBMITTED: frozenset({SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_DECISION})
+    | _DECIDED
+    | _WITHDRAWN,
+    SubmissionStatus.IN_REVIEW: frozenset({SubmissionStatus.AWAITING_DECISION}) | _DECIDED | _WITHDRAWN,
+    SubmissionStatus.AWAITING_DECISION: _DECIDED | _WITHDRAWN,
+    SubmissionStatus.RESUBMISSION_OPEN: frozenset({SubmissionStatus.SUBMITTED}) | _WITHDRAWN,
 }
 
 
@@ -68,18 +57,51 @@ class Earner(Base):
 
 
 class StatusChange(Base):
+    """One entry of a submission's timeline; `sequence` numbers them 1, 2, 3... per submission."""
+
     __tablename__ = "status_changes"
+    __table_args__ = (Index(None, "submission_id", "sequence", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
     status: Mapped[SubmissionStatus] = mapped_column(EnumText(SubmissionStatus, 30))
     attempt: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
+    def event(self) -> SubmissionStatusChanged:
+        """What the other services are told of this change: ids and the status, no detail."""
+        return SubmissionStatusChanged(
+            submission_id=self.submission_id,
+            status=self.status,
+            attempt=self.attempt,
+            sequence=self.sequence,
+            changed_at=self.at,
+        )
+
+
+# Statuses in which a submission is open; an earner has at most one open per micro-credential.
+OPEN_STATUSES = tuple(status for status in SubmissionStatus if not status.is_final)
+_IS_OPEN = text("status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN_STATUSES)))
+
 
 class Submission(Base):
+    """An earner's submission for a micro-credential: its attempts (numbered per earner and
+    micro-credential, continuing from the earner's earlier submissions) and its status."""
+
     __tablename__ = "submissions"
+    __table_args__ = (
+        # One open submission per earner and micro-credential, whoever inserts at once.
+        Index(
+            "ix_submissions_one_open_per_earner",
+            "earner_id",
+            "micro_credential_id",
+            unique=True,
+            postgresql_where=_IS_OPEN,
+            sqlite_where=_IS_OPEN,
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(100), index=True)
@@ -87,6 +109,8 @@ class Submission(Base):
     micro_credential_id: Mapped[str] = mapped_column(String(36), index=True)
     status: Mapped[SubmissionStatus] = mapped_column(EnumText(SubmissionStatus, 30), index=True)
     current_attempt: Mapped[int] = mapped_column(Integer)
+    # The sequence number of the latest timeline entry (every status change counts it up).
+    status_sequence: Mapped[int] = mapped_column(Integer, server_default="0")
     # Keyed hashes of the earner's organisation and declared conflicts, sent with every attempt.
     conflict_hashes: Mapped[list[str]] = mapped_column(JSON)
     decision_outcome: Mapped[DecisionOutcome | None] = mapped_column(EnumText(DecisionOutcome, 30))
@@ -97,10 +121,12 @@ class Submission(Base):
     credential_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When it became final (awarded, denied, withdrawn).
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     earner: Mapped[Earner] = relationship(lazy="raise")
     # Declared so a new submission is inserted before its first timeline entry.
-    status_changes: Mapped[list[StatusChange]] = relationship(lazy="raise", order_by=StatusChange.at)
+    status_changes: Mapped[list[StatusChange]] = relationship(lazy="raise", order_by=StatusChange.sequence)
     attempts: Mapped[list["Attempt"]] = relationship(
         lazy="raise", order_by="Attempt.number", back_populates="submission"
     )
@@ -120,33 +146,65 @@ class Submission(Base):
 
     @classmethod
     def start(
-        cls, platform_id: str, earner: Earner, micro_credential_id: str, conflict_hashes: list[str], now: datetime
+        cls,
+        platform_id: str,
+        earner: Earner,
+        micro_credential_id: str,
+        conflict_hashes: list[str],
+        first_attempt: int,
+        now: datetime,
     ) -> tuple["Submission", StatusChange]:
-        """A new submission at its first attempt, and its first timeline entry."""
+        """A new submission at `first_attempt` (the earner's next at the micro-credential),
+        and its first timeline entry."""
         submission = cls(
             id=new_id(),
             platform_id=platform_id,
             earner_id=earner.id,
             micro_credential_id=micro_credential_id,
             status=SubmissionStatus.SUBMITTED,
-            current_attempt=1,
+            current_attempt=first_attempt,
+            status_sequence=0,
             conflict_hashes=conflict_hashes,
             created_at=now,
             updated_at=now,
         )
-        return submission, submission._timeline_entry("first attempt submitted", now)
+        detail = "first attempt submitted" if first_attempt == 1 else f"attempt {first_attempt} submitted"
+        return submission, submission._timeline_entry(detail, now)
 
     def move_to(self, status: SubmissionStatus, detail: str | None, now: datetime) -> StatusChange:
         """Change status; returns the timeline entry to store with the change."""
         self.status = advance("submission", self.status, status, TRANSITIONS)
         self.updated_at = now
+        if status.is_final:
+            self.ended_at = now
         return self._timeline_entry(detail, now)
 
     def _timeline_entry(self, detail: str | None, now: datetime) -> StatusChange:
-        """The current status as the timeline records it."""
+        """The current status as the timeline records it, numbered next in the timeline."""
+        self.status_sequence += 1
         return StatusChange(
-            id=new_id(), submission_id=self.id, status=self.status, attempt=self.current_attempt, detail=detail, at=now
+            id=new_id(),
+            submission_id=self.id,
+            sequence=self.status_sequence,
+            status=self.status,
+            attempt=self.current_attempt,
+            detail=detail,
+            at=now,
         )
+
+    def withdraw(self, reason: str | None, now: datetime) -> StatusChange:
+        """The platform withdraws the submission (any state but a final one); returns the
+        timeline entry. Nothing changes it afterwards."""
+        if self.status.is_final:
+            raise Conflict(
+                "submission-closed",
+                "Submission already closed",
+                f"submission {self.id} is {self.status}; only a submission that is not yet "
+                "awarded, denied or withdrawn can be withdrawn",
+                submission_status=self.status,
+            )
+        detail = f"withdrawn by the platform: {reason}" if reason else "withdrawn by the platform"
+        return self.move_to(SubmissionStatus.WITHDRAWN, detail, now)
 
     def check_resubmittable(self, max_attempts: int) -> None:
         """A resubmission is accepted only while resubmission is open and attempts remain."""

@@ -1,4 +1,5 @@
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awardpath_shared.db import insert_unless_present
@@ -17,13 +18,37 @@ class SubmissionRepository:
         self.session.add_all(rows)
 
     async def earner(self, platform_id: str, external_id: str, *, identity: dict[str, str | None]) -> Earner:
-        """The platform's earner, created with `identity` when new. Concurrent first
-        submissions for one new earner all find the one row (no unique violation)."""
+        """The platform's earner, created with `identity` when new, locked until the
+        transaction ends. Concurrent first submissions for one new earner all find the one
+        row (no unique violation)."""
         key = {"platform_id": platform_id, "external_id": external_id}
         await insert_unless_present(self.session, Earner, {"id": new_id(), **key, **identity}, list(key))
-        earner = await self.session.scalar(select(Earner).filter_by(**key).execution_options(populate_existing=True))
+        # Locked: one earner's new submissions are decided one at a time.
+        query = select(Earner).filter_by(**key).with_for_update().execution_options(populate_existing=True)
+        earner = await self.session.scalar(query)
         assert earner is not None  # inserted above, or by the transaction it waited for
         return earner
+
+    async def add_open(self, submission: Submission) -> bool:
+        """Insert a new (open) submission under a savepoint; False when the earner has an
+        open one for the micro-credential already (the partial unique index says so)."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(submission)
+        except IntegrityError:
+            return False
+        return True
+
+    async def latest_of(self, earner_id: str, micro_credential_id: str) -> Submission | None:
+        """The earner's most recent submission for the micro-credential: an earner has one
+        open at a time, so it is the open one if any."""
+        query = (
+            select(Submission)
+            .where(Submission.earner_id == earner_id, Submission.micro_credential_id == micro_credential_id)
+            .order_by(Submission.created_at.desc(), Submission.id.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
 
     async def earner_of(self, submission: Submission) -> Earner:
         earner = await self.session.get(Earner, submission.earner_id)

@@ -1,12 +1,13 @@
-"""Bodies of intake: a submission with its earner and evidence, a resubmission."""
+"""Bodies of intake: a submission with its earner and evidence, a resubmission, a withdrawal."""
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AnyHttpUrl, EmailStr, Field, field_validator
 
+from awardpath_shared.events import SubmissionStatus
 from awardpath_shared.schemas import RequestBody, View
-from awardpath_shared.validation import Id
-from awardpath_submission.intake.models import SubmissionStatus
+from awardpath_shared.validation import Id, LongText
 
 
 class ArtifactCreate(RequestBody):
@@ -57,7 +58,19 @@ class AttemptCreate(RequestBody):
     evidence: list[EvidenceCreate] = Field(min_length=1, max_length=50)
 
 
+class WithdrawRequest(RequestBody):
+    reason: LongText | None = Field(
+        default=None, description="Why, for the submission's timeline (it stays in the submission service)."
+    )
+
+
 class SubmissionAcceptedView(View):
     id: str
     status: SubmissionStatus
     attempt: int = Field(validation_alias="current_attempt")
+
+
+class SubmissionStatusView(SubmissionAcceptedView):
+    """A submission's status after a command (a withdrawal)."""
+
+    updated_at: datetime

@@ -1,19 +1,27 @@
-"""Intake: a platform submits an earner's evidence and resubmits when resubmission is open.
+"""Intake: a platform submits an earner's evidence, resubmits when resubmission is open, and
+may withdraw the submission until it is final. An earner has one open submission per
+micro-credential, and attempts are counted across their submissions (`attempt_rule`).
 The evidence must fit the rubric and its artifacts must not identify the earner; what leaves
 is a blind copy (`blind_copy`)."""
 
 from collections.abc import Sequence
 
 from awardpath_shared.errors import Forbidden, Invalid, NotFound
-from awardpath_shared.events import SubmissionResubmitted, SubmissionSubmitted
+from awardpath_shared.events import SubmissionResubmitted, SubmissionSubmitted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.rubrics import SectionEvidence
 from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.catalog.service import CatalogService
-from awardpath_submission.intake import blind_copy
+from awardpath_submission.intake import attempt_rule, blind_copy
 from awardpath_submission.intake.identity import EarnerIdentity
-from awardpath_submission.intake.models import Attempt, Earner, Submission
-from awardpath_submission.intake.schemas import AttemptCreate, EarnerCreate, EvidenceCreate, SubmissionCreate
+from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
+from awardpath_submission.intake.schemas import (
+    AttemptCreate,
+    EarnerCreate,
+    EvidenceCreate,
+    SubmissionCreate,
+    WithdrawRequest,
+)
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
 
@@ -27,14 +35,23 @@ class IntakeService:
         micro_credential = await CatalogService(self.uow).published(request.micro_credential_id)
         self._check_evidence(micro_credential, request.evidence)
         check_artifacts(EarnerIdentity.of(request.earner), request.evidence)
-        earner = await self._upsert_earner(platform_id, request.earner)
+        earner = await self._upsert_earner(platform_id, request.earner)  # locked until the commit
+        latest = await self.uow.submissions.latest_of(earner.id, micro_credential.id)
+        now = utcnow()
+        number = attempt_rule.first_attempt(latest, micro_credential, now)
         given = request.earner
         hashes = blind_copy.conflict_hashes(self.settings.conflict_hash_key, given.organization_id, given.conflict_ids)
-        submission, first_status = Submission.start(platform_id, earner, micro_credential.id, hashes, utcnow())
+        submission, first_status = Submission.start(platform_id, earner, micro_credential.id, hashes, number, now)
+        if not await self.uow.submissions.add_open(submission):
+            # Another transaction opened one after all (the lock is the rule, the index its proof).
+            open_one = await self.uow.submissions.latest_of(earner.id, micro_credential.id)
+            assert open_one is not None and not open_one.status.is_final
+            raise attempt_rule.open_submission(open_one)
         attempt = self._attempt(submission, micro_credential, request.evidence)
-        self.uow.submissions.add(submission, attempt, first_status)
+        self.uow.submissions.add(attempt)
         self.uow.publish(blind_copy.attempt_event(SubmissionSubmitted, submission, attempt, earner))
         self.uow.publish(blind_copy.recipient_event(submission, earner))
+        record_status(self.uow, first_status)
         await self.uow.flush()
         return submission
 
@@ -49,8 +66,25 @@ class IntakeService:
         check_artifacts(EarnerIdentity.of(earner), request.evidence)
         status_change = submission.open_next_attempt(micro_credential.max_attempts, utcnow())
         attempt = self._attempt(submission, micro_credential, request.evidence)
-        self.uow.submissions.add(attempt, status_change)
+        self.uow.submissions.add(attempt)
         self.uow.publish(blind_copy.attempt_event(SubmissionResubmitted, submission, attempt, earner))
+        record_status(self.uow, status_change)
+        await self.uow.flush()
+        return submission
+
+    async def withdraw(self, platform_id: str, submission_id: str, request: WithdrawRequest | None) -> Submission:
+        """The platform withdraws its submission in any state that is not final: the
+        assessment work on it is dropped and a pending decision cancelled (their services
+        follow `submission.withdrawn`); later reviews and decisions change nothing here."""
+        submission = owned_by(
+            platform_id, submission_id, await self.uow.submissions.submission(submission_id, for_update=True)
+        )
+        now = utcnow()
+        change = submission.withdraw(request.reason if request else None, now)
+        self.uow.publish(
+            SubmissionWithdrawn(submission_id=submission.id, attempt=submission.current_attempt, withdrawn_at=now)
+        )
+        record_status(self.uow, change)
         await self.uow.flush()
         return submission
 
@@ -108,6 +142,13 @@ class IntakeService:
             evidence=[SectionEvidence.model_validate(item.model_dump(mode="json")) for item in evidence],
             submitted_at=utcnow(),
         )
+
+
+def record_status(uow: SubmissionUnitOfWork, change: StatusChange) -> None:
+    """Store a status change in the timeline and tell the other services, in one transaction:
+    every status change goes through here, so the events follow the timeline one for one."""
+    uow.submissions.add(change)
+    uow.publish(change.event())
 
 
 def check_artifacts(identity: EarnerIdentity, evidence: Sequence[EvidenceCreate]) -> None:

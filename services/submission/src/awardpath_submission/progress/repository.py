@@ -2,8 +2,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from awardpath_shared.events import SubmissionStatus
 from awardpath_shared.validation import is_wellformed_id
-from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission, SubmissionStatus
+from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
 from awardpath_submission.progress.models import Review
 
 
@@ -56,9 +57,7 @@ class ProgressRepository:
     async def timeline(self, submission_id: str) -> list[StatusChange]:
         return list(
             await self.session.scalars(
-                select(StatusChange)
-                .where(StatusChange.submission_id == submission_id)
-                .order_by(StatusChange.at, StatusChange.id)
+                select(StatusChange).where(StatusChange.submission_id == submission_id).order_by(StatusChange.sequence)
             )
         )
 

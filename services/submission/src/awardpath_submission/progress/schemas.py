@@ -5,10 +5,9 @@ from datetime import datetime
 
 from pydantic import AliasPath, Field
 
-from awardpath_shared.events import DecisionOutcome
+from awardpath_shared.events import DecisionOutcome, SubmissionStatus
 from awardpath_shared.rubrics import Recommendation, SectionEvidence, SectionResult
 from awardpath_shared.schemas import View
-from awardpath_submission.intake.models import SubmissionStatus
 
 
 class EarnerView(View):
@@ -55,6 +54,7 @@ class SubmissionView(View):
     credential_revoked_at: datetime | None = Field(default=None, description="Set when the issuer revoked it")
     created_at: datetime
     updated_at: datetime
+    ended_at: datetime | None = Field(default=None, description="When it became awarded, denied or withdrawn")
 
 
 class SubmissionSummaryView(View):
@@ -68,6 +68,7 @@ class SubmissionSummaryView(View):
 
 
 class TimelineEntryView(View):
+    sequence: int = Field(description="1, 2, 3... per submission: the `sequence` of its status webhooks")
     status: SubmissionStatus
     attempt: int
     detail: str | None

@@ -11,11 +11,12 @@ from awardpath_shared.events import (
     CredentialIssued,
     CredentialRevoked,
     DecisionOutcome,
+    SubmissionStatus,
 )
 from awardpath_shared.ids import utcnow
 from awardpath_shared.pagination import Paged, fetch_page
-from awardpath_submission.intake.models import StatusChange, Submission, SubmissionStatus
-from awardpath_submission.intake.service import owned_by
+from awardpath_submission.intake.models import StatusChange, Submission
+from awardpath_submission.intake.service import owned_by, record_status
 from awardpath_submission.progress.models import Review
 from awardpath_submission.uow import SubmissionUnitOfWork
 
@@ -124,4 +125,4 @@ class ProgressService:
         return submission
 
     def _move(self, submission: Submission, status: SubmissionStatus, detail: str | None) -> None:
-        self.uow.submissions.add(submission.move_to(status, detail, utcnow()))
+        record_status(self.uow, submission.move_to(status, detail, utcnow()))

@@ -2,7 +2,7 @@
 attempt, the turnaround target of each rubric and the due time of each attempt.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-29 20:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from awardpath_shared.db import UtcDateTime
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
