@@ -94,11 +94,12 @@ async def test_a_receiver_that_fails_then_recovers_gets_every_event_once_signed(
         )
 
 
-async def test_each_endpoint_gets_every_submissions_statuses_in_timeline_order_one_request_at_a_time(system, clients):
+async def test_each_endpoint_gets_every_submissions_statuses_in_timeline_order_one_at_a_time(system, clients):
     """Many submissions change status at once (submitted side by side, reviewed side by
     side, decided side by side, half resubmitted and decided again). Two endpoints of the
     platform each get every status change once, each submission's in the order of its
-    timeline, and never two requests at once, through retries at the start."""
+    timeline, and never two requests about one submission at once, through retries at the
+    start."""
     path = await open_award_path(clients, policy="manual", assessors=("assessor-a", "assessor-b"))
     with WebhookReceiver() as first, WebhookReceiver() as second:
         receivers = (first, second)
@@ -145,8 +146,8 @@ async def test_each_endpoint_gets_every_submissions_statuses_in_timeline_order_o
             # Every request, the retried ones too, never goes back in a submission's timeline...
             sent = per_submission(list(receiver.requests))
             assert all(statuses == sorted(statuses, key=lambda status: status[2]) for statuses in sent.values())
-            # ...and the endpoint never had two at once.
-            assert receiver.most_in_flight == 1
+            # ...and never two about one submission at once.
+            assert receiver.most_in_flight_of_one_submission == 1
         assert len(first.requests) == total + 3
 
 

@@ -1,6 +1,7 @@
 """Webhook delivery rows on a migrated database (both backends): the submission service's
-status changes relayed as numbered, each endpoint's deliveries in one line sent one at a time,
-a retrying delivery holding the line, a failed one freeing it, a redelivery at its end."""
+status changes relayed as numbered, an endpoint's deliveries about one submission in one line
+sent one at a time (other submissions' side by side), a retrying delivery holding its line, a
+failed one freeing it, a redelivery at its end."""
 
 from datetime import timedelta
 
@@ -69,7 +70,7 @@ def statuses_of(claimed: list[ClaimedDelivery]) -> list[tuple[str, int]]:
     return [(item.message.data["status"], item.message.data["sequence"]) for item in claimed]
 
 
-async def test_status_changes_are_relayed_as_numbered_and_a_denial_is_told_after_its_status(uow) -> None:
+async def test_status_changes_are_relayed_as_numbered_and_followed_by_what_they_mean(uow) -> None:
     submission_id = new_id()
     notifier = WebhookNotifier(uow)
     for sequence, status in enumerate(("submitted", "in_review", "awaiting_decision", "denied"), start=1):
@@ -94,6 +95,7 @@ async def test_status_changes_are_relayed_as_numbered_and_a_denial_is_told_after
             "submission.status_changed",
             {"submission_id": submission_id, "status": "awaiting_decision", "attempt": 1, "sequence": 3},
         ),
+        ("submission.feedback_available", {"submission_id": submission_id, "attempt": 1}),
         (
             "submission.status_changed",
             {"submission_id": submission_id, "status": "denied", "attempt": 1, "sequence": 4},
@@ -102,7 +104,7 @@ async def test_status_changes_are_relayed_as_numbered_and_a_denial_is_told_after
     ]
 
 
-async def test_each_endpoint_gets_one_delivery_at_a_time_in_the_order_of_its_line(uow) -> None:
+async def test_each_submissions_deliveries_to_an_endpoint_go_one_at_a_time_in_order(uow) -> None:
     config = settings()
     deliveries = DeliveryService(uow, config)
     platform_id, (first_endpoint, second_endpoint) = await a_platform_with_endpoints(uow, config, 2)
@@ -112,7 +114,7 @@ async def test_each_endpoint_gets_one_delivery_at_a_time_in_the_order_of_its_lin
     heads = await deliveries.claim_due()
     assert sorted(item.endpoint.id for item in heads) == sorted([first_endpoint, second_endpoint])
     assert statuses_of(heads) == [("submitted", 1), ("submitted", 1)]
-    assert await deliveries.claim_due() == []  # each endpoint has one in flight: nothing else goes
+    assert await deliveries.claim_due() == []  # each line has one in flight: nothing else goes
 
     first = next(item for item in heads if item.endpoint.id == first_endpoint)
     await deliveries.record(first, OK)
@@ -137,6 +139,13 @@ async def test_a_retrying_delivery_holds_its_line_and_a_given_up_one_frees_it(uo
     [waiting, behind] = await line_of(uow, endpoint_id)
     assert (waiting.state, waiting.attempts, behind.attempts) == ("pending", 1, 0)
 
+    # Another submission's news is not held up by it.
+    await a_submission_of(uow, platform_id, "submitted")
+    await deliveries.fan_out()
+    [other] = await deliveries.claim_due()
+    assert other.message.data["submission_id"] != head.message.data["submission_id"]
+    await deliveries.record(other, OK)
+
     # Its retry is due, on the last day of its window.
     waiting.next_attempt_at = waiting.give_up_at = utcnow() - timedelta(seconds=1)
     await uow.flush()
@@ -145,18 +154,19 @@ async def test_a_retrying_delivery_holds_its_line_and_a_given_up_one_frees_it(uo
     await deliveries.record(retried, UNAVAILABLE)  # past the window: given up
     [next_in_line] = await deliveries.claim_due()
     assert statuses_of([next_in_line]) == [("in_review", 2)]
-    assert [item.state for item in await line_of(uow, endpoint_id)] == ["failed", "pending"]
+    assert [item.state for item in await line_of(uow, endpoint_id)] == ["failed", "pending", "delivered"]
 
 
-async def test_a_redelivery_joins_the_end_of_the_line(uow) -> None:
+async def test_a_redelivery_joins_the_end_of_its_line(uow) -> None:
     config = settings()
     deliveries = DeliveryService(uow, config)
     platform_id, (endpoint_id,) = await a_platform_with_endpoints(uow, config, 1)
-    await a_submission_of(uow, platform_id, "submitted")
+    submission_id = await a_submission_of(uow, platform_id, "submitted")
     await deliveries.fan_out()
     [first] = await deliveries.claim_due()
     await deliveries.record(first, OK)
-    await a_submission_of(uow, platform_id, "submitted")
+    WebhookNotifier(uow).relay_status(changed(submission_id, 2, "in_review"))
+    await uow.flush()
     await deliveries.fan_out()
 
     await WebhookService(uow, config).redeliver(platform_id, endpoint_id, first.delivery_id)
@@ -166,7 +176,7 @@ async def test_a_redelivery_joins_the_end_of_the_line(uow) -> None:
         (True, 3, "pending"),
     ]
     [head] = await deliveries.claim_due()
-    assert head.delivery_id != first.delivery_id
+    assert head.delivery_id != first.delivery_id and statuses_of([head]) == [("in_review", 2)]
 
 
 async def line_of(uow: AwardUnitOfWork, endpoint_id: str) -> list[WebhookDelivery]:

@@ -3,6 +3,8 @@ submission ends `withdrawn` from any open state and never from a final one; asse
 the work (waiting or leased) and frees the capacity; the award service cancels a pending
 decision, opens none for a late assessment and issues no credential for a late award."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -143,6 +145,9 @@ async def test_waiting_work_of_a_withdrawn_submission_leaves_the_queue(assessmen
     assert (await assessment.queue("ada", limit=10, cursor=None)).items == []
     attempt = await assessment.session.scalar(select(Attempt).where(Attempt.submission_id == event.submission_id))
     assert attempt is not None and attempt.state == "withdrawn"
+    # Past its due time it is still nobody's overdue work.
+    report = await assessment.reliability(micro_credential_id, now=attempt.due_at + timedelta(days=30))
+    assert report.overdue == 0
 
 
 async def test_a_leased_assignment_ends_and_its_capacity_goes_to_waiting_work(assessment, micro_credential_id):

@@ -1,7 +1,8 @@
 """A real webhook receiver on loopback (127.0.0.1 unless told another address): an HTTP server
 in a thread that answers with scripted status codes and records every request, then dedupes
 by `webhook-id` as receivers must. It can take its time over each request (`hold_seconds`)
-and counts the requests it held at once (`most_in_flight`)."""
+and counts the requests about one submission it held at once
+(`most_in_flight_of_one_submission`)."""
 
 import json
 import threading
@@ -34,22 +35,25 @@ class WebhookReceiver:
         self.default_status = 200
         # How long each request is held before it is answered.
         self.hold_seconds = 0.0
-        # The most requests held at once: counted from arrival until just before the answer
-        # leaves, so a sender that waits for answers never shows more than one.
-        self.most_in_flight = 0
-        self._in_flight = 0
+        # The most requests about one submission held at once: counted from arrival until just
+        # before the answer leaves, so a sender that waits for answers never shows more than one.
+        self.most_in_flight_of_one_submission = 0
+        self._in_flight: dict[str, int] = {}
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                with receiver._lock:
-                    receiver._in_flight += 1
-                    receiver.most_in_flight = max(receiver.most_in_flight, receiver._in_flight)
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                about = str(json.loads(body or b"{}").get("data", {}).get("submission_id"))
+                with receiver._lock:
+                    receiver._in_flight[about] = receiver._in_flight.get(about, 0) + 1
+                    receiver.most_in_flight_of_one_submission = max(
+                        receiver.most_in_flight_of_one_submission, receiver._in_flight[about]
+                    )
                 time.sleep(receiver.hold_seconds)  # the receiver's thread, not the test's loop
                 with receiver._lock:
-                    receiver._in_flight -= 1
+                    receiver._in_flight[about] -= 1
                     status, headers = receiver.script.pop(0) if receiver.script else (receiver.default_status, {})
                     receiver.requests.append(
                         Received({key.lower(): value for key, value in self.headers.items()}, body, status)

@@ -36,15 +36,15 @@ async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
-def _caller(request: Request, runtime: ServiceRuntime[Any, Any]) -> str:
-    """Whose idempotency keys these are: the verified caller, or anyone (public calls)."""
+def _caller(request: Request, runtime: ServiceRuntime[Any, Any]) -> str | None:
+    """Whose idempotency keys these are: the verified caller, or None (a public call)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        return "anonymous"
+        return None
     try:
         principal = runtime.token_verifier.verify(token)
     except Unauthenticated:
-        return "anonymous"  # the endpoint's own check answers 401 where a caller is needed
+        return None  # the endpoint's own check answers 401 where a caller is needed
     return f"{principal.role}:{principal.subject}"
 
 

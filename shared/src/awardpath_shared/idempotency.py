@@ -7,7 +7,8 @@ response is stored in that transaction before it commits: the work and the recor
 commit together or not at all, whatever process dies when. A concurrent request with the
 same key waits on the claim (PostgreSQL's unique index, SQLite's write lock) until the first
 commits, then replays its response; if the first rolled back, it does the work itself.
-Keys are scoped to the caller (role and subject) and expire after `ttl`.
+Keys are scoped to the verified caller (role and subject; calls without one claim nothing)
+and expire after `ttl`.
 """
 
 import hashlib
@@ -35,6 +36,7 @@ class IdempotencyKeyMixin:
     status_code: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str] = mapped_column(String(100))
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    location: Mapped[str | None] = mapped_column(String(2000))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
@@ -43,6 +45,7 @@ class StoredResponse:
     status_code: int
     media_type: str
     body: bytes
+    location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,15 +95,25 @@ class IdempotencyKeys:
                 "Idempotency-Key reused",
                 "this Idempotency-Key was used for another request; use a new key for a new request",
             )
-        return StoredResponse(stored.status_code, stored.media_type, stored.body)
+        return StoredResponse(stored.status_code, stored.media_type, stored.body, stored.location)
 
     async def record(self, session: AsyncSession, claim: Claim, response: StoredResponse) -> None:
         model = self.model
         await session.execute(
             update(model)
             .where(model.scope == claim.scope, model.key == claim.key)
-            .values(status_code=response.status_code, media_type=response.media_type, body=response.body)
+            .values(
+                status_code=response.status_code,
+                media_type=response.media_type,
+                body=response.body,
+                location=response.location,
+            )
         )
+
+    async def release(self, session: AsyncSession, claim: Claim) -> None:
+        """Give the key up: this request has no answer worth replaying."""
+        model = self.model
+        await session.execute(delete(model).where(model.scope == claim.scope, model.key == claim.key))
 
     async def purge(self, session: AsyncSession) -> None:
         await session.execute(delete(self.model).where(self.model.expires_at <= utcnow()))

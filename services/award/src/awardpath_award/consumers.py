@@ -23,7 +23,6 @@ from awardpath_shared.messaging.inbox import HandlerMap
 
 async def on_assessment_completed(uow: UoW, event: AssessmentCompleted) -> None:
     await DecisionService(uow).record_assessment(event)
-    WebhookNotifier(uow).feedback_available(event.submission_id, event.attempt)
 
 
 async def on_recipient_identified(uow: UoW, event: RecipientIdentified) -> None:

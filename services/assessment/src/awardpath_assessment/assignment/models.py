@@ -41,6 +41,8 @@ class AttemptState(StrEnum):
         return self in (AttemptState.COMPLETED, AttemptState.WITHDRAWN)
 
 
+# Attempts that still need work: waiting, or given out and not yet settled.
+UNSETTLED_STATES = tuple(state for state in AttemptState if not state.is_settled)
 ATTEMPT_TRANSITIONS = {
     AttemptState.UNASSIGNED: frozenset({AttemptState.ASSIGNED, AttemptState.WITHDRAWN}),
     AttemptState.ASSIGNED: frozenset({AttemptState.UNASSIGNED, AttemptState.COMPLETED, AttemptState.WITHDRAWN}),

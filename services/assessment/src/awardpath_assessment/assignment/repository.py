@@ -5,7 +5,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from awardpath_assessment.assignment.models import OPEN_STATES, Assignment, Attempt, AttemptState, Withdrawal
+from awardpath_assessment.assignment.models import (
+    OPEN_STATES,
+    UNSETTLED_STATES,
+    Assignment,
+    Attempt,
+    AttemptState,
+    Withdrawal,
+)
 from awardpath_assessment.review.models import Review
 
 
@@ -23,9 +30,7 @@ class AttemptRepository:
 
     async def unsettled_of(self, submission_id: str) -> list[Attempt]:
         """The submission's attempts that still need work, oldest first."""
-        query = select(Attempt).where(
-            Attempt.submission_id == submission_id, Attempt.state.in_((AttemptState.UNASSIGNED, AttemptState.ASSIGNED))
-        )
+        query = select(Attempt).where(Attempt.submission_id == submission_id, Attempt.state.in_(UNSETTLED_STATES))
         return list(await self.session.scalars(query.order_by(Attempt.number)))
 
     async def attempt(self, submission_id: str, number: int) -> Attempt | None:

@@ -103,7 +103,7 @@ def reliability_report(
         ),
         turnaround_business_days=max(rubrics, key=lambda rubric: rubric.version).turnaround_business_days,
         within_target=share(sum(attempt.settled_within_target for attempt in completed), len(completed)),
-        overdue=sum(attempt.state != AttemptState.COMPLETED and attempt.due_at <= now for attempt in attempts),
+        overdue=sum(not attempt.state.is_settled and attempt.due_at <= now for attempt in attempts),
         agreement=agreement(all_pairs),
         assessors=_per_assessor(reviews, attempts_by_id, pairs_by_assessor, set(pairs)),
     )

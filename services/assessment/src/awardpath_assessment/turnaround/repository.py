@@ -5,10 +5,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
-from awardpath_assessment.assignment.models import OPEN_STATES, Assignment, Attempt, AttemptState
+from awardpath_assessment.assignment.models import OPEN_STATES, UNSETTLED_STATES, Assignment, Attempt, AttemptState
 
 # Attempts not yet settled: the only ones that can be overdue.
-UNSETTLED = (AttemptState.UNASSIGNED, AttemptState.ASSIGNED)
 
 
 class OverdueRepository:
@@ -19,14 +18,16 @@ class OverdueRepository:
 
     async def overdue_page(self, now: datetime, *, after: tuple[datetime, str] | None, limit: int) -> list[Attempt]:
         """Unsettled attempts due by `now`, most overdue first (then in arrival order)."""
-        query = select(Attempt).where(Attempt.state.in_(UNSETTLED), Attempt.due_at <= now)
+        query = select(Attempt).where(Attempt.state.in_(UNSETTLED_STATES), Attempt.due_at <= now)
         if after is not None:
             due, attempt_id = after
             query = query.where(or_(Attempt.due_at > due, and_(Attempt.due_at == due, Attempt.id > attempt_id)))
         return list(await self.session.scalars(query.order_by(Attempt.due_at, Attempt.id).limit(limit)))
 
     async def count_overdue(self, now: datetime) -> int:
-        query = select(func.count()).select_from(Attempt).where(Attempt.state.in_(UNSETTLED), Attempt.due_at <= now)
+        query = (
+            select(func.count()).select_from(Attempt).where(Attempt.state.in_(UNSETTLED_STATES), Attempt.due_at <= now)
+        )
         return await self.session.scalar(query) or 0
 
     async def holders(self, attempt_ids: Sequence[str]) -> dict[str, list[str]]:

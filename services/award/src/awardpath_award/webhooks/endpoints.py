@@ -17,6 +17,7 @@ from awardpath_award.webhooks.schemas import (
     WebhookSecretView,
 )
 from awardpath_award.webhooks.service import IssuedSecret, WebhookService
+from awardpath_shared.idempotent_requests import answers_with_a_secret
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
@@ -32,6 +33,7 @@ Webhooks = Annotated[WebhookService, Depends(_webhooks)]
 
 
 @router.post("/v1/webhook-endpoints", status_code=status.HTTP_201_CREATED, response_model=WebhookEndpointCreatedView)
+@answers_with_a_secret
 async def create_endpoint(body: WebhookEndpointCreate, webhooks: Webhooks, platform: Platform) -> IssuedSecret:
     """Register a receiver for the given event types of the caller's submissions. The URL
     must be https and public (unless configured otherwise). The secret is shown once."""
@@ -51,6 +53,7 @@ async def get_endpoint(endpoint_id: PathId, webhooks: Webhooks, platform: Platfo
 
 
 @router.post("/v1/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=WebhookSecretView)
+@answers_with_a_secret
 async def rotate_secret(endpoint_id: PathId, webhooks: Webhooks, platform: Platform) -> IssuedSecret:
     """A new secret; deliveries carry signatures by both until the old one expires."""
     return await webhooks.rotate_secret(platform.subject, endpoint_id)

@@ -113,9 +113,10 @@ class WebhookAttempt(Base):
 class WebhookDelivery(Base):
     """A message to one endpoint: pending until delivered, or failed after the retry window.
 
-    An endpoint's deliveries are sent one at a time, in `position` order: one is tried only
-    once every earlier one is delivered or failed (given up), and none of the endpoint's is
-    in flight."""
+    An endpoint's deliveries about one submission form a line, sent one at a time in
+    `position` order: one is tried only once every earlier one of its line is delivered or
+    failed (given up), and none of its line is in flight. Lines of other submissions go side
+    by side, so one receiver error holds up only its own submission's news."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (

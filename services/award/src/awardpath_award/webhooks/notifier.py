@@ -18,14 +18,17 @@ class WebhookNotifier:
 
     def relay_status(self, change: SubmissionStatusChanged) -> None:
         """A status change as the submission service recorded it (with its `sequence`), and
-        for a final denial `submission.denied` right after it."""
+        right after it what it means: `submission.feedback_available` once the feedback is
+        stored there (`awaiting_decision`: a platform reading it then finds it; a withdrawn
+        submission never gets there), `submission.denied` for a final denial."""
         data = {"status": change.status.value, "attempt": change.attempt, "sequence": change.sequence}
         self._notify(change.submission_id, WebhookEventType.STATUS_CHANGED, data)
-        if change.status == SubmissionStatus.DENIED:
-            self._notify(change.submission_id, WebhookEventType.DENIED, {"attempt": change.attempt})
-
-    def feedback_available(self, submission_id: str, attempt: int) -> None:
-        self._notify(submission_id, WebhookEventType.FEEDBACK_AVAILABLE, {"attempt": attempt})
+        following = {
+            SubmissionStatus.AWAITING_DECISION: WebhookEventType.FEEDBACK_AVAILABLE,
+            SubmissionStatus.DENIED: WebhookEventType.DENIED,
+        }.get(change.status)
+        if following is not None:
+            self._notify(change.submission_id, following, {"attempt": change.attempt})
 
     def awarded(self, submission_id: str, award_id: str, credential_id: str, credential_url: str) -> None:
         self._notify(

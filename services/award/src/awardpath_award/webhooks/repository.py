@@ -85,19 +85,23 @@ class WebhookRepository:
     # ---- deliveries --------------------------------------------------------------------
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[WebhookDelivery]:
-        """The first delivery in each enabled endpoint's line, when it is due and none of the
-        endpoint's deliveries is held (being sent): at most one per endpoint, held for `lease`.
-        A claim that runs concurrently skips the row this one locked, and finds the rows
-        behind it still waiting for it."""
-        other = aliased(WebhookDelivery)
-        pending_of_endpoint = (other.endpoint_id == WebhookDelivery.endpoint_id) & (
-            other.state == DeliveryState.PENDING
+        """The first delivery of each line (an endpoint's deliveries about one submission), when
+        it is due and none of its line is held (being sent): at most one per line, held for
+        `lease`. A claim that runs concurrently skips the row this one locked, and finds the
+        rows behind it still waiting for it."""
+        other, others_message = aliased(WebhookDelivery), aliased(WebhookMessage)
+        same_line = (
+            (other.endpoint_id == WebhookDelivery.endpoint_id)
+            & (other.state == DeliveryState.PENDING)
+            & (others_message.id == other.message_id)
+            & (others_message.submission_id == WebhookMessage.submission_id)
         )
-        earlier_in_line = exists().where(pending_of_endpoint, other.position < WebhookDelivery.position)
-        one_in_flight = exists().where(pending_of_endpoint, other.id != WebhookDelivery.id, other.claimed_until > now)
+        earlier_in_line = exists().where(same_line, other.position < WebhookDelivery.position)
+        one_in_flight = exists().where(same_line, other.id != WebhookDelivery.id, other.claimed_until > now)
         candidates = (
             select(WebhookDelivery)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
             .where(
                 WebhookDelivery.state == DeliveryState.PENDING,
                 due(WebhookDelivery, now),

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("media_type", sa.String(length=100), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("location", sa.String(length=2000), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_keys")),
         schema="submission",
