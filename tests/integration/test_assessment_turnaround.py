@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from awardpath_assessment.models import Assignment, Attempt
+from awardpath_assessment.turnaround import service as turnaround_service
 from awardpath_shared.errors import DomainError
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.pagination import encode_cursor
@@ -19,6 +20,7 @@ from tests.support.assessment import (
     assignments_of,
     attempt_event,
     holders,
+    new_assessor,
     open_holder,
     open_load,
     pool,
@@ -129,6 +131,29 @@ async def test_overdue_work_moves_on_once_per_grace_and_never_back_then_stays_wh
     assert [a.state for a in await assignments_of(long_lease, late)] == ["escalated", "escalated", "assigned"]
     overdue = await long_lease.overdue(now=third.assigned_at + GRACE * 10)
     assert [(item.submission_id, item.assessor_ids) for item in overdue.items] == [(late, [third.assessor_id])]
+
+
+async def test_work_nobody_else_may_take_goes_behind_the_rest_so_every_sweep_gets_further(
+    assessment, five_day_credential, monkeypatch
+):
+    monkeypatch.setattr(turnaround_service, "ESCALATION_BATCH", 2)
+    only_ada = new_id()  # a second micro-credential, which only ada assesses
+    await assessment.record_rubric(published(only_ada, turnaround_business_days=5))
+    await assessment.create_assessor(
+        new_assessor(five_day_credential, "ada").model_copy(
+            update={"micro_credential_ids": [five_day_credential, only_ada]}
+        )
+    )
+    stuck = [await submit(assessment, only_ada, submitted_at=at(2026, 1, day, 9)) for day in (5, 6)]
+    movable = await submit(assessment, five_day_credential, submitted_at=at(2026, 1, 7, 9))
+    await pool(assessment, five_day_credential, "bo")  # came after: ada holds all three
+    later = utcnow() + GRACE * 2  # all overdue, and each held longer than the grace
+
+    assert await assessment.sweep(later) == 0  # the two most overdue: nobody else may take them
+    assert await assessment.sweep(later) == 1  # then the next: bo takes it
+
+    assert await holders(assessment, movable) == ["bo"]
+    assert [await holders(assessment, submission_id) for submission_id in stuck] == [["ada"], ["ada"]]
 
 
 async def test_a_settled_attempt_is_never_escalated(assessment, five_day_credential):

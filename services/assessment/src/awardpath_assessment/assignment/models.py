@@ -191,6 +191,8 @@ class Assignment(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # When it stopped being open without a review (expired, released, withdrawn).
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When escalation last found nobody else to take it: checked again after the others.
+    escalation_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     attempt: Mapped[Attempt] = relationship(lazy="raise")
 

@@ -7,8 +7,6 @@ from sqlalchemy.orm import contains_eager
 
 from awardpath_assessment.assignment.models import OPEN_STATES, UNSETTLED_STATES, Assignment, Attempt, AttemptState
 
-# Attempts not yet settled: the only ones that can be overdue.
-
 
 class OverdueRepository:
     """Work past its due time, for admins and the escalation sweep; no rules."""
@@ -44,7 +42,8 @@ class OverdueRepository:
 
     async def to_escalate(self, cutoff: datetime, *, limit: int) -> list[Assignment]:
         """Open assignments of attempts due by `cutoff` that their assessor has held since
-        `cutoff` or longer, most overdue first, with their attempts."""
+        `cutoff` or longer, with their attempts: never checked first, most overdue first, so
+        work nobody else may take yet goes behind the rest and every sweep gets further."""
         return list(
             await self.session.scalars(
                 select(Assignment)
@@ -55,7 +54,7 @@ class OverdueRepository:
                     Assignment.state.in_(OPEN_STATES),
                     Assignment.assigned_at <= cutoff,
                 )
-                .order_by(Attempt.due_at, Assignment.id)
+                .order_by(Assignment.escalation_checked_at.asc().nulls_first(), Attempt.due_at, Assignment.id)
                 .limit(limit)
                 .options(contains_eager(Assignment.attempt))
             )

@@ -73,10 +73,13 @@ class TurnaroundService:
         for assignment in await self.uow.overdue.to_escalate(cutoff, limit=ESCALATION_BATCH):
             holder = await assignments.escalate(assignment, now)
             if holder is None:
-                continue  # nobody else may take it: it stays, and is listed as overdue
+                # Nobody else may take it: it stays (listed as overdue) and waits behind the rest.
+                assignment.escalation_checked_at = now
+                continue
             logger.info("assignment %s is overdue past the grace; escalated to another assessor", assignment.id)
             moved += 1
             await assignments.assign_waiting(holder)  # the place it freed
+        await self.uow.flush()
         return moved
 
 

@@ -29,7 +29,8 @@ Intake = Annotated[IntakeService, Depends(_intake)]
 
 @router.post("/v1/submissions", status_code=status.HTTP_201_CREATED, response_model=SubmissionAcceptedView)
 async def submit(body: SubmissionCreate, platform: Platform, intake: Intake, response: Response) -> Submission:
-    """Submit an earner's evidence for a micro-credential (attempt 1)."""
+    """Submit an earner's evidence for a micro-credential: the earner's next attempt at it (1
+    for a first submission), while no other submission of theirs for it is open."""
     submission = await intake.submit(platform.subject, body)
     response.headers["Location"] = f"/v1/submissions/{submission.id}"
     return submission

@@ -30,6 +30,9 @@ def _schema() -> str | None:
 
 
 def upgrade() -> None:
+    op.add_column(
+        "assignments", sa.Column("escalation_checked_at", sa.DateTime(timezone=True), nullable=True), schema=_schema()
+    )
     op.add_column("attempts", sa.Column("earlier_assessor_id", sa.String(length=100), nullable=True), schema=_schema())
     op.add_column("attempts", sa.Column("held_until", sa.DateTime(timezone=True), nullable=True), schema=_schema())
     # Every attempt has a due time. PostgreSQL: added empty, filled, then required. SQLite can
@@ -142,3 +145,4 @@ def downgrade() -> None:
     op.drop_column("attempts", "due_at", schema=_schema())
     op.drop_column("attempts", "held_until", schema=_schema())
     op.drop_column("attempts", "earlier_assessor_id", schema=_schema())
+    op.drop_column("assignments", "escalation_checked_at", schema=_schema())

@@ -57,8 +57,8 @@ def upgrade() -> None:
 def _refuse_two_open_submissions_of_one_earner() -> None:
     """Before this revision a platform could open several submissions for one earner and
     micro-credential. Which to keep is the platform's call, not the migration's: stop, say
-    how many, and let the operator withdraw the extra ones (with the revision before this
-    one, through the API) first."""
+    how many, and let the operator close the extra ones first (the error says how; the
+    withdraw endpoint comes with this revision, so it cannot serve)."""
     submissions = sa.table(
         'submissions', sa.column('earner_id'), sa.column('micro_credential_id'), sa.column('status'),
         schema=_schema(),
@@ -72,8 +72,12 @@ def _refuse_two_open_submissions_of_one_earner() -> None:
     found = op.get_bind().execute(sa.select(sa.func.count()).select_from(doubled.subquery())).scalar_one()
     if found:
         raise RuntimeError(
-            f'{found} earners have more than one open submission for one micro-credential; withdraw all but one '
-            'of each (POST /v1/submissions/{id}/withdraw on the current release), then migrate again'
+            f'{found} earners have more than one open submission for one micro-credential, which this '
+            "release allows no more. List them with: SELECT earner_id, micro_credential_id, array_agg(id) "
+            "FROM submission.submissions WHERE status NOT IN ('awarded', 'denied') "
+            'GROUP BY 1, 2 HAVING count(*) > 1; '
+            "close all but one of each (UPDATE submission.submissions SET status = 'denied' WHERE id IN (...)), "
+            'tell their platforms, then migrate again'
         )
 
 
