@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 E = TypeVar("E", bound=StrEnum)
@@ -154,3 +155,21 @@ async def insert_unless_present(
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     result = await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=key))
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def add_unless_it_clashes(session: AsyncSession, row: object) -> bool:
+    """Insert `row` under a savepoint; False (and nothing added) when a unique constraint
+    refuses it, so the caller's transaction goes on."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def take_advisory_lock(session: AsyncSession, *key: int) -> None:
+    """Hold PostgreSQL's transaction-scoped advisory lock `key` (one bigint, or two ints)
+    until the transaction ends. SQLite needs none: its transactions run one at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(*key)))

@@ -3,8 +3,6 @@ lock, one transaction."""
 
 from functools import cached_property
 
-from sqlalchemy import func, select
-
 from awardpath_assessment.assignment.repository import AttemptRepository
 from awardpath_assessment.calibration.repository import CalibrationRepository
 from awardpath_assessment.database import OutboxMessage
@@ -14,6 +12,7 @@ from awardpath_assessment.reports.repository import ReportRepository
 from awardpath_assessment.review.repository import ReviewRepository
 from awardpath_assessment.rubrics.repository import RubricRepository
 from awardpath_assessment.turnaround.repository import OverdueRepository
+from awardpath_shared.db import take_advisory_lock
 from awardpath_shared.unit_of_work import UnitOfWork
 
 # Key of the PostgreSQL advisory lock serialising assignment decisions (any fixed number).
@@ -34,8 +33,7 @@ class AssessmentUnitOfWork(UnitOfWork):
         transactions already run one at a time."""
         if self._holds_assignment_lock:
             return
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(select(func.pg_advisory_xact_lock(ASSIGNMENT_LOCK_KEY)))
+        await take_advisory_lock(self.session, ASSIGNMENT_LOCK_KEY)
         self._holds_assignment_lock = True
 
     @cached_property

@@ -3,8 +3,6 @@
 import zlib
 from functools import cached_property
 
-from sqlalchemy import func, select
-
 from awardpath_award.catalog.repository import CatalogRepository
 from awardpath_award.credentials.repository import CredentialRepository
 from awardpath_award.database import OutboxMessage
@@ -13,6 +11,7 @@ from awardpath_award.issuers.repository import IssuerRepository
 from awardpath_award.keys.repository import KeyRepository
 from awardpath_award.recipients.repository import RecipientRepository
 from awardpath_award.webhooks.repository import WebhookRepository
+from awardpath_shared.db import take_advisory_lock
 from awardpath_shared.unit_of_work import UnitOfWork
 
 # Namespace of the PostgreSQL advisory locks on one submission (any fixed number).
@@ -27,9 +26,8 @@ class AwardUnitOfWork(UnitOfWork):
         withdrawal, assessment or credential: events on different topics may be handled at
         once, and neither would see the other's uncommitted rows. SQLite's transactions
         already run one at a time."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            key = zlib.crc32(submission_id.encode()) - 2**31  # the lock's int4 key
-            await self.session.execute(select(func.pg_advisory_xact_lock(SUBMISSION_LOCK_NAMESPACE, key)))
+        key = zlib.crc32(submission_id.encode()) - 2**31  # the lock's int4 key
+        await take_advisory_lock(self.session, SUBMISSION_LOCK_NAMESPACE, key)
 
     @cached_property
     def issuers(self) -> IssuerRepository:

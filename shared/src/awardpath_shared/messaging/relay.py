@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from cloudevents.core.base import BaseCloudEvent
-from sqlalchemy import CursorResult, Select, exists, func, inspect, or_, select, update
+from sqlalchemy import CursorResult, Select, exists, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from awardpath_shared.backoff import exponential_backoff
+from awardpath_shared.db import take_advisory_lock
 from awardpath_shared.events import EVENT_TYPES
 from awardpath_shared.ids import utcnow
 from awardpath_shared.leases import claim, due, renew
@@ -172,9 +173,7 @@ class OutboxRelay:
         return cast(CursorResult[Any], result).rowcount
 
     async def _take_claim_turn(self, session: AsyncSession) -> None:
-        if session.get_bind().dialect.name == "postgresql":
-            lock_id = zlib.crc32(inspect(self._model).local_table.fullname.encode())
-            await session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+        await take_advisory_lock(session, zlib.crc32(inspect(self._model).local_table.fullname.encode()))
 
     async def _mark_sent(self, row_id: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -1,9 +1,9 @@
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awardpath_award.decisions.models import Award, Decision, DecisionState, Withdrawal
+from awardpath_shared.db import add_unless_it_clashes
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -31,12 +31,7 @@ class DecisionRepository:
 
     async def add_once(self, decision: Decision) -> bool:
         """Insert under a savepoint; False when (submission, attempt) already has one."""
-        try:
-            async with self.session.begin_nested():
-                self.session.add(decision)
-        except IntegrityError:
-            return False
-        return True
+        return await add_unless_it_clashes(self.session, decision)
 
     async def for_attempt(self, submission_id: str, attempt: int) -> Decision | None:
         query = select(Decision).where(Decision.submission_id == submission_id, Decision.attempt == attempt)

@@ -1,7 +1,7 @@
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -13,6 +13,7 @@ from awardpath_award.webhooks.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
+from awardpath_shared.db import take_advisory_lock
 from awardpath_shared.leases import claim, due
 from awardpath_shared.validation import is_wellformed_id
 
@@ -63,8 +64,7 @@ class WebhookRepository:
         """Make this transaction the only one fanning out until it ends: messages join the
         endpoints' lines in the order they were made, never a later one before an earlier
         one another worker holds. SQLite's transactions already run one at a time."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(select(func.pg_advisory_xact_lock(FAN_OUT_LOCK_KEY)))
+        await take_advisory_lock(self.session, FAN_OUT_LOCK_KEY)
 
     async def messages_to_fan_out(self, limit: int) -> list[tuple[WebhookMessage, str]]:
         """Messages not yet fanned out whose platform is known, with that platform, oldest

@@ -1,8 +1,7 @@
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awardpath_shared.db import insert_unless_present
+from awardpath_shared.db import add_unless_it_clashes, insert_unless_present
 from awardpath_shared.ids import new_id
 from awardpath_shared.validation import is_wellformed_id
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
@@ -32,12 +31,7 @@ class SubmissionRepository:
     async def add_open(self, submission: Submission) -> bool:
         """Insert a new (open) submission under a savepoint; False when the earner has an
         open one for the micro-credential already (the partial unique index says so)."""
-        try:
-            async with self.session.begin_nested():
-                self.session.add(submission)
-        except IntegrityError:
-            return False
-        return True
+        return await add_unless_it_clashes(self.session, submission)
 
     async def latest_of(self, earner_id: str, micro_credential_id: str) -> Submission | None:
         """The earner's most recent submission for the micro-credential: an earner has one
