@@ -15,12 +15,7 @@ from awardpath_award.decisions.service import DecisionService, UnknownMicroCrede
 from awardpath_award.models import Award, Decision
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_shared.errors import DomainError
-from awardpath_shared.events import (
-    AssessmentCompleted,
-    AwardDecided,
-    AwardGranted,
-    MicroCredentialPublished,
-)
+from awardpath_shared.events import AssessmentCompleted, AwardDecided, AwardGranted, MicroCredentialPublished
 from awardpath_shared.ids import new_id
 from awardpath_shared.rubrics import SectionResult
 from tests.support.award import a_definition, a_micro_credential, an_assessment, an_issuer

@@ -3,10 +3,11 @@ is handed (and can refuse, or die after publishing, as a broker or a process wou
 
 from cloudevents.core.base import BaseCloudEvent
 
-from awardpath_shared.events import DecisionPolicy, MicroCredentialPublished
+from awardpath_shared.events import MicroCredentialPublished
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.transport import Consumer
 from awardpath_shared.rubrics import RubricLevel, RubricSection
+from awardpath_shared.vocabulary import DecisionPolicy
 
 
 def published_event(title: str = "Climate", micro_credential_id: str | None = None) -> MicroCredentialPublished:

@@ -19,12 +19,18 @@ class with `event_version = 2`) published beside the old one until every consume
 """
 
 from datetime import datetime
-from enum import StrEnum
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from awardpath_shared.rubrics import Recommendation, RubricSection, SectionEvidence, SectionResult
+from awardpath_shared.vocabulary import (
+    DEFAULT_TURNAROUND_BUSINESS_DAYS,
+    DecidedBy,
+    DecisionOutcome,
+    DecisionPolicy,
+    SubmissionStatus,
+)
 
 
 class Event(BaseModel):
@@ -46,18 +52,6 @@ class Event(BaseModel):
 
 
 # ---- catalog ---------------------------------------------------------------------------
-
-
-class DecisionPolicy(StrEnum):
-    """Who decides on an assessed attempt: the issuer (`manual`) or its policy at once (`auto`)."""
-
-    MANUAL = "manual"
-    AUTO = "auto"
-
-
-# Business days (Monday to Friday) an attempt's assessment should take where a definition
-# names no target: the 14 Digital Promise states, the longer of the field's commitments.
-DEFAULT_TURNAROUND_BUSINESS_DAYS = 14
 
 
 class MicroCredentialPublished(Event):
@@ -88,22 +82,6 @@ class MicroCredentialPublished(Event):
 
 
 # ---- submission ------------------------------------------------------------------------
-
-
-class SubmissionStatus(StrEnum):
-    """A submission's status, as the submission service (its only owner) records it."""
-
-    SUBMITTED = "submitted"
-    IN_REVIEW = "in_review"
-    AWAITING_DECISION = "awaiting_decision"
-    RESUBMISSION_OPEN = "resubmission_open"
-    AWARDED = "awarded"
-    DENIED = "denied"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (SubmissionStatus.AWARDED, SubmissionStatus.DENIED, SubmissionStatus.WITHDRAWN)
 
 
 class AttemptSubmitted(Event):
@@ -221,17 +199,6 @@ class AssessmentCompleted(Event):
 
 
 # ---- award -----------------------------------------------------------------------------
-
-
-class DecisionOutcome(StrEnum):
-    AWARDED = "awarded"
-    RESUBMISSION_OPEN = "resubmission_open"
-    DENIED = "denied"
-
-
-class DecidedBy(StrEnum):
-    ISSUER = "issuer"
-    POLICY = "policy"
 
 
 class AwardDecided(Event):

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from awardpath_assessment.database import FOREIGN_ID, Base
 from awardpath_shared.db import PydanticJson, UtcDateTime
-from awardpath_shared.events import DEFAULT_TURNAROUND_BUSINESS_DAYS
 from awardpath_shared.rubrics import RubricSection
+from awardpath_shared.vocabulary import DEFAULT_TURNAROUND_BUSINESS_DAYS
 
 
 class Rubric(Base):

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from awardpath_award.database import Base
 from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
-from awardpath_shared.events import DEFAULT_TURNAROUND_BUSINESS_DAYS, DecisionPolicy
 from awardpath_shared.rubrics import RubricSection
+from awardpath_shared.vocabulary import DEFAULT_TURNAROUND_BUSINESS_DAYS, DecisionPolicy
 
 
 class MicroCredential(Base):

@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from awardpath_shared.events import DEFAULT_TURNAROUND_BUSINESS_DAYS, DecisionPolicy
 from awardpath_shared.rubrics import RubricSection
 from awardpath_shared.schemas import RequestBody, View
 from awardpath_shared.validation import Description, Id, LongText, Name, Prompt
+from awardpath_shared.vocabulary import DEFAULT_TURNAROUND_BUSINESS_DAYS, DecisionPolicy
 
 # A quarter of a year: the longest turnaround target a definition may set.
 MAX_TURNAROUND_BUSINESS_DAYS = 60

@@ -21,10 +21,10 @@ from awardpath_award.database import Base
 from awardpath_award.decisions.policy import Choice, DecisionChoice, decision_outcome
 from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
 from awardpath_shared.errors import Conflict
-from awardpath_shared.events import DecidedBy, DecisionOutcome
 from awardpath_shared.ids import new_id
 from awardpath_shared.rubrics import Recommendation, SectionResult
 from awardpath_shared.states import advance
+from awardpath_shared.vocabulary import DecidedBy, DecisionOutcome
 
 
 class DecisionState(StrEnum):

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from awardpath_shared.events import DecisionOutcome
 from awardpath_shared.rubrics import Recommendation
+from awardpath_shared.vocabulary import DecisionOutcome
 
 
 class DecisionChoice(StrEnum):

@@ -7,10 +7,10 @@ from pydantic import AliasPath, ConfigDict, Field, model_validator
 
 from awardpath_award.decisions.models import DecisionState
 from awardpath_award.decisions.policy import DecisionChoice
-from awardpath_shared.events import DecidedBy, DecisionOutcome
 from awardpath_shared.rubrics import Recommendation, SectionResult
 from awardpath_shared.schemas import RequestBody, View
 from awardpath_shared.validation import LongText
+from awardpath_shared.vocabulary import DecidedBy, DecisionOutcome
 
 
 class DecisionRequest(RequestBody):

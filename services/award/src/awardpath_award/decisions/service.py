@@ -9,17 +9,10 @@ from awardpath_award.decisions.policy import Choice, auto_policy_choice
 from awardpath_award.decisions.schemas import DecisionRequest
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_shared.errors import Conflict, Forbidden, NotFound
-from awardpath_shared.events import (
-    AssessmentCompleted,
-    AwardDecided,
-    AwardGranted,
-    DecidedBy,
-    DecisionOutcome,
-    DecisionPolicy,
-    SubmissionWithdrawn,
-)
+from awardpath_shared.events import AssessmentCompleted, AwardDecided, AwardGranted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.pagination import Paged, fetch_page
+from awardpath_shared.vocabulary import DecidedBy, DecisionOutcome, DecisionPolicy
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_award.webhooks.models import WebhookEventType, WebhookMessage
-from awardpath_shared.events import SubmissionStatus, SubmissionStatusChanged
+from awardpath_shared.events import SubmissionStatusChanged
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.vocabulary import SubmissionStatus
 
 
 class WebhookNotifier:

@@ -11,7 +11,7 @@ a new round at attempt 1 (never when it is None). An award ends the path for goo
 from datetime import datetime, timedelta
 
 from awardpath_shared.errors import Conflict
-from awardpath_shared.events import SubmissionStatus
+from awardpath_shared.vocabulary import SubmissionStatus
 from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.intake.models import Submission
 

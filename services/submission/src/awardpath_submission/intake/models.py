@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
 from awardpath_shared.errors import Conflict
-from awardpath_shared.events import DecisionOutcome, SubmissionStatus, SubmissionStatusChanged
+from awardpath_shared.events import SubmissionStatusChanged
 from awardpath_shared.ids import new_id
 from awardpath_shared.rubrics import SectionEvidence
 from awardpath_shared.states import advance
+from awardpath_shared.vocabulary import DecisionOutcome, SubmissionStatus
 from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.database import Base
 

@@ -5,9 +5,9 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, EmailStr, Field, field_validator
 
-from awardpath_shared.events import SubmissionStatus
 from awardpath_shared.schemas import RequestBody, View
 from awardpath_shared.validation import Id, LongText
+from awardpath_shared.vocabulary import SubmissionStatus
 
 
 class ArtifactCreate(RequestBody):

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from awardpath_shared.events import SubmissionStatus
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
+from awardpath_shared.vocabulary import SubmissionStatus
 from awardpath_submission.dependencies import Platform, RequestUnitOfWork
 from awardpath_submission.intake.models import Submission
 from awardpath_submission.progress.schemas import SubmissionSummaryView, SubmissionView, TimelineView

@@ -2,8 +2,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from awardpath_shared.events import SubmissionStatus
 from awardpath_shared.validation import is_wellformed_id
+from awardpath_shared.vocabulary import SubmissionStatus
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
 from awardpath_submission.progress.models import Review
 

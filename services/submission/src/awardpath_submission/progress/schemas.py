@@ -5,9 +5,9 @@ from datetime import datetime
 
 from pydantic import AliasPath, Field
 
-from awardpath_shared.events import DecisionOutcome, SubmissionStatus
 from awardpath_shared.rubrics import Recommendation, SectionEvidence, SectionResult
 from awardpath_shared.schemas import View
+from awardpath_shared.vocabulary import DecisionOutcome, SubmissionStatus
 
 
 class EarnerView(View):

@@ -10,11 +10,10 @@ from awardpath_shared.events import (
     AwardDecided,
     CredentialIssued,
     CredentialRevoked,
-    DecisionOutcome,
-    SubmissionStatus,
 )
 from awardpath_shared.ids import utcnow
 from awardpath_shared.pagination import Paged, fetch_page
+from awardpath_shared.vocabulary import DecisionOutcome, SubmissionStatus
 from awardpath_submission.intake.models import StatusChange, Submission
 from awardpath_submission.intake.service import owned_by, record_status
 from awardpath_submission.progress.models import Review
