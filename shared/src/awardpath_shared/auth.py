@@ -89,8 +89,17 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send Authorization: Bearer <token>")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(credentials.credentials)
+    return verified(request, credentials.credentials)
+
+
+def verified(request: Request, token: str) -> Principal:
+    """The caller `token` names, verified once per request (the idempotency key's scope and
+    the role check both ask)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        verifier: TokenVerifier = request.app.state.token_verifier
+        principal = request.state.principal = verifier.verify(token)
+    return principal
 
 
 def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from awardpath_shared.auth import verified
 from awardpath_shared.errors import Unauthenticated
 from awardpath_shared.idempotent_requests import Replayed, claim_key, replayed_response
 from awardpath_shared.observability import install_observability
@@ -32,17 +33,17 @@ async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     `Depends(request_unit_of_work, scope="function")` so the commit precedes the response."""
     runtime = runtime_of(request)
     async with runtime.transaction() as uow:
-        await claim_key(request, runtime.idempotency_keys, uow.session, _caller(request, runtime))
+        await claim_key(request, runtime.idempotency_keys, uow.session, _caller(request))
         yield uow
 
 
-def _caller(request: Request, runtime: ServiceRuntime[Any, Any]) -> str | None:
+def _caller(request: Request) -> str | None:
     """Whose idempotency keys these are: the verified caller, or None (a public call)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        principal = runtime.token_verifier.verify(token)
+        principal = verified(request, token)
     except Unauthenticated:
         return None  # the endpoint's own check answers 401 where a caller is needed
     return f"{principal.role}:{principal.subject}"
