@@ -204,3 +204,30 @@ async def test_a_live_relay_publishing_slowly_keeps_its_rows_past_its_lease(post
         await slow_engine.dispose()
         await other_engine.dispose()
     assert published == [(key, "only", "slow")]
+
+
+async def test_a_relay_stopped_as_its_pass_ends_stops(postgres_url):
+    """stop() may come while a pass waits for its claim renewal to wind down: the relay
+    stops all the same (a swallowed cancellation left it running, and stop() waiting, for ever)."""
+    relay, engine = relay_on(postgres_url, SlowRecordingTransport([], "relay"), poll_interval=60)
+    winding_down, let_go = asyncio.Event(), asyncio.Event()
+
+    async def renewal_that_winds_down_slowly(held) -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            winding_down.set()
+            await let_go.wait()  # a renewal still on its way back from the database
+
+    relay._renew = renewal_that_winds_down_slowly
+    try:
+        await stage_one(postgres_url)
+        relay.start()
+        await asyncio.wait_for(winding_down.wait(), timeout=10)  # the pass is in its last step
+        stopping = asyncio.create_task(relay.stop())
+        await asyncio.sleep(0.05)  # the stop's cancellation reaches the pass mid-wait
+        let_go.set()
+        stopped, _ = await asyncio.wait({stopping}, timeout=10)  # no cancel on timeout: it shows
+        assert stopping in stopped, "the relay kept running after stop()"
+    finally:
+        await engine.dispose()

@@ -12,7 +12,6 @@ with backoff, then marked dead (kept, with its error).
 """
 
 import asyncio
-import contextlib
 import logging
 import zlib
 from datetime import datetime, timedelta
@@ -95,8 +94,9 @@ class OutboxRelay:
             return sum(await asyncio.gather(*(self._relay_key(rows, held) for rows in by_key.values())))
         finally:
             heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            # Wait for it without swallowing a cancellation of this pass (suppressing
+            # CancelledError here would, when stop() came just then: a relay that never stops).
+            await asyncio.gather(heartbeat, return_exceptions=True)
 
     async def _relay_key(self, rows: list[OutboxMessageMixin], held: set[str]) -> int:
         """Publish one key's rows in order; after a failure the later ones wait for the next pass."""
