@@ -42,6 +42,9 @@ class PeriodicTask:
             except Exception:
                 logger.exception("%s: pass failed", self.name)
             if not more_waiting:
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when a
+                # wake() and a stop()'s cancellation land together, and the task runs on for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+                    async with asyncio.timeout(self._interval):
+                        await self._wake.wait()
             self._wake.clear()

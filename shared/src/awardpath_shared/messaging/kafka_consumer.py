@@ -26,10 +26,12 @@ from awardpath_shared.settings import ServiceSettings
 logger = logging.getLogger(__name__)
 
 
-async def within(operation: Awaitable[None], seconds: float) -> bool:
+async def within(operation: Awaitable[object], seconds: float) -> bool:
     """Await `operation`, cancelling it after `seconds`; returns whether it finished."""
     try:
-        await asyncio.wait_for(operation, seconds)
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation.
+        async with asyncio.timeout(seconds):
+            await operation
     except TimeoutError:
         return False
     return True
@@ -156,9 +158,8 @@ class GroupLoop(ConsumerRebalanceListener):
             return False
         try:
             # Bounded: while the coordinator is unreachable aiokafka retries a commit forever.
-            await asyncio.wait_for(
-                self._kafka.commit({partition: record.offset + 1}), self._settings.kafka_operation_timeout_seconds
-            )
+            async with asyncio.timeout(self._settings.kafka_operation_timeout_seconds):
+                await self._kafka.commit({partition: record.offset + 1})
         except (KafkaError, TimeoutError) as error:
             # The group is rebalancing or the coordinator is away: whoever owns the partition
             # next (we, if nothing moved) gets it again and the inbox drops it.
@@ -196,8 +197,4 @@ class GroupLoop(ConsumerRebalanceListener):
 
     async def _stop_within(self, seconds: float) -> bool:
         """Wait `seconds` unless interrupted first; returns whether it was interrupted."""
-        try:
-            await asyncio.wait_for(self._interrupt.wait(), timeout=seconds)
-        except TimeoutError:
-            return False
-        return True
+        return await within(self._interrupt.wait(), seconds)
