@@ -6,6 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.db import create_engine, is_sqlite
 from awardpath_shared.ids import new_id
+from awardpath_submission.intake.service import IntakeService
+from awardpath_submission.progress.service import ProgressService
+from awardpath_submission.settings import SubmissionSettings
+from awardpath_submission.uow import SubmissionUnitOfWork
 from tests.support.assessment import AssessmentCalls, published
 from tests.support.databases import BACKENDS, create_database, drop_database, migrate_all
 
@@ -91,3 +95,18 @@ async def micro_credential_id(assessment) -> str:
     micro_credential_id = new_id()
     await assessment.record_rubric(published(micro_credential_id))
     return micro_credential_id
+
+
+@pytest.fixture
+def submission_uow(submission_session) -> SubmissionUnitOfWork:
+    return SubmissionUnitOfWork(submission_session)
+
+
+@pytest.fixture
+def intake(submission_uow) -> IntakeService:
+    return IntakeService(submission_uow, SubmissionSettings())
+
+
+@pytest.fixture
+def progress(submission_uow) -> ProgressService:
+    return ProgressService(submission_uow)

@@ -9,7 +9,7 @@ from math import isclose
 import pytest
 from sqlalchemy import select
 
-from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor
+from awardpath_assessment.assignment.rule import AttemptToAssign
 from awardpath_assessment.calibration.schemas import CalibrationSetCreate
 from awardpath_assessment.models import Assessor, Attempt
 from awardpath_assessment.pool.schemas import AssessorUpdate, ScoringPolicyUpdate
@@ -30,7 +30,7 @@ from tests.support.assessment import (
     scored,
     submit,
 )
-from tests.support.assignment_rule import chosen_by_the_rule
+from tests.support.assignment_rule import candidates_as_stored, chosen_by_the_rule
 from tests.support.outbox import staged
 
 # ---- leases ----------------------------------------------------------------------------
@@ -198,18 +198,7 @@ async def test_the_database_backed_choice_matches_the_rule_on_random_pools(asses
             )
         for _ in range(generator.randint(0, 40)):
             conflicts = tuple(generator.sample(organisations, generator.randint(0, 2)))
-            candidates = [
-                CandidateAssessor(
-                    id=a.id,
-                    micro_credential_ids=frozenset({micro_credential_id}),
-                    capacity=a.capacity,
-                    open_assignments=a.open_assignments,
-                    paused=a.paused,
-                    conflict_hashes=a.all_conflict_hashes,
-                    last_assigned_at=a.last_assigned_at,
-                )
-                for a in await assessment.session.scalars(select(Assessor).where(Assessor.id.in_(assessor_ids)))
-            ]
+            candidates = await candidates_as_stored(assessment.session, micro_credential_id, assessor_ids)
             expected = chosen_by_the_rule(
                 AttemptToAssign(micro_credential_id, frozenset(conflict_hash(KEY, c) for c in conflicts)), candidates
             )

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor
-from awardpath_assessment.models import Assessor, Assignment, Attempt
+from awardpath_assessment.assignment.rule import AttemptToAssign
+from awardpath_assessment.models import Assignment, Attempt
 from awardpath_assessment.pool.schemas import AssessorUpdate
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.privacy import conflict_hash
@@ -27,7 +27,7 @@ from tests.support.assessment import (
     scored,
     submit,
 )
-from tests.support.assignment_rule import chosen_by_the_rule
+from tests.support.assignment_rule import candidates_as_stored, chosen_by_the_rule
 
 HOLD = timedelta(hours=SETTINGS.resubmission_hold_hours)
 
@@ -260,18 +260,7 @@ async def test_resubmissions_follow_the_rule_on_random_pools(assessment):
                 await submit(assessment, micro_credential_id)
             conflicts = tuple(generator.sample(organisations, generator.randint(0, 1)))
             late = generator.choice([False, True])
-            candidates = [
-                CandidateAssessor(
-                    id=a.id,
-                    micro_credential_ids=frozenset({micro_credential_id}),
-                    capacity=a.capacity,
-                    open_assignments=a.open_assignments,
-                    paused=a.paused,
-                    conflict_hashes=a.all_conflict_hashes,
-                    last_assigned_at=a.last_assigned_at,
-                )
-                for a in await assessment.session.scalars(select(Assessor).where(Assessor.id.in_(assessor_ids)))
-            ]
+            candidates = await candidates_as_stored(assessment.session, micro_credential_id, assessor_ids)
             expected = chosen_by_the_rule(
                 AttemptToAssign(
                     micro_credential_id,

@@ -13,30 +13,11 @@ from awardpath_shared.errors import DomainError
 from awardpath_shared.events import AssessmentAssigned, SubmissionStatusChanged, SubmissionSubmitted
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_submission.intake.schemas import AttemptCreate
-from awardpath_submission.intake.service import IntakeService
 from awardpath_submission.models import Earner, MicroCredential, Submission
-from awardpath_submission.progress.service import ProgressService
-from awardpath_submission.settings import SubmissionSettings
-from awardpath_submission.uow import SubmissionUnitOfWork
 from tests.support.earner_identity import ADA
 from tests.support.outbox import staged
 from tests.support.refusals import refusal
 from tests.support.submission import completed, decided, evidence, in_catalog, submitted
-
-
-@pytest.fixture
-def uow(submission_session) -> SubmissionUnitOfWork:
-    return SubmissionUnitOfWork(submission_session)
-
-
-@pytest.fixture
-def intake(uow) -> IntakeService:
-    return IntakeService(uow, SubmissionSettings())
-
-
-@pytest.fixture
-def progress(uow) -> ProgressService:
-    return ProgressService(uow)
 
 
 async def refused(intake, micro_credential_id: str, **fields) -> DomainError:
@@ -51,8 +32,10 @@ async def resubmitted(intake, submission_id: str) -> int:
 
 
 @pytest.mark.parametrize("state", ["submitted", "in_review", "awaiting_decision", "resubmission_open"])
-async def test_a_second_open_submission_of_the_earner_is_refused_naming_the_open_one(uow, intake, progress, state):
-    micro_credential_id = await in_catalog(uow)
+async def test_a_second_open_submission_of_the_earner_is_refused_naming_the_open_one(
+    submission_uow, intake, progress, state
+):
+    micro_credential_id = await in_catalog(submission_uow)
     open_one = await submitted(intake, micro_credential_id)
     if state == "in_review":
         await progress.record_assignment(AssessmentAssigned(submission_id=open_one, attempt=1, assigned_at=utcnow()))
@@ -69,13 +52,13 @@ async def test_a_second_open_submission_of_the_earner_is_refused_naming_the_open
     # Another earner, or another micro-credential, is not held up.
     other_earner = {**ADA, "external_id": "teacher-xq-2", "email": "grace@school.example.org"}
     await submitted(intake, micro_credential_id, earner=other_earner)
-    await submitted(intake, await in_catalog(uow))
+    await submitted(intake, await in_catalog(submission_uow))
     count = select(Submission).where(Submission.micro_credential_id == micro_credential_id)
-    assert len(list(await uow.session.scalars(count))) == 2
+    assert len(list(await submission_uow.session.scalars(count))) == 2
 
 
-async def test_attempts_go_on_across_submissions_and_max_attempts_holds(uow, intake, progress):
-    micro_credential_id = await in_catalog(uow, max_attempts=3)
+async def test_attempts_go_on_across_submissions_and_max_attempts_holds(submission_uow, intake, progress):
+    micro_credential_id = await in_catalog(submission_uow, max_attempts=3)
     first = await submitted(intake, micro_credential_id)
     await intake.withdraw("platform-1", first, None)
 
@@ -88,14 +71,16 @@ async def test_attempts_go_on_across_submissions_and_max_attempts_holds(uow, int
     error = await refused(intake, micro_credential_id)
     assert refusal(error) == (409, "restart-not-allowed")
     assert error.extensions["last_submission_id"] == second
-    sent = [(event["submission_id"], event["attempt"]) for event in await staged(uow, SubmissionSubmitted)]
+    sent = [(event["submission_id"], event["attempt"]) for event in await staged(submission_uow, SubmissionSubmitted)]
     assert sent == [(first, 1), (second, 2)]
     start = (await progress.timeline("platform-1", second)).entries[0]
     assert (start.status, start.attempt, start.detail) == ("submitted", 2, "attempt 2 submitted")
 
 
-async def test_after_a_final_denial_the_issuers_rule_says_when_the_earner_starts_again(uow, intake, progress):
-    micro_credential_id = await in_catalog(uow, restart_after_days=30)
+async def test_after_a_final_denial_the_issuers_rule_says_when_the_earner_starts_again(
+    submission_uow, intake, progress
+):
+    micro_credential_id = await in_catalog(submission_uow, restart_after_days=30)
     denied = await submitted(intake, micro_credential_id)
     await progress.record_decision(decided(denied, "denied"))
     ended_at = (await progress.get("platform-1", denied)).ended_at
@@ -107,21 +92,21 @@ async def test_after_a_final_denial_the_issuers_rule_says_when_the_earner_starts
     assert (ended_at + timedelta(days=30)).isoformat() in error.detail
 
     # Thirty days on, a new round of attempts starts at 1.
-    submission = await uow.session.get(Submission, denied)
+    submission = await submission_uow.session.get(Submission, denied)
     assert submission is not None
     submission.ended_at = utcnow() - timedelta(days=30, seconds=1)
-    await uow.flush()
+    await submission_uow.flush()
     again = await submitted(intake, micro_credential_id)
     assert (await progress.get("platform-1", again)).current_attempt == 1
 
 
-async def test_without_a_restart_rule_a_denial_is_the_end_and_an_award_always_is(uow, intake, progress):
-    never = await in_catalog(uow)  # restart_after_days: None
+async def test_without_a_restart_rule_a_denial_is_the_end_and_an_award_always_is(submission_uow, intake, progress):
+    never = await in_catalog(submission_uow)  # restart_after_days: None
     denied = await submitted(intake, never)
     await progress.record_decision(decided(denied, "denied"))
     assert refusal(await refused(intake, never)) == (409, "restart-not-allowed")
 
-    at_once = await in_catalog(uow, restart_after_days=0)
+    at_once = await in_catalog(submission_uow, restart_after_days=0)
     awarded = await submitted(intake, at_once)
     await progress.record_decision(decided(awarded, "awarded"))
     error = await refused(intake, at_once)
@@ -129,16 +114,16 @@ async def test_without_a_restart_rule_a_denial_is_the_end_and_an_award_always_is
     assert error.extensions["awarded_submission_id"] == awarded
 
 
-async def test_the_catalog_copy_keeps_the_issuers_restart_rule(uow):
-    micro_credential_id = await in_catalog(uow, restart_after_days=14)
-    entry = await uow.session.get(MicroCredential, micro_credential_id)
+async def test_the_catalog_copy_keeps_the_issuers_restart_rule(submission_uow):
+    micro_credential_id = await in_catalog(submission_uow, restart_after_days=14)
+    entry = await submission_uow.session.get(MicroCredential, micro_credential_id)
     assert entry is not None and entry.restart_after_days == 14
 
 
-async def test_the_database_itself_holds_one_open_submission_per_earner(uow, intake, progress):
-    micro_credential_id = await in_catalog(uow)
+async def test_the_database_itself_holds_one_open_submission_per_earner(submission_uow, intake, progress):
+    micro_credential_id = await in_catalog(submission_uow)
     open_one = await submitted(intake, micro_credential_id)
-    earner = await uow.session.scalar(select(Earner).where(Earner.external_id == ADA["external_id"]))
+    earner = await submission_uow.session.scalar(select(Earner).where(Earner.external_id == ADA["external_id"]))
     assert earner is not None
 
     def row(status: str) -> Submission:
@@ -156,10 +141,10 @@ async def test_the_database_itself_holds_one_open_submission_per_earner(uow, int
             updated_at=now,
         )
 
-    uow.session.add(row("denied"))  # final ones do not count
-    await uow.flush()
+    submission_uow.session.add(row("denied"))  # final ones do not count
+    await submission_uow.flush()
     with pytest.raises(IntegrityError):
-        async with uow.session.begin_nested():
-            uow.session.add(row("in_review"))
+        async with submission_uow.session.begin_nested():
+            submission_uow.session.add(row("in_review"))
     assert (await progress.get("platform-1", open_one)).status == "submitted"
-    assert await staged(uow, SubmissionStatusChanged)
+    assert await staged(submission_uow, SubmissionStatusChanged)

@@ -14,11 +14,7 @@ from awardpath_shared.events import (
 )
 from awardpath_shared.ids import utcnow
 from awardpath_submission.intake.schemas import AttemptCreate, SubmissionCreate
-from awardpath_submission.intake.service import IntakeService
 from awardpath_submission.models import Earner, Submission
-from awardpath_submission.progress.service import ProgressService
-from awardpath_submission.settings import SubmissionSettings
-from awardpath_submission.uow import SubmissionUnitOfWork
 from tests.support.assessment import new_assessor, published
 from tests.support.earner_identity import EVERY_FORM, leaks_in
 from tests.support.outbox import staged
@@ -27,35 +23,20 @@ from tests.support.submission import CLEAN_ARTIFACT, EARNER, completed, decided,
 
 
 @pytest.fixture
-def uow(submission_session) -> SubmissionUnitOfWork:
-    return SubmissionUnitOfWork(submission_session)
+async def micro_credential_id(submission_uow) -> str:
+    return await in_catalog(submission_uow)
 
 
-@pytest.fixture
-def intake(uow) -> IntakeService:
-    return IntakeService(uow, SubmissionSettings())
-
-
-@pytest.fixture
-def progress(uow) -> ProgressService:
-    return ProgressService(uow)
-
-
-@pytest.fixture
-async def micro_credential_id(uow) -> str:
-    return await in_catalog(uow)
-
-
-async def test_the_attempt_sent_to_assessment_is_redacted_and_hashed(uow, intake, micro_credential_id):
+async def test_the_attempt_sent_to_assessment_is_redacted_and_hashed(submission_uow, intake, micro_credential_id):
     await submitted(intake, micro_credential_id, text="I am Ada Lovelace, ada@school.example.org.")
-    sent = str((await staged(uow, SubmissionSubmitted))[-1])
+    sent = str((await staged(submission_uow, SubmissionSubmitted))[-1])
     assert "I am [earner], [earner]." in sent
     for identity in EARNER.values():
         assert identity not in sent
 
 
 async def test_what_assessment_receives_and_stores_holds_no_form_of_the_earner(
-    uow, intake, progress, assessment, micro_credential_id
+    submission_uow, intake, progress, assessment, micro_credential_id
 ):
     """Both attempts, as the assessment service consumes them, shows them and stores them."""
     await assessment.record_rubric(published(micro_credential_id))
@@ -64,7 +45,7 @@ async def test_what_assessment_receives_and_stores_holds_no_form_of_the_earner(
     await progress.record_decision(decided(submission_id, "resubmission_open"))
     await intake.resubmit("platform-1", submission_id, AttemptCreate.model_validate({"evidence": evidence(EVERY_FORM)}))
 
-    sent = [*await staged(uow, SubmissionSubmitted), *await staged(uow, SubmissionResubmitted)]
+    sent = [*await staged(submission_uow, SubmissionSubmitted), *await staged(submission_uow, SubmissionResubmitted)]
     assert [event["attempt"] for event in sent] == [1, 2]
     for payload, event_class in zip(sent, (SubmissionSubmitted, SubmissionResubmitted), strict=True):
         await assessment.receive_attempt(event_class.model_validate(payload))
@@ -93,21 +74,21 @@ IDENTIFYING_ARTIFACTS = [
 
 @pytest.mark.parametrize(("artifact", "field"), IDENTIFYING_ARTIFACTS)
 async def test_an_artifact_that_identifies_the_earner_is_refused_and_changes_nothing(
-    uow, intake, micro_credential_id, artifact, field
+    submission_uow, intake, micro_credential_id, artifact, field
 ):
     with pytest.raises(DomainError) as refused:
         await submitted(intake, micro_credential_id, artifact={**CLEAN_ARTIFACT, **artifact})
     assert refusal(refused) == (422, "identifying-artifact")
     assert refused.value.extensions["fields"] == [f"evidence[0].artifacts[0].{field}"]
     assert not leaks_in(refused.value.detail)  # names the field, not the earner
-    assert await uow.session.scalar(select(func.count()).select_from(Submission)) == 0
-    assert await uow.session.scalar(select(func.count()).select_from(Earner)) == 0
-    assert await staged(uow, SubmissionSubmitted) == []
+    assert await submission_uow.session.scalar(select(func.count()).select_from(Submission)) == 0
+    assert await submission_uow.session.scalar(select(func.count()).select_from(Earner)) == 0
+    assert await staged(submission_uow, SubmissionSubmitted) == []
 
 
 @pytest.mark.parametrize(("artifact", "field"), IDENTIFYING_ARTIFACTS[:4])
 async def test_a_resubmitted_artifact_that_identifies_the_earner_is_refused_and_changes_nothing(
-    uow, intake, progress, micro_credential_id, artifact, field
+    submission_uow, intake, progress, micro_credential_id, artifact, field
 ):
     submission_id = await submitted(intake, micro_credential_id)
     await progress.record_decision(decided(submission_id, "resubmission_open"))
@@ -118,7 +99,7 @@ async def test_a_resubmitted_artifact_that_identifies_the_earner_is_refused_and_
     assert refused.value.extensions["fields"] == [f"evidence[0].artifacts[0].{field}"]
     submission = await progress.get("platform-1", submission_id)
     assert (submission.status, submission.current_attempt) == ("resubmission_open", 1)
-    assert await staged(uow, SubmissionResubmitted) == []
+    assert await staged(submission_uow, SubmissionResubmitted) == []
 
 
 async def test_evidence_must_match_the_rubric(intake, micro_credential_id):
@@ -150,7 +131,7 @@ async def test_status_follows_the_path_and_a_late_review_never_steps_it_back(int
 
 
 async def test_every_status_change_is_published_numbered_as_the_timeline_has_it(
-    uow, intake, progress, micro_credential_id
+    submission_uow, intake, progress, micro_credential_id
 ):
     submission_id = await submitted(intake, micro_credential_id)
     await progress.record_assignment(AssessmentAssigned(submission_id=submission_id, attempt=1, assigned_at=utcnow()))
@@ -161,7 +142,7 @@ async def test_every_status_change_is_published_numbered_as_the_timeline_has_it(
     await progress.record_decision(decided(submission_id, "denied", attempt=1))  # an older attempt's: no change
 
     timeline = (await progress.timeline("platform-1", submission_id)).entries
-    published = await staged(uow, SubmissionStatusChanged)
+    published = await staged(submission_uow, SubmissionStatusChanged)
     assert [(event["status"], event["attempt"], event["sequence"]) for event in published] == [
         ("submitted", 1, 1),
         ("in_review", 1, 2),

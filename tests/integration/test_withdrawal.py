@@ -26,10 +26,6 @@ from awardpath_shared.events import (
 )
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_submission.intake.schemas import AttemptCreate, WithdrawRequest
-from awardpath_submission.intake.service import IntakeService
-from awardpath_submission.progress.service import ProgressService
-from awardpath_submission.settings import SubmissionSettings
-from awardpath_submission.uow import SubmissionUnitOfWork
 from tests.support.assessment import attempt_event, new_assessor, review
 from tests.support.award import a_micro_credential, a_recipient, an_assessment
 from tests.support.outbox import staged
@@ -47,24 +43,9 @@ def withdrawn(submission_id: str, attempt: int = 1) -> SubmissionWithdrawn:
 
 
 @pytest.fixture
-def uow(submission_session) -> SubmissionUnitOfWork:
-    return SubmissionUnitOfWork(submission_session)
-
-
-@pytest.fixture
-def intake(uow) -> IntakeService:
-    return IntakeService(uow, SubmissionSettings())
-
-
-@pytest.fixture
-def progress(uow) -> ProgressService:
-    return ProgressService(uow)
-
-
-@pytest.fixture
-async def catalog_id(uow) -> str:
+async def catalog_id(submission_uow) -> str:
     """A micro-credential in the submission service's catalog."""
-    return await in_catalog(uow)
+    return await in_catalog(submission_uow)
 
 
 async def to_state(progress, submission_id: str, state: str) -> None:
@@ -80,7 +61,9 @@ async def to_state(progress, submission_id: str, state: str) -> None:
 
 
 @pytest.mark.parametrize("state", ["submitted", "in_review", "awaiting_decision", "resubmission_open"])
-async def test_a_submission_is_withdrawn_from_any_open_state_and_says_so(uow, intake, progress, catalog_id, state):
+async def test_a_submission_is_withdrawn_from_any_open_state_and_says_so(
+    submission_uow, intake, progress, catalog_id, state
+):
     submission_id = await submitted(intake, catalog_id)
     await to_state(progress, submission_id, state)
     assert (await progress.get("platform-1", submission_id)).status == state
@@ -90,9 +73,9 @@ async def test_a_submission_is_withdrawn_from_any_open_state_and_says_so(uow, in
     assert withdrawn_one.status == "withdrawn"
     [last] = (await progress.timeline("platform-1", submission_id)).entries[-1:]
     assert (last.status, last.detail) == ("withdrawn", "withdrawn by the platform: The teacher moved.")
-    [sent] = await staged(uow, SubmissionWithdrawn)
+    [sent] = await staged(submission_uow, SubmissionWithdrawn)
     assert (sent["submission_id"], sent["attempt"]) == (submission_id, 1)
-    statuses = [(event["status"], event["sequence"]) for event in await staged(uow, SubmissionStatusChanged)]
+    statuses = [(event["status"], event["sequence"]) for event in await staged(submission_uow, SubmissionStatusChanged)]
     assert statuses[-1] == ("withdrawn", last.sequence)
     assert "moved" not in str(sent) + str(statuses)  # the reason stays in the submission service
 
@@ -106,19 +89,19 @@ async def test_a_submission_is_withdrawn_from_any_open_state_and_says_so(uow, in
 
 
 @pytest.mark.parametrize("state", ["awarded", "denied", "withdrawn"])
-async def test_a_final_submission_cannot_be_withdrawn(uow, intake, progress, catalog_id, state):
+async def test_a_final_submission_cannot_be_withdrawn(submission_uow, intake, progress, catalog_id, state):
     submission_id = await submitted(intake, catalog_id)
     if state == "withdrawn":
         await intake.withdraw("platform-1", submission_id, None)
     else:
         await to_state(progress, submission_id, state)
-    before = len(await staged(uow, SubmissionStatusChanged))
+    before = len(await staged(submission_uow, SubmissionStatusChanged))
 
     with pytest.raises(DomainError) as refused:
         await intake.withdraw("platform-1", submission_id, None)
     assert refusal(refused) == (409, "submission-closed")
     assert refused.value.extensions["submission_status"] == state
-    assert len(await staged(uow, SubmissionStatusChanged)) == before
+    assert len(await staged(submission_uow, SubmissionStatusChanged)) == before
 
 
 async def test_only_the_platform_that_made_it_withdraws_it(intake, progress, catalog_id):

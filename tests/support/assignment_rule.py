@@ -4,7 +4,11 @@ test: the expectation property tests compare the service's choices with."""
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from awardpath_assessment.assignment.rule import AttemptToAssign, CandidateAssessor
+from awardpath_assessment.pool.models import Assessor
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -38,3 +42,22 @@ def chosen_by_the_rule(to_assign: AttemptToAssign, pool: list[CandidateAssessor]
     if to_assign.held and any(eligible_by_the_rule(c, to_assign) for c in with_a_free_place):
         return None  # it waits for them
     return min(eligible, key=lambda c: (c.id in to_assign.avoided_assessor_ids, fairness_by_the_rule(c)), default=None)
+
+
+async def candidates_as_stored(
+    session: AsyncSession, micro_credential_id: str, assessor_ids: list[str]
+) -> list[CandidateAssessor]:
+    """The assessors of `assessor_ids` as the rule sees them, read from their rows now."""
+    found = await session.scalars(select(Assessor).where(Assessor.id.in_(assessor_ids)))
+    return [
+        CandidateAssessor(
+            id=assessor.id,
+            micro_credential_ids=frozenset({micro_credential_id}),
+            capacity=assessor.capacity,
+            open_assignments=assessor.open_assignments,
+            paused=assessor.paused,
+            conflict_hashes=assessor.all_conflict_hashes,
+            last_assigned_at=assessor.last_assigned_at,
+        )
+        for assessor in found
+    ]
