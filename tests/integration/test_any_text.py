@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.award_path import SECTIONS, Earner, evidence, micro_credential_definition, open_award_path, review
-from tests.support.in_process import Clients, running_apps
+from tests.support.in_process import running_clients
 
 SECRET = "test-secret-for-any-text"
 
@@ -65,13 +65,11 @@ def replaced(body: Any, at: tuple, text: str) -> Any:
 async def world(database_url):
     # TEST-NET-3 is never routed: endpoints there are only registered, never called.
     testnet = {"award": {"webhook_allowed_targets": (ip_network("203.0.113.0/24"),)}}
-    async with running_apps(database_url, SECRET, per_service=testnet, max_request_bytes=200_000) as apps:
-        clients = Clients(apps, SECRET)
+    async with running_clients(database_url, SECRET, per_service=testnet, max_request_bytes=200_000) as clients:
         path = await open_award_path(clients, policy="manual")
         submission_id = await path.submit(Earner())
         view = await path.claim("assessor-a")
         yield clients, path, _writes(path, submission_id, view["assignment_id"])
-        await clients.close()
 
 
 def _writes(path, submission_id: str, assignment_id: str) -> list[Write]:

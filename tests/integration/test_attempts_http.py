@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from tests.support.award_path import AwardPath, Earner, evidence, open_award_path
-from tests.support.in_process import Clients, running_apps
+from tests.support.in_process import running_clients
 from tests.support.polling import eventually
 from tests.support.system import problem
 
@@ -17,10 +17,8 @@ SECRET = "test-secret-for-attempts"
 
 @pytest.fixture
 async def clients(database_url):
-    async with running_apps(database_url, SECRET) as apps:
-        made = Clients(apps, SECRET)
+    async with running_clients(database_url, SECRET) as made:
         yield made
-        await made.close()
 
 
 def body(path: AwardPath, earner: Earner) -> dict:

@@ -13,7 +13,7 @@ import pytest
 from awardpath_shared.auth import mint_token
 from awardpath_shared.settings import ServiceSettings
 from tests.support.award_path import SECTIONS, Earner, evidence, micro_credential_definition, open_award_path, review
-from tests.support.in_process import Clients, running_apps
+from tests.support.in_process import running_clients
 from tests.support.polling import eventually
 from tests.support.system import problem
 
@@ -24,10 +24,8 @@ NUL = "before\x00after"
 
 @pytest.fixture
 async def clients(database_url):
-    async with running_apps(database_url, SECRET, max_request_bytes=200_000) as apps:
-        made = Clients(apps, SECRET)
+    async with running_clients(database_url, SECRET, max_request_bytes=200_000) as made:
         yield made
-        await made.close()
 
 
 def ascii_json(body: object) -> dict:

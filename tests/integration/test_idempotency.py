@@ -8,7 +8,7 @@ from ipaddress import ip_network
 import pytest
 
 from tests.support.award_path import Earner, evidence, open_award_path, review
-from tests.support.in_process import Clients, running_apps
+from tests.support.in_process import running_clients
 from tests.support.polling import eventually
 from tests.support.system import problem
 
@@ -18,10 +18,8 @@ SECRET = "test-secret-for-idempotency"
 @pytest.fixture
 async def clients(database_url):
     testnet = {"award": {"webhook_allowed_targets": (ip_network("203.0.113.0/24"),)}}
-    async with running_apps(database_url, SECRET, per_service=testnet) as apps:
-        made = Clients(apps, SECRET)
+    async with running_clients(database_url, SECRET, per_service=testnet) as made:
         yield made
-        await made.close()
 
 
 def keyed(key: str) -> dict[str, str]:
@@ -165,15 +163,13 @@ async def test_a_public_call_claims_no_key(clients):
 
 async def test_a_key_is_forgotten_after_its_time(database_url):
     # Kept for no time at all: expired by the next request.
-    async with running_apps(database_url, SECRET, idempotency_key_ttl_hours=0) as apps:
-        clients = Clients(apps, SECRET)
+    async with running_clients(database_url, SECRET, idempotency_key_ttl_hours=0) as clients:
         path = await open_award_path(clients, policy="manual")
         await path.submit(Earner())
         earner = Earner()
         body = submission_body(path, earner)
         first = await path.platform.post("/v1/submissions", json=body, headers=keyed("short-lived"))
         later = await path.platform.post("/v1/submissions", json=body, headers=keyed("short-lived"))
-        await clients.close()
 
     # Handled anew, not replayed: the earner's submission is open already.
     assert first.status_code == 201 and "idempotent-replayed" not in later.headers

@@ -8,7 +8,7 @@ from ipaddress import ip_network
 import pytest
 
 from tests.support.award_path import Earner, open_award_path
-from tests.support.in_process import Clients, running_apps
+from tests.support.in_process import running_clients
 from tests.support.polling import eventually
 from tests.support.resolver import ScriptedResolver
 from tests.support.system import problem
@@ -29,10 +29,8 @@ AWARD = {
 
 @pytest.fixture
 async def clients(database_url):
-    async with running_apps(database_url, SECRET, per_service={"award": AWARD}) as apps:
-        made = Clients(apps, SECRET)
+    async with running_clients(database_url, SECRET, per_service={"award": AWARD}) as made:
         yield made
-        await made.close()
 
 
 async def register(clients, platform_id: str, url: str):

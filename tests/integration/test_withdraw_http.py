@@ -8,7 +8,7 @@ from ipaddress import ip_network
 import pytest
 
 from tests.support.award_path import AwardPath, Earner, evidence, open_award_path, review
-from tests.support.in_process import Clients, running_apps
+from tests.support.in_process import running_clients
 from tests.support.polling import eventually
 from tests.support.system import problem
 from tests.support.webhook_receiver import WebhookReceiver
@@ -24,10 +24,8 @@ AWARD = {
 
 @pytest.fixture
 async def clients(database_url):
-    async with running_apps(database_url, SECRET, per_service={"award": AWARD}) as apps:
-        made = Clients(apps, SECRET)
+    async with running_clients(database_url, SECRET, per_service={"award": AWARD}) as made:
         yield made
-        await made.close()
 
 
 async def withdraw(path: AwardPath, submission_id: str, reason: str | None = None) -> dict:

@@ -54,3 +54,14 @@ class Clients:
     async def close(self) -> None:
         for client in self._opened:
             await client.aclose()
+
+
+@asynccontextmanager
+async def running_clients(database_url: str, jwt_secret: str, **options: Any):
+    """`running_apps` (same options) and the `Clients` for them, all closed at the end."""
+    async with running_apps(database_url, jwt_secret, **options) as apps:
+        clients = Clients(apps, jwt_secret)
+        try:
+            yield clients
+        finally:
+            await clients.close()
