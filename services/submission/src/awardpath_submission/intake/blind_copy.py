@@ -18,10 +18,9 @@ def conflict_hashes(key: str, organization_id: str | None, conflict_ids: list[st
 
 
 def attempt_event(
-    event_class: type[AttemptSubmitted], submission: Submission, attempt: Attempt, earner: Earner
+    event_class: type[AttemptSubmitted], submission: Submission, attempt: Attempt, identity: EarnerIdentity
 ) -> AttemptSubmitted:
-    """The blind copy of an attempt: redacted evidence and keyed hashes, no identity."""
-    identity = EarnerIdentity.of(earner)
+    """The blind copy of an attempt: evidence with `identity` redacted, keyed hashes, no identity."""
     return event_class(
         submission_id=submission.id,
         attempt_id=attempt.id,

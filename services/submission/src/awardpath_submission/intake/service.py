@@ -34,7 +34,8 @@ class IntakeService:
     async def submit(self, platform_id: str, request: SubmissionCreate) -> Submission:
         micro_credential = await CatalogService(self.uow).published(request.micro_credential_id)
         self._check_evidence(micro_credential, request.evidence)
-        check_artifacts(EarnerIdentity.of(request.earner), request.evidence)
+        identity = EarnerIdentity.of(request.earner)  # the earner row takes these values below
+        check_artifacts(identity, request.evidence)
         earner = await self._upsert_earner(platform_id, request.earner)  # locked until the commit
         latest = await self.uow.submissions.latest_of(earner.id, micro_credential.id)
         now = utcnow()
@@ -49,7 +50,7 @@ class IntakeService:
             raise attempt_rule.open_submission(open_one)
         attempt = self._attempt(submission, micro_credential, request.evidence)
         self.uow.submissions.add(attempt)
-        self.uow.publish(blind_copy.attempt_event(SubmissionSubmitted, submission, attempt, earner))
+        self.uow.publish(blind_copy.attempt_event(SubmissionSubmitted, submission, attempt, identity))
         self.uow.publish(blind_copy.recipient_event(submission, earner))
         record_status(self.uow, first_status)
         await self.uow.flush()
@@ -62,12 +63,12 @@ class IntakeService:
         micro_credential = await CatalogService(self.uow).published(submission.micro_credential_id)
         submission.check_resubmittable(micro_credential.max_attempts)
         self._check_evidence(micro_credential, request.evidence)
-        earner = await self.uow.submissions.earner_of(submission)
-        check_artifacts(EarnerIdentity.of(earner), request.evidence)
+        identity = EarnerIdentity.of(await self.uow.submissions.earner_of(submission))
+        check_artifacts(identity, request.evidence)
         status_change = submission.open_next_attempt(micro_credential.max_attempts, utcnow())
         attempt = self._attempt(submission, micro_credential, request.evidence)
         self.uow.submissions.add(attempt)
-        self.uow.publish(blind_copy.attempt_event(SubmissionResubmitted, submission, attempt, earner))
+        self.uow.publish(blind_copy.attempt_event(SubmissionResubmitted, submission, attempt, identity))
         record_status(self.uow, status_change)
         await self.uow.flush()
         return submission
