@@ -88,7 +88,10 @@ class BodySizeLimit:
 
 class ServiceApp(FastAPI):
     def openapi(self) -> dict[str, Any]:
-        return with_edge_behaviour(super().openapi())
+        """FastAPI's document, completed once with what the edge does (FastAPI caches it)."""
+        completed = self.openapi_schema is not None
+        document = super().openapi()
+        return document if completed else with_edge_behaviour(document)
 
 
 def create_service_app(

@@ -73,19 +73,13 @@ IDEMPOTENCY_KEY_PARAMETER = {
 }
 
 
-def _document_idempotency_key(operation: dict[str, Any]) -> None:
-    parameters = operation.setdefault("parameters", [])
-    if IDEMPOTENCY_KEY_PARAMETER not in parameters:
-        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
-
-
 def with_edge_behaviour(document: dict[str, Any]) -> dict[str, Any]:
     """`document` as the edge serves it: every error response a problem, the Idempotency-Key
     header on every POST."""
     for operations in document.get("paths", {}).values():
         for method, operation in operations.items():
             if method == "post":
-                _document_idempotency_key(operation)
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
             responses = operation.setdefault("responses", {})
             # FastAPI's own 422 is dropped where nothing can be invalid but the path (a 404 here).
             declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400} - {422}
