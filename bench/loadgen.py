@@ -26,7 +26,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from awardpath.demo import DEMO_MICRO_CREDENTIAL
+from bench.observe import AssignmentWatcher, CpuMeter, CpuReading
 from tests.support.broker import BOOTSTRAP_ENV, TansuBroker, new_namespace
 from tests.support.databases import create_database, drop_database
 from tests.support.system import ProcessSystem, RunningSystem, free_port
@@ -41,12 +42,22 @@ from tests.support.system import ProcessSystem, RunningSystem, free_port
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Each slot's assessor gets one submission per load.
 ASSESSOR_CAPACITY = 10
-# The watcher polls the queues of the oldest submissions in flight (the path is first in,
-# first out) every QUEUE_POLL_SECONDS: at most 80 small requests a second, so that watching
-# stays a small part of the load on the process it measures.
-QUEUE_POLL_SECONDS = 0.025
-POLLED_OLDEST = 2
-MODES = ("sqlite", "postgres", "kafka", "bare", "kafka-raw")
+# How often the watcher reads the assignments table: paced loads (the delay is measured to
+# about this), saturating loads (the delay is the backlog, seconds long).
+FINE_POLL_SECONDS = 0.005
+COARSE_POLL_SECONDS = 0.1
+# After the last assignment, CPU is counted until the system uses less than this share of a
+# core over a sample (the rest of each submission's path has run), for at most the wait.
+IDLE_SHARE = 0.1
+IDLE_SAMPLE_SECONDS = 0.3
+IDLE_WAIT_SECONDS = 20
+MODES = ("sqlite", "postgres", "kafka", "kafka-2", "bare", "kafka-raw")
+
+
+@dataclass(frozen=True)
+class Broker:
+    bootstrap_servers: str
+    pid: int | None  # None: a broker this run did not start (its CPU is not counted)
 
 
 @dataclass
@@ -55,6 +66,7 @@ class Row:
     throughput: str
     latencies_ms: list[float]
     latency_is: str
+    cpu_ms: CpuReading | None = None
 
     def markdown(self) -> str:
         if self.latencies_ms:
@@ -62,7 +74,13 @@ class Row:
             cells = f"{p50:.1f} | {p95:.1f} | {p99:.1f}"
         else:
             cells = "- | - | -"
-        return f"| {self.run} | {self.throughput} | {cells} | {self.latency_is} |"
+        cpu = "-"
+        if self.cpu_ms is not None:
+            parts = f"{self.cpu_ms.services:.1f} + {self.cpu_ms.database:.1f}"
+            if self.cpu_ms.broker:
+                parts += f" + {self.cpu_ms.broker:.1f}"
+            cpu = f"**{self.cpu_ms.total:.1f}** ({parts})"
+        return f"| {self.run} | {self.throughput} | {cpu} | {cells} | {self.latency_is} |"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -132,41 +150,6 @@ def http_client(base_url: str, token: str | None, concurrency: int) -> httpx.Asy
 # ---- the system under load ------------------------------------------------------------------
 
 
-class QueueWatcher:
-    """Finds when each submission's assignment first shows in its assessor's queue.
-
-    Slot k has its own micro-credential and the only assessor qualified for it, so a new item in
-    assessor k's queue is the submission of slot k now in flight, and a poll returns at most a
-    couple of items: watching costs the system little.
-    """
-
-    def __init__(self, assessors: list[httpx.AsyncClient]) -> None:
-        self._assessors = assessors
-        self._known: list[set[str]] = [set() for _ in assessors]
-        self._in_flight: dict[int, int] = {}  # slot -> submission number, oldest first
-        self.visible_at: dict[int, float] = {}
-
-    def expect(self, slot: int, number: int) -> None:
-        """Call when the submission is sent: its assignment may show before the 201 arrives."""
-        self._in_flight[slot] = number
-
-    async def watch(self, until: Callable[[], bool], deadline: float) -> None:
-        while not until() and time.perf_counter() < deadline:
-            oldest = list(self._in_flight.items())[:POLLED_OLDEST]
-            await asyncio.gather(
-                *(self._poll(slot, number) for slot, number in oldest), asyncio.sleep(QUEUE_POLL_SECONDS)
-            )
-
-    async def _poll(self, slot: int, number: int) -> None:
-        response = await self._assessors[slot].get("/v1/queue")
-        seen_at = time.perf_counter()
-        ids = {item["assignment_id"] for item in response.raise_for_status().json()["items"]}
-        if ids - self._known[slot]:
-            self._known[slot] |= ids
-            self.visible_at[number] = seen_at
-            self._in_flight.pop(slot, None)
-
-
 async def post_json(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
     return (await client.post(path, json=body)).raise_for_status().json()
 
@@ -180,7 +163,7 @@ async def eventually_ok(call: Callable[[], Awaitable[httpx.Response]], timeout: 
         await asyncio.sleep(0.05)
 
 
-async def set_up_slots(system: RunningSystem, slots: int, setup: Load) -> tuple[list[str], list[httpx.AsyncClient]]:
+async def set_up_slots(system: RunningSystem | ProcessSystem, slots: int, setup: Load) -> list[str]:
     """An issuer, then per slot a micro-credential and the one assessor qualified for it."""
     admin_token = system.token("admin", "bench-admin")
     async with http_client(system.urls["award"], admin_token, 2) as admin:
@@ -223,11 +206,7 @@ async def set_up_slots(system: RunningSystem, slots: int, setup: Load) -> tuple[
             )
 
         await setup.drive(slots, add_slot)
-    assessors = [
-        http_client(system.urls["assessment"], system.token("assessor", f"bench-assessor-{slot}"), 1)
-        for slot in range(slots)
-    ]
-    return micro_credential_ids, assessors
+    return micro_credential_ids
 
 
 @dataclass
@@ -236,14 +215,19 @@ class Measured:
     accepted_per_second: float
     assigned_per_second: float
     delays_ms: list[float]
+    cpu_per_submission_ms: CpuReading
 
 
-async def measure_system(system: RunningSystem, count: int, loads: list[Load], time_limit: float) -> list[Measured]:
-    """Submit `count` submissions under each load and watch them reach the assessors' queues."""
+async def measure_system(
+    system: RunningSystem | ProcessSystem, count: int, loads: list[Load], time_limit: float, broker_pid: int | None
+) -> list[Measured]:
+    """Submit `count` submissions under each load and watch their assignments appear."""
     concurrency = max(load.concurrency for load in loads)
-    micro_credential_ids, assessors = await set_up_slots(system, count, Load(concurrency))
+    micro_credential_ids = await set_up_slots(system, count, Load(concurrency))
     platform = http_client(system.urls["submission"], system.token("platform", "bench-platform"), concurrency)
-    watcher = QueueWatcher(assessors)
+    watcher = AssignmentWatcher(system.env["AWARDPATH_DATABASE_URL"])
+    await watcher.open()
+    cpu = CpuMeter(system.pids, broker_pid, left_out=lambda: watcher.backend_pid)
 
     async def run(number: int, load: Load, warm_up: bool = False) -> Measured:
         first = number * count
@@ -262,10 +246,17 @@ async def measure_system(system: RunningSystem, count: int, loads: list[Load], t
         def all_visible() -> bool:
             return len(accepted_at) == count and all(n in watcher.visible_at for n in accepted_at)
 
-        watching = asyncio.create_task(watcher.watch(all_visible, time.perf_counter() + time_limit))
+        # Paced, every assignment's delay is the point: look often. Saturated, the delay is the
+        # backlog: look a few times a second.
+        poll_seconds = FINE_POLL_SECONDS if load.rate else COARSE_POLL_SECONDS
+        cpu_before = cpu.read()
+        watching = asyncio.create_task(watcher.watch(all_visible, time.perf_counter() + time_limit, poll_seconds))
         started = time.perf_counter()
         elapsed = await load.drive(count, submit)
         await watching
+        # The rest of each submission's path (status events, webhooks) runs after its
+        # assignment: count the CPU until the system is idle again.
+        cpu_used = await until_idle(cpu) - cpu_before
         # Seen in a poll that ended before the 201 arrived: it was visible no later than accepted.
         delays = [
             max(0.0, watcher.visible_at[n] - accepted) * 1000
@@ -273,9 +264,10 @@ async def measure_system(system: RunningSystem, count: int, loads: list[Load], t
             if n in watcher.visible_at
         ]
         if len(delays) < count:
-            print(f"  {count - len(delays)} of {count} not in a queue within {time_limit}s", file=sys.stderr)
+            print(f"  {count - len(delays)} of {count} not assigned within {time_limit}s", file=sys.stderr)
         assigned_in = max(watcher.visible_at.get(n, started) for n in accepted_at) - started
-        return Measured(load, count / elapsed, len(delays) / assigned_in, delays)
+        per_submission = CpuReading(*(seconds * 1000 / count for seconds in astuple(cpu_used)))
+        return Measured(load, count / elapsed, len(delays) / assigned_in, delays, per_submission)
 
     try:
         # A first pass, not reported: every catalog entry known, every consumer (group) running,
@@ -283,16 +275,34 @@ async def measure_system(system: RunningSystem, count: int, loads: list[Load], t
         await run(0, Load(concurrency), warm_up=True)
         return [await run(number, load) for number, load in enumerate(loads, start=1)]
     finally:
-        for client in (platform, *assessors):
-            await client.aclose()
+        await platform.aclose()
+        await watcher.close()
+
+
+async def until_idle(cpu: CpuMeter) -> CpuReading:
+    """The reading once the system uses less than IDLE_SHARE of a core (or after IDLE_WAIT_SECONDS)."""
+    reading = cpu.read()
+    deadline = time.perf_counter() + IDLE_WAIT_SECONDS
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(IDLE_SAMPLE_SECONDS)
+        latest = cpu.read()
+        if (latest - reading).total < IDLE_SHARE * IDLE_SAMPLE_SECONDS:
+            return latest
+        reading = latest
+    return reading
 
 
 async def measure_rows(
-    system: RunningSystem | ProcessSystem, label: str, count: int, loads: list[Load], time_limit: float
+    system: RunningSystem | ProcessSystem,
+    label: str,
+    count: int,
+    loads: list[Load],
+    time_limit: float,
+    broker_pid: int | None = None,
 ) -> list[Row]:
     try:
         system.start()
-        measured = await measure_system(system, count, loads, time_limit)
+        measured = await measure_system(system, count, loads, time_limit, broker_pid)
     finally:
         system.stop()
         await drop_database(system.env["AWARDPATH_DATABASE_URL"])
@@ -301,7 +311,8 @@ async def measure_rows(
             f"{label}, {result.load.describe()}",
             f"{result.accepted_per_second:.0f} accepted/s, {result.assigned_per_second:.0f} assigned/s",
             result.delays_ms,
-            "submission accepted (201) → assignment in `GET /v1/queue`",
+            "submission accepted (201) → assignment committed",
+            result.cpu_per_submission_ms,
         )
         for result in measured
     ]
@@ -315,16 +326,25 @@ async def all_in_one(backend: str, count: int, loads: list[Load], time_limit: fl
     )
 
 
-async def kafka_processes(bootstrap: str, count: int, loads: list[Load], time_limit: float, workdir: Path) -> list[Row]:
+async def kafka_processes(
+    broker: Broker, count: int, loads: list[Load], time_limit: float, workdir: Path, assessment_workers: int
+) -> list[Row]:
     """The services as docker-compose.yml runs them: `migrate all`, then per service
-    `serve SERVICE --no-migrate` and `worker SERVICE --no-migrate`, with the transport's own
-    settings (not the tests' faster group timings), in a fresh namespace on the broker."""
-    log_dir = workdir / "kafka"
+    `serve SERVICE --no-migrate` and `worker SERVICE --no-migrate` (`assessment_workers` of the
+    assessment service's), with the transport's own settings (not the tests' faster group
+    timings), in a fresh namespace on the broker."""
+    log_dir = workdir / f"kafka-{assessment_workers}"
     log_dir.mkdir(exist_ok=True)
-    env = {BOOTSTRAP_ENV: bootstrap, "AWARDPATH_KAFKA_NAMESPACE": new_namespace()}
-    system = ProcessSystem(await create_database("postgres", workdir), log_dir, env)
+    env = {BOOTSTRAP_ENV: broker.bootstrap_servers, "AWARDPATH_KAFKA_NAMESPACE": new_namespace()}
+    system = ProcessSystem(await create_database("postgres", workdir), log_dir, env, {"assessment": assessment_workers})
+    workers = "one worker" if assessment_workers == 1 else f"{assessment_workers} assessment workers"
     return await measure_rows(
-        system, "Kafka: each service's API and worker as separate processes, PostgreSQL", count, loads, time_limit
+        system,
+        f"Kafka: each service's API and worker as separate processes ({workers}), PostgreSQL",
+        count,
+        loads,
+        time_limit,
+        broker.pid,
     )
 
 
@@ -446,15 +466,15 @@ def machine() -> str:
 
 
 @contextlib.contextmanager
-def kafka_broker(arguments: argparse.Namespace, directory: Path) -> Iterator[str | None]:
+def kafka_broker(arguments: argparse.Namespace, directory: Path) -> Iterator[Broker | None]:
     """The broker the Kafka modes use: `--kafka`, or a Tansu started (and stopped) here."""
-    if arguments.kafka or not {"kafka", "kafka-raw"} & set(arguments.modes):
-        yield arguments.kafka
+    if arguments.kafka or not {"kafka", "kafka-2", "kafka-raw"} & set(arguments.modes):
+        yield Broker(arguments.kafka, None) if arguments.kafka else None
         return
     broker = TansuBroker(directory)
     broker.start()
     try:
-        yield broker.bootstrap_servers
+        yield Broker(broker.bootstrap_servers, broker.pid)
     finally:
         broker.stop()
 
@@ -475,13 +495,18 @@ async def run(arguments: argparse.Namespace) -> list[Row]:
                 rows += await all_in_one(mode, arguments.count, loads, arguments.time_limit, workdir)
             elif mode == "bare":
                 rows.append(await bare_endpoint(arguments.count, saturating, workdir))
-            elif mode == "kafka":
-                rows += await kafka_processes(broker, arguments.count, loads, arguments.time_limit, workdir)
+            elif mode in ("kafka", "kafka-2"):
+                workers = 2 if mode == "kafka-2" else 1
+                rows += await kafka_processes(broker, arguments.count, loads, arguments.time_limit, workdir, workers)
             else:
                 for load in loads:
                     rows.append(
                         await kafka_round_trip(
-                            broker, arguments.count, load, arguments.time_limit, arguments.fetch_max_wait_ms
+                            broker.bootstrap_servers,
+                            arguments.count,
+                            load,
+                            arguments.time_limit,
+                            arguments.fetch_max_wait_ms,
                         )
                     )
     return rows
@@ -514,8 +539,9 @@ def main() -> None:
         f"\n{arguments.count} per row; {machine()}; load average {load_before:.1f} before the run, "
         f"{os.getloadavg()[0]:.1f} after (anything above 0 is other work sharing the CPUs)\n"
     )
-    print("| run | throughput | p50 ms | p95 ms | p99 ms | latency is |")
-    print("|---|---|---|---|---|---|")
+    cpu = "CPU ms per submission (services + PostgreSQL + broker)"
+    print(f"| run | throughput | {cpu} | p50 ms | p95 ms | p99 ms | latency is |")
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(row.markdown())
 

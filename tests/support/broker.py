@@ -81,6 +81,10 @@ class TansuBroker:
                 time.sleep(0.05)
         raise TimeoutError(f"tansu did not listen:\n{self.log_path.read_text()}")
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
             self._process.terminate()

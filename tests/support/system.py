@@ -120,16 +120,29 @@ class RunningSystem(_System):
         self._stop(self.process, sig)
         self._close_log()
 
+    def pids(self) -> list[int]:
+        return [self.process.pid]
+
 
 class ProcessSystem(_System):
     """The services as separate OS processes over Kafka: `awardpath serve SERVICE` and
     `awardpath worker SERVICE` per service (more worker replicas on request), migrated
     first by `awardpath migrate all` as a deployment's migration job does."""
 
-    def __init__(self, database_url: str, log_dir: Path, kafka_env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log_dir: Path,
+        kafka_env: dict[str, str],
+        worker_replicas: dict[str, int] | None = None,
+    ) -> None:
         super().__init__(database_url, log_dir / "awardpath.log", {"AWARDPATH_TRANSPORT": "kafka", **kafka_env})
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
+        self.worker_replicas = worker_replicas or {}
+
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.processes.values()]
 
     def start(self, worker_replicas: dict[str, int] | None = None) -> None:
         subprocess.run(
@@ -137,7 +150,7 @@ class ProcessSystem(_System):
         )
         for name in SERVICES:
             self.start_process(f"{name}-api")
-            for replica in range(1, (worker_replicas or {}).get(name, 1) + 1):
+            for replica in range(1, (worker_replicas or self.worker_replicas).get(name, 1) + 1):
                 self.start_process(f"{name}-worker-{replica}")
         self._wait_ready(list(self.processes.values()))
 

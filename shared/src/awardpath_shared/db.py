@@ -108,16 +108,19 @@ def schema_execution_options(url: str | URL, schema: str) -> dict[str, Any]:
     return {"schema_translate_map": {schema: None}} if is_sqlite(url) else {}
 
 
-def create_engine(url: str, schema: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, schema: str, pool_size: int = 5, pool_overflow: int = 10) -> AsyncEngine:
+    """The engine of one service. Connections are not pinged at every checkout (a round trip
+    each): a connection found dead when used is discarded with the rest of the pool, and the
+    unit of work that met it fails and is retried like any other failure."""
     service_url = service_database_url(url, schema)
     if is_sqlite(service_url):
-        kwargs.setdefault("connect_args", {"timeout": 30})
-    engine = create_async_engine(
-        service_url,
-        execution_options=schema_execution_options(service_url, schema),
-        pool_pre_ping=not is_sqlite(service_url),
-        **kwargs,
-    )
+        engine = create_async_engine(
+            service_url,
+            execution_options=schema_execution_options(service_url, schema),
+            connect_args={"timeout": 30},
+        )
+    else:
+        engine = create_async_engine(service_url, pool_size=pool_size, max_overflow=pool_overflow)
     if is_sqlite(service_url):
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
@@ -137,13 +140,24 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(connection: Any) -> None:
-    # One writer per service file: taking the write lock up front makes every
-    # transaction serializable and avoids lock-upgrade failures under concurrency.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # One writer per service file: taking the write lock up front makes every writing
+    # transaction serializable and avoids lock-upgrade failures under concurrency. A reading
+    # one (`READ_ONLY`) takes no lock: under WAL it reads a snapshot beside the writer.
+    reading = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+# The execution option of an engine whose transactions only read (`reading_sessions`).
+READ_ONLY = "awardpath_read_only"
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def reading_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for transactions that only read: on SQLite they do not take the write lock."""
+    return create_session_factory(engine.execution_options(**{READ_ONLY: True}))
 
 
 async def insert_unless_present(
@@ -152,9 +166,22 @@ async def insert_unless_present(
     """INSERT ... ON CONFLICT (key) DO NOTHING on either backend; whether a row was inserted.
     Concurrent callers with the same key all succeed: on PostgreSQL the later ones wait for
     the first to commit, then skip."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=key))
+    statement = _insert_or_skip(model, tuple(key), session.get_bind().dialect.name)
+    result = await session.execute(statement, values)
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+# Built once per table (it runs for every consumed event), on the Core table: given its
+# values as parameters, an ORM insert would run as a bulk insert and report no row count.
+_INSERTS_OR_SKIPS: dict[tuple[str, tuple[str, ...], str], Any] = {}
+
+
+def _insert_or_skip(model: type[Any], key: tuple[str, ...], dialect: str) -> Any:
+    cache_key = (f"{model.__module__}.{model.__qualname__}", key, dialect)
+    if cache_key not in _INSERTS_OR_SKIPS:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _INSERTS_OR_SKIPS[cache_key] = insert(model.__table__).on_conflict_do_nothing(index_elements=list(key))
+    return _INSERTS_OR_SKIPS[cache_key]
 
 
 async def add_unless_it_clashes(session: AsyncSession, row: object) -> bool:

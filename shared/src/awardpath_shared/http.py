@@ -16,6 +16,9 @@ from awardpath_shared.problems import install_problem_handlers, problem_response
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.unit_of_work import UnitOfWork
 
+# Requests that only read: their unit of work takes no write lock.
+READING_METHODS = frozenset({"GET", "HEAD"})
+
 
 def runtime_of(request: Request) -> ServiceRuntime[Any, Any]:
     runtime: ServiceRuntime[Any, Any] = request.app.state.runtime
@@ -32,6 +35,10 @@ async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     returned (before the response is sent) and rolls back on any error. Declare it with
     `Depends(request_unit_of_work, scope="function")` so the commit precedes the response."""
     runtime = runtime_of(request)
+    if request.method in READING_METHODS:
+        async with runtime.reading() as uow:
+            yield uow
+        return
     async with runtime.transaction() as uow:
         await claim_key(request, runtime.idempotency_keys, uow.session, _caller(request))
         yield uow

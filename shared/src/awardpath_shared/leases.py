@@ -27,7 +27,7 @@ class Claimable(Protocol):
 T = TypeVar("T", bound=Claimable)
 
 
-def due(table: Any, now: datetime) -> ColumnElement[bool]:
+def due(table: Any, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """Rows whose next attempt has come, held by nobody. `table` has `next_attempt_at` and
     `claimed_until` columns."""
     return or_(table.next_attempt_at.is_(None), table.next_attempt_at <= now) & or_(

@@ -14,7 +14,7 @@ from typing import Generic, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from awardpath_shared.auth import TokenVerifier
-from awardpath_shared.db import create_engine, create_session_factory
+from awardpath_shared.db import create_engine, create_session_factory, reading_sessions
 from awardpath_shared.idempotency import IdempotencyKeyMixin, IdempotencyKeys
 from awardpath_shared.messaging.dead_letters import DeadLetterMixin, DeadLetterStore
 from awardpath_shared.messaging.delivery import RetryPolicy
@@ -64,6 +64,8 @@ class ServiceRuntime(Generic[U, S]):
     transaction: Callable[[], AbstractAsyncContextManager[U]]
     """Opens a unit of work for an entry point: commits when its block ends and wakes the
     relay if it published."""
+    reading: Callable[[], AbstractAsyncContextManager[U]]
+    """Opens a unit of work that only reads (a GET): on SQLite it takes no write lock."""
     transport: Transport
     relay: OutboxRelay
     consumer: EventConsumer[U]
@@ -83,8 +85,9 @@ class ServiceRuntime(Generic[U, S]):
         tables: ServiceTables,
         handlers: Callable[[S], HandlerMap[U]],
     ) -> "ServiceRuntime[U, S]":
-        engine = create_engine(database_url, name)
+        engine = create_engine(database_url, name, settings.database_pool_size, settings.database_pool_overflow)
         sessions = create_session_factory(engine)
+        readers = reading_sessions(engine)
         relay = OutboxRelay(
             source=f"/awardpath/{name}",
             sessions=sessions,
@@ -99,6 +102,9 @@ class ServiceRuntime(Generic[U, S]):
 
         def open_transaction() -> AbstractAsyncContextManager[U]:
             return transaction(sessions, lambda session: unit_of_work(session, relay.wake))
+
+        def open_reading() -> AbstractAsyncContextManager[U]:
+            return transaction(readers, lambda session: unit_of_work(session, relay.wake))
 
         consumer = EventConsumer(
             group=group,
@@ -115,6 +121,7 @@ class ServiceRuntime(Generic[U, S]):
             engine=engine,
             sessions=sessions,
             transaction=open_transaction,
+            reading=open_reading,
             transport=transport,
             relay=relay,
             consumer=consumer,

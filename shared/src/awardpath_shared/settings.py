@@ -59,7 +59,13 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "awardpath"
     # Production identity providers publish keys; when set, tokens are verified against it.
     jwks_url: str | None = None
-    relay_poll_interval_seconds: float = 0.5
+    # Connections each service keeps per process (PostgreSQL), and how many more it may open
+    # under a burst. Size the server's max_connections to the processes times both.
+    database_pool_size: int = 16
+    database_pool_overflow: int = 8
+    # Relays are woken by the commits that stage events; this timer only catches rows staged
+    # by another process or freed by a lapsed claim.
+    relay_poll_interval_seconds: float = 1.0
     relay_batch_size: int = 100
     # The relay claims rows for this long and renews the claim every third of it while it
     # publishes: a crashed process's rows are sent by another relay within seconds, a live

@@ -5,15 +5,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Generic, Self
+from typing import Any, Generic
 
 from cloudevents.core.base import BaseCloudEvent
 from sqlalchemy import String, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from awardpath_shared.db import UtcDateTime
+from awardpath_shared.db import UtcDateTime, insert_unless_present
 from awardpath_shared.events import Event
 from awardpath_shared.ids import utcnow
 from awardpath_shared.messaging.dead_letters import DeadLetterStore
@@ -34,12 +32,6 @@ class ProcessedEventMixin:
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(100))
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-    @classmethod
-    def of(cls, cloudevent: BaseCloudEvent) -> Self:
-        row = cls()
-        row.event_id, row.event_type, row.processed_at = cloudevent.get_id(), cloudevent.get_type(), utcnow()
-        return row
 
 
 class EventConsumer(Generic[U]):
@@ -77,24 +69,22 @@ class EventConsumer(Generic[U]):
     async def handle(self, cloudevent: BaseCloudEvent) -> bool:
         """Handle one event; returns False when it had already been processed.
 
-        A handler failure rolls back its writes and the processed-event row together, so the
-        event can be delivered again later."""
+        The processed-event row is inserted first (or skipped: the event was processed), so a
+        concurrent delivery of the same event waits for this one's commit, then skips it. A
+        handler failure rolls back its writes and that row together, so the event can be
+        delivered again later."""
         handler = self._handlers.get(cloudevent.get_type())
         if handler is None:
             return False
         event = from_cloudevent(cloudevent)
-        try:
-            async with self._transaction() as uow:
-                if await self._already_processed(uow.session, cloudevent.get_id()):
-                    logger.debug("skipping duplicate event %s", cloudevent.get_id())
-                    return False
-                await handler(uow, event)
-                uow.session.add(self._processed_model.of(cloudevent))
-        except IntegrityError:
-            # A concurrent delivery of the same event won the race; ours rolled back.
-            if await self.is_processed(cloudevent.get_id()):
+        async with self._transaction() as uow:
+            first_delivery = await insert_unless_present(
+                uow.session, self._processed_model, _inbox_row(cloudevent), ["event_id"]
+            )
+            if not first_delivery:
+                logger.debug("skipping duplicate event %s", cloudevent.get_id())
                 return False
-            raise
+            await handler(uow, event)
         return True
 
     async def database_answers(self) -> bool:
@@ -107,10 +97,11 @@ class EventConsumer(Generic[U]):
         return True
 
     async def is_processed(self, event_id: str) -> bool:
-        async with self._transaction() as uow:
-            return await self._already_processed(uow.session, event_id)
-
-    async def _already_processed(self, session: AsyncSession, event_id: str) -> bool:
         model = self._processed_model
-        found = await session.scalar(select(model.event_id).where(model.event_id == event_id))
+        async with self._transaction() as uow:
+            found = await uow.session.scalar(select(model.event_id).where(model.event_id == event_id))
         return found is not None
+
+
+def _inbox_row(cloudevent: BaseCloudEvent) -> dict[str, Any]:
+    return {"event_id": cloudevent.get_id(), "event_type": cloudevent.get_type(), "processed_at": utcnow()}

@@ -14,19 +14,19 @@ with backoff, then marked dead (kept, with its error).
 import asyncio
 import logging
 import zlib
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, cast
 
 from cloudevents.core.base import BaseCloudEvent
-from sqlalchemy import CursorResult, Select, exists, inspect, or_, select, update
+from sqlalchemy import CursorResult, Row, Table, Update, bindparam, exists, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from awardpath_shared.backoff import exponential_backoff
-from awardpath_shared.db import take_advisory_lock
+from awardpath_shared.db import UtcDateTime, take_advisory_lock
 from awardpath_shared.events import EVENT_TYPES
 from awardpath_shared.ids import utcnow
-from awardpath_shared.leases import claim, due, renew
+from awardpath_shared.leases import due, renew
 from awardpath_shared.messaging.envelope import to_cloudevent
 from awardpath_shared.messaging.outbox import OutboxMessageMixin
 from awardpath_shared.messaging.transport import Transport
@@ -34,6 +34,8 @@ from awardpath_shared.periodic import PeriodicTask
 
 logger = logging.getLogger(__name__)
 
+# What a pass reads of each row it claims.
+CLAIMED_COLUMNS = ("id", "event_type", "topic", "key", "payload", "created_at", "attempts")
 # A claim is renewed this often per lease: two renewals may fail or run late before it lapses.
 RENEWALS_PER_LEASE = 3
 KEYS_AT_ONCE = 8
@@ -62,6 +64,7 @@ class OutboxRelay:
         self._max_attempts = max_attempts
         self._lease = timedelta(seconds=claim_lease_seconds)
         self._loop = PeriodicTask(f"outbox-relay-{source}", self._pass, poll_interval)
+        self._statements = RelayStatements.of(model, batch_size)
         # Keys published side by side at most (each holds a connection while it marks rows sent).
         self._keys_at_once = asyncio.Semaphore(KEYS_AT_ONCE)
 
@@ -81,25 +84,31 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """One pass: claim publishable rows and publish them, each key's in order and keys side
-        by side (a key whose consumer is retrying holds up no other); returns how many were sent."""
-        by_key: dict[str, list[OutboxMessageMixin]] = {}
+        by side (a key whose consumer is retrying holds up no other), then mark what was
+        published sent in one statement; returns how many were sent."""
+        by_key: dict[str, list[Row[Any]]] = {}
         for row in await self._claim():
             by_key.setdefault(row.key, []).append(row)
         if not by_key:
             return 0
-        # The ids this pass still holds: each leaves once its outcome is recorded.
+        # The ids this pass still holds: a failed row and those after it leave at once, the
+        # published ones once they are marked sent.
         held = {row.id for rows in by_key.values() for row in rows}
         heartbeat = asyncio.create_task(self._renew(held), name="outbox-relay-claim-renewal")
         try:
-            return sum(await asyncio.gather(*(self._relay_key(rows, held) for rows in by_key.values())))
+            published = await asyncio.gather(*(self._relay_key(rows, held) for rows in by_key.values()))
+            sent = [row_id for ids in published for row_id in ids]
+            await self._mark_sent(sent)
+            return len(sent)
         finally:
             heartbeat.cancel()
             # Wait for it without swallowing a cancellation of this pass (suppressing
             # CancelledError here would, when stop() came just then: a relay that never stops).
             await asyncio.gather(heartbeat, return_exceptions=True)
 
-    async def _relay_key(self, rows: list[OutboxMessageMixin], held: set[str]) -> int:
-        """Publish one key's rows in order; after a failure the later ones wait for the next pass."""
+    async def _relay_key(self, rows: list[Row[Any]], held: set[str]) -> list[str]:
+        """Publish one key's rows in order; after a failure the later ones wait for the next
+        pass. Returns the ids published."""
         async with self._keys_at_once:
             for position, row in enumerate(rows):
                 try:
@@ -110,10 +119,8 @@ class OutboxRelay:
                     later = [later.id for later in rows[position + 1 :]]
                     await self._release(later)
                     held.difference_update([row.id, *later])
-                    return position
-                await self._mark_sent(row.id)
-                held.discard(row.id)
-            return len(rows)
+                    return [published.id for published in rows[:position]]
+            return [row.id for row in rows]
 
     async def _renew(self, held: set[str]) -> None:
         """Renew this pass's claims until it ends (cancelled then). A process that dies stops
@@ -126,35 +133,17 @@ class OutboxRelay:
             except Exception as error:  # the next beat tries again; the lease outlasts a missed one
                 logger.warning("renewing the claim on %d outbox rows failed: %r", len(held), error)
 
-    def _cloudevent(self, row: OutboxMessageMixin) -> BaseCloudEvent:
+    def _cloudevent(self, row: Row[Any]) -> BaseCloudEvent:
         event = EVENT_TYPES[row.event_type].model_validate(row.payload)
         return to_cloudevent(event, event_id=row.id, source=self._source, time=row.created_at)
 
-    async def _claim(self) -> list[OutboxMessageMixin]:
+    async def _claim(self) -> list[Row[Any]]:
         async with self._sessions() as session, session.begin():
             await self._take_claim_turn(session)
             # Read the clock after the turn: waiting for it must not eat into the short lease.
             now = utcnow()
-            return await claim(session, self._candidates(now), table=self._model, now=now, lease=self._lease)
-
-    def _candidates(self, now: datetime) -> Select[OutboxMessageMixin]:
-        """Unsent rows that are due, oldest first, none behind an earlier row of its key that
-        is held or waiting for its retry."""
-        model = self._model
-        earlier = aliased(model)
-        earlier_waiting = exists().where(
-            earlier.key == model.key,
-            earlier.id < model.id,
-            earlier.sent_at.is_(None),
-            earlier.dead_at.is_(None),
-            or_(earlier.claimed_until > now, earlier.next_attempt_at > now),
-        )
-        return (
-            select(model)
-            .where(model.sent_at.is_(None), model.dead_at.is_(None), due(model, now), ~earlier_waiting)
-            .order_by(model.id)
-            .limit(self._batch_size)
-        )
+            claimed = await session.execute(self._statements.claim, {"now": now, "until": now + self._lease})
+            return sorted(claimed, key=lambda row: row.id)
 
     async def dead_rows(self) -> list[OutboxMessageMixin]:
         """Rows delivery gave up on (kept with their error), oldest first."""
@@ -175,13 +164,11 @@ class OutboxRelay:
     async def _take_claim_turn(self, session: AsyncSession) -> None:
         await take_advisory_lock(session, zlib.crc32(inspect(self._model).local_table.fullname.encode()))
 
-    async def _mark_sent(self, row_id: str) -> None:
+    async def _mark_sent(self, row_ids: list[str]) -> None:
+        if not row_ids:
+            return
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(self._model)
-                .where(self._model.id == row_id)
-                .values(sent_at=utcnow(), claimed_until=None, last_error=None)
-            )
+            await session.execute(self._statements.mark_sent, {"ids": row_ids, "now": utcnow()})
 
     async def _release(self, row_ids: list[str]) -> None:
         """Give up the claim on rows this pass will not publish (the next pass takes them)."""
@@ -190,7 +177,7 @@ class OutboxRelay:
         async with self._sessions() as session, session.begin():
             await session.execute(update(self._model).where(self._model.id.in_(row_ids)).values(claimed_until=None))
 
-    async def _record_failure(self, row: OutboxMessageMixin, error: Exception) -> None:
+    async def _record_failure(self, row: Row[Any], error: Exception) -> None:
         attempts = row.attempts + 1
         now = utcnow()
         delay = exponential_backoff(attempts, base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
@@ -205,3 +192,46 @@ class OutboxRelay:
             values["dead_at"] = now
         async with self._sessions() as session, session.begin():
             await session.execute(update(self._model).where(self._model.id == row.id).values(**values))
+
+
+@dataclass(frozen=True)
+class RelayStatements:
+    """The relay's hot statements, built once per relay (building and caching a statement
+    costs more CPU than running it); parameters come with each execution."""
+
+    claim: Update
+    mark_sent: Update
+
+    @classmethod
+    def of(cls, model: type[OutboxMessageMixin], batch_size: int) -> "RelayStatements":
+        table = cast(Table, inspect(model).local_table)
+        now = bindparam("now", type_=UtcDateTime())
+        earlier = table.alias("earlier")
+        earlier_waiting = exists().where(
+            earlier.c.key == table.c.key,
+            earlier.c.id < table.c.id,
+            earlier.c.sent_at.is_(None),
+            earlier.c.dead_at.is_(None),
+            or_(earlier.c.claimed_until > now, earlier.c.next_attempt_at > now),
+        )
+        # Unsent rows that are due, oldest first, none behind an earlier row of its key that
+        # is held or waiting for its retry; rows another relay has locked are skipped.
+        candidates = (
+            select(table.c.id)
+            .where(table.c.sent_at.is_(None), table.c.dead_at.is_(None), due(table.c, now), ~earlier_waiting)
+            .order_by(table.c.id)
+            .limit(batch_size)
+            .with_for_update(of=table, skip_locked=True)
+        )
+        claim = (
+            update(table)
+            .where(table.c.id.in_(candidates.scalar_subquery()))
+            .values(claimed_until=bindparam("until", type_=UtcDateTime()))
+            .returning(*(table.c[name] for name in CLAIMED_COLUMNS))
+        )
+        mark_sent = (
+            update(table)
+            .where(table.c.id.in_(bindparam("ids", expanding=True)))
+            .values(sent_at=bindparam("now", type_=UtcDateTime()), claimed_until=None, last_error=None)
+        )
+        return cls(claim, mark_sent)
