@@ -10,7 +10,7 @@ import typer
 
 from awardpath import dead_letters
 from awardpath.demo import seed_demo
-from awardpath.processes import run_worker, serve_apps
+from awardpath.processes import run_worker, run_worker_all, serve_all_beside_worker, serve_apps
 from awardpath.services import SERVICES, AnySettings, build_apps
 from awardpath_shared.auth import ROLES, mint_token
 from awardpath_shared.migrations import upgrade
@@ -50,8 +50,9 @@ def serve(
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
     demo: Annotated[bool, typer.Option(help="seed demo records and print tokens")] = False,
 ) -> None:
-    """Serve the HTTP APIs. `all` runs the three services in one process; one service alone
-    needs AWARDPATH_TRANSPORT=kafka (its consumers then run in `awardpath worker SERVICE`)."""
+    """Serve the HTTP APIs. `all` runs the three services' APIs in one process (and, on the
+    in-process transport, starts `awardpath worker all` beside it); one service alone needs
+    AWARDPATH_TRANSPORT=kafka (its consumers then run in `awardpath worker SERVICE`)."""
     names = _targets(target)
     settings = {name: SERVICES[name].settings() for name in names}
     first = settings[names[0]]
@@ -63,28 +64,38 @@ def serve(
     if migrate_first:
         for name in names:
             upgrade(name, settings[name].database_url)
-    # The API of one service consumes nothing; `all` runs every consumer group in-process.
-    transport = create_transport(first, client_id=f"awardpath-{target}-api", consume=target == "all")
-    apps = build_apps(transport, settings)
     on_started = (lambda: _announce_demo(settings, host)) if demo else None
-    asyncio.run(serve_apps(apps, settings, host, transport, on_started))
+    if target == "all" and first.transport == "inprocess":
+        raise typer.Exit(asyncio.run(serve_all_beside_worker(settings, host, on_started)))
+    # The API of one service consumes nothing; `all` on Kafka runs every consumer group here.
+    transport = create_transport(first, client_id=f"awardpath-{target}-api", consume=target == "all")
+    asyncio.run(serve_apps(build_apps(transport, settings), settings, host, transport, on_started))
 
 
 @app.command()
 def worker(
-    service: Annotated[str, typer.Argument(help="submission, assessment or award")],
+    target: Annotated[str, typer.Argument(help="submission, assessment or award (Kafka); all (in-process)")],
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
+    wake_fd: Annotated[int | None, typer.Option(hidden=True, help="set by `serve all`")] = None,
 ) -> None:
-    """Run one service's consumers and outbox relay (AWARDPATH_TRANSPORT=kafka). Run as many
-    replicas as needed: they share the service's consumer group."""
-    name = _service(service)
-    settings = SERVICES[name].settings()
-    if settings.transport != "kafka":
-        raise typer.BadParameter("a worker needs AWARDPATH_TRANSPORT=kafka; `serve all` delivers in-process")
-    configure_logging(settings.log_level)
+    """Run one service's consumers and outbox relay (AWARDPATH_TRANSPORT=kafka; run as many
+    replicas as needed: they share the service's consumer group), or, with `all` on the
+    in-process transport, every service's relay, deliveries and background work (`serve all`
+    starts this itself)."""
+    names = _targets(target)
+    settings = {name: SERVICES[name].settings() for name in names}
+    first = settings[names[0]]
+    if target == "all" and first.transport != "inprocess":
+        raise typer.BadParameter("on Kafka run one worker per service: `awardpath worker SERVICE`")
+    if target != "all" and first.transport != "kafka":
+        raise typer.BadParameter("a service's worker needs AWARDPATH_TRANSPORT=kafka; `serve all` delivers in-process")
+    configure_logging(first.log_level)
     if migrate_first:
-        upgrade(name, settings.database_url)
-    raise typer.Exit(asyncio.run(run_worker(name, settings)))
+        for name in names:
+            upgrade(name, settings[name].database_url)
+    if target == "all":
+        raise typer.Exit(asyncio.run(run_worker_all(settings, wake_fd)))
+    raise typer.Exit(asyncio.run(run_worker(target, first)))
 
 
 dead_letters_app = typer.Typer(help="Events a service could not handle or not deliver.", no_args_is_help=True)

@@ -1,8 +1,14 @@
 """The processes `awardpath` runs: HTTP API servers and workers, each wired through the
 services' `build_runtime` (the one wiring every process and the tests share).
 
-- `serve all`: the three APIs in one process; on the in-process transport events are
-  delivered by direct calls, on Kafka this process also runs the three consumer groups.
+- `serve all`: the three APIs in one process. On the in-process transport it starts
+  `worker all` beside it, a process of its own that runs the relays, the in-process
+  deliveries (direct calls) and the background workers, so the path behind the intake uses
+  the second core instead of competing with the APIs for one event loop; each commit that
+  staged events wakes that process's relay over a socket pair (`wakeups`). On Kafka the
+  `serve all` process also runs the three consumer groups.
+- `worker all` (in-process transport): the relays, deliveries and background workers of the
+  three services.
 - `serve SERVICE` (Kafka only): one service's API. It publishes (its relay sends what its
   requests committed, at once) and consumes nothing.
 - `worker SERVICE` (Kafka only): one service's consumer group member and an outbox relay
@@ -16,8 +22,11 @@ lease runs out. Scale APIs on request load and workers on consumer lag, independ
 import asyncio
 import contextlib
 import copy
+import ctypes
 import logging
 import signal
+import socket
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from typing import Any
@@ -26,14 +35,19 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
-from awardpath.services import SERVICES, AnySettings
+from awardpath.services import SERVICES, AnySettings, build_runtimes, create_apps
 from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.transport import Transport
+from awardpath_shared.messaging.wakeups import WakeSender, listen_for_wake_ups
 from awardpath_shared.observability import access_log_filter
+from awardpath_shared.runtime import create_transport
 
 logger = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# The worker's relays finish what they publish, then it exits; after this it is killed.
+WORKER_STOP_SECONDS = 30
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
@@ -63,13 +77,16 @@ async def serve_apps(
     host: str,
     transport: Transport,
     on_started: Callable[[], Awaitable[None]] | None = None,
+    companion: "asyncio.Task[Any] | None" = None,
 ) -> None:
-    """Serve `apps` until SIGINT/SIGTERM; the transport runs around them (started first,
-    stopped last, after the apps' relays)."""
+    """Serve `apps` until SIGINT/SIGTERM (or until `companion`, a process they need, ended);
+    the transport runs around them (started first, stopped last, after the apps' relays)."""
     servers = [_Server(server_config(apps[name], host, settings[name].port)) for name in apps]
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, partial(_exit_all, servers))
+    if companion is not None:
+        companion.add_done_callback(lambda _: _exit_all(servers))
     await transport.start()
     try:
         serving = [asyncio.create_task(server.serve()) for server in servers]
@@ -83,6 +100,87 @@ async def serve_apps(
         await asyncio.gather(*serving)
     finally:
         await transport.stop()
+
+
+async def serve_all_beside_worker(
+    settings: dict[str, AnySettings], host: str, on_started: Callable[[], Awaitable[None]] | None = None
+) -> int:
+    """`serve all` on the in-process transport: the APIs here, `worker all` in a child process
+    woken by this one's commits. Returns the exit code (1: the worker ended on its own)."""
+    waking, woken = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "awardpath",
+        "worker",
+        "all",
+        "--no-migrate",
+        f"--wake-fd={woken.fileno()}",
+        pass_fds=[woken.fileno()],
+        preexec_fn=_die_with_parent,
+    )
+    woken.close()
+    sender = WakeSender(waking)
+    transport = create_transport(next(iter(settings.values())), client_id="awardpath-all-api")
+    runtimes = build_runtimes(transport, settings)
+    for name, runtime in runtimes.items():
+        runtime.runs_background = False
+        runtime.wake_relay = sender.waker(name)
+    worker_ended = asyncio.create_task(worker.wait())
+    try:
+        await serve_apps(create_apps(runtimes), settings, host, transport, on_started, companion=worker_ended)
+    finally:
+        ended_on_its_own = worker_ended.done()
+        if not ended_on_its_own:
+            worker.terminate()
+            try:
+                async with asyncio.timeout(WORKER_STOP_SECONDS):
+                    await worker_ended
+            except TimeoutError:
+                worker.kill()
+                await worker_ended
+        waking.close()
+    if ended_on_its_own:
+        logger.error("the worker process ended (exit code %s): stopping the APIs", worker.returncode)
+        return 1
+    return 0
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: the kernel kills it when its parent dies, however that dies
+    (a SIGKILLed `serve all` must not leave its worker running)."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None) -> int:
+    """The relays, in-process deliveries and background workers of every service until
+    SIGINT/SIGTERM; woken through `wake_fd` when `serve all` started it."""
+    transport = create_transport(next(iter(settings.values())), client_id="awardpath-all-worker")
+    runtimes = build_runtimes(transport, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    stop_listening = None
+    if wake_fd is not None:
+        channel = socket.socket(fileno=wake_fd)
+        stop_listening = listen_for_wake_ups(channel, lambda name: runtimes[name].relay.wake())
+    await transport.start()
+    for runtime in runtimes.values():
+        runtime.start_background()
+    logger.info("worker running the relays and deliveries of %s", ", ".join(runtimes))
+    await stop.wait()
+    if stop_listening is not None:
+        stop_listening()
+    # Every relay stops before any database closes: a delivery in flight is cancelled and its
+    # row stays unsent (the next start sends it again and the inbox drops a duplicate).
+    for runtime in runtimes.values():
+        await runtime.relay.stop()
+    for runtime in runtimes.values():
+        await runtime.close()
+    await transport.stop()
+    return 0
 
 
 def _exit_all(servers: list[_Server]) -> None:

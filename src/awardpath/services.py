@@ -41,10 +41,20 @@ SERVICES: dict[str, ServiceEntry] = {
 }
 
 
-def build_apps(transport: Transport, settings: dict[str, AnySettings] | None = None) -> dict[str, FastAPI]:
-    """The apps of the services `settings` names (default: all three) on one transport."""
+def build_runtimes(
+    transport: Transport, settings: dict[str, AnySettings] | None = None
+) -> dict[str, ServiceRuntime[Any, Any]]:
+    """The runtimes of the services `settings` names (default: all three) on one transport."""
     settings = settings or {name: entry.settings() for name, entry in SERVICES.items()}
     return {
-        name: SERVICES[name].create_app(SERVICES[name].build_runtime(service_settings, transport))
-        for name, service_settings in settings.items()
+        name: SERVICES[name].build_runtime(service_settings, transport) for name, service_settings in settings.items()
     }
+
+
+def create_apps(runtimes: dict[str, ServiceRuntime[Any, Any]]) -> dict[str, FastAPI]:
+    return {name: SERVICES[name].create_app(runtime) for name, runtime in runtimes.items()}
+
+
+def build_apps(transport: Transport, settings: dict[str, AnySettings] | None = None) -> dict[str, FastAPI]:
+    """The apps of the services `settings` names (default: all three) on one transport."""
+    return create_apps(build_runtimes(transport, settings))

@@ -112,7 +112,8 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        runtime.start_background()
+        if runtime.runs_background:
+            runtime.start_background()
         try:
             yield
         finally:

@@ -72,6 +72,11 @@ class ServiceRuntime(Generic[U, S]):
     token_verifier: TokenVerifier
     idempotency_keys: IdempotencyKeys
     workers: list[BackgroundWorker] = field(default_factory=list)
+    runs_background: bool = True
+    """False in a process whose relay and background workers run in another process."""
+    wake_relay: Callable[[], None] | None = None
+    """Called after a commit that staged events: by default it wakes this process's relay; a
+    process whose relay runs elsewhere (`serve all`'s API process) points it there."""
 
     @classmethod
     def build(
@@ -101,10 +106,10 @@ class ServiceRuntime(Generic[U, S]):
         group = f"awardpath-{name}"
 
         def open_transaction() -> AbstractAsyncContextManager[U]:
-            return transaction(sessions, lambda session: unit_of_work(session, relay.wake))
+            return transaction(sessions, lambda session: unit_of_work(session, runtime.events_staged))
 
         def open_reading() -> AbstractAsyncContextManager[U]:
-            return transaction(readers, lambda session: unit_of_work(session, relay.wake))
+            return transaction(readers, lambda session: unit_of_work(session, runtime.events_staged))
 
         consumer = EventConsumer(
             group=group,
@@ -130,6 +135,9 @@ class ServiceRuntime(Generic[U, S]):
         )
         runtime.workers.append(PeriodicTask(f"{name}-idempotency-key-purge", runtime._purge_keys, 3600))
         return runtime
+
+    def events_staged(self) -> None:
+        (self.wake_relay or self.relay.wake)()
 
     async def _purge_keys(self) -> None:
         async with self.transaction() as uow:
