@@ -108,3 +108,27 @@ async def test_a_handler_that_keeps_failing_dead_letters_the_event_and_the_key_m
             .where(OutboxMessage.key == key, OutboxMessage.sent_at.is_(None))
         )
     assert unsent == 0  # the producer's outbox delivered both: the failure is the consumer group's
+
+
+async def test_events_delivered_together_are_each_handled_once_when_one_of_them_fails(delivery):
+    # Staged in one transaction, these reach the group together; the poison must cost the
+    # others nothing: each is handled once, the poison alone is dead-lettered.
+    await delivery.open({MicroCredentialPublished: _refusing_poison})
+    events = [published_event(title) for title in ("first", "second", "poison", "fourth", "fifth")]
+    await delivery.publish(*events)
+    await eventually(delivery.dead_letters, lambda letters: len(letters) == 1, timeout=30)
+    async with delivery.sessions() as session:
+        processed = (
+            await session.execute(
+                select(OutboxMessage.key, func.count())
+                .join(ProcessedEvent, ProcessedEvent.event_id == OutboxMessage.id)
+                .group_by(OutboxMessage.key)
+            )
+        ).all()
+    healthy = {event.micro_credential_id for event in events if event.title != "poison"}
+    assert sorted(processed) == sorted((key, 1) for key in healthy)
+
+
+async def _refusing_poison(_uow, event: MicroCredentialPublished) -> None:
+    if event.title == "poison":
+        raise ValueError("cannot handle this one")

@@ -166,21 +166,25 @@ async def insert_unless_present(
     """INSERT ... ON CONFLICT (key) DO NOTHING on either backend; whether a row was inserted.
     Concurrent callers with the same key all succeed: on PostgreSQL the later ones wait for
     the first to commit, then skip."""
-    statement = _insert_or_skip(model, tuple(key), session.get_bind().dialect.name)
+    statement = insert_or_skip(model, tuple(key), session.get_bind().dialect.name)
     result = await session.execute(statement, values)
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-# Built once per table (it runs for every consumed event), on the Core table: given its
-# values as parameters, an ORM insert would run as a bulk insert and report no row count.
-_INSERTS_OR_SKIPS: dict[tuple[str, tuple[str, ...], str], Any] = {}
+# Built once per table: the values come as parameters. On the Core table: given its values
+# as parameters, an ORM insert would run as a bulk insert and report no row count.
+_INSERTS_OR_SKIPS: dict[tuple[str, tuple[str, ...], str, str | None], Any] = {}
 
 
-def _insert_or_skip(model: type[Any], key: tuple[str, ...], dialect: str) -> Any:
-    cache_key = (f"{model.__module__}.{model.__qualname__}", key, dialect)
+def insert_or_skip(model: type[Any], key: tuple[str, ...], dialect: str, returning: str | None = None) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING [RETURNING column] into `model`'s table,
+    built once; execute it with the row (or rows) as parameters."""
+    cache_key = (f"{model.__module__}.{model.__qualname__}", key, dialect, returning)
     if cache_key not in _INSERTS_OR_SKIPS:
+        table = model.__table__
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        _INSERTS_OR_SKIPS[cache_key] = insert(model.__table__).on_conflict_do_nothing(index_elements=list(key))
+        statement = insert(table).on_conflict_do_nothing(index_elements=list(key))
+        _INSERTS_OR_SKIPS[cache_key] = statement.returning(table.c[returning]) if returning else statement
     return _INSERTS_OR_SKIPS[cache_key]
 
 

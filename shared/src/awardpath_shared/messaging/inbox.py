@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Generic
@@ -11,7 +11,7 @@ from cloudevents.core.base import BaseCloudEvent
 from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from awardpath_shared.db import UtcDateTime, insert_unless_present
+from awardpath_shared.db import UtcDateTime, insert_or_skip, insert_unless_present
 from awardpath_shared.events import Event
 from awardpath_shared.ids import utcnow
 from awardpath_shared.messaging.dead_letters import DeadLetterStore
@@ -86,6 +86,32 @@ class EventConsumer(Generic[U]):
                 return False
             await handler(uow, event)
         return True
+
+    async def handle_together(self, cloudevents: Sequence[BaseCloudEvent]) -> list[bool]:
+        """Handle several events, in order, in one unit of work: one transaction, one
+        statement for their processed-event rows (those already processed are skipped). Any
+        failure rolls back all of them: the caller then delivers them one by one, each under
+        the retry policy. Only events of independent keys, or of one key in order, belong in
+        one call. Returns, per event, whether it was handled (False: processed before, or
+        not one this consumer handles)."""
+        wanted = [cloudevent for cloudevent in cloudevents if cloudevent.get_type() in self._handlers]
+        if not wanted:
+            return [False] * len(cloudevents)
+        async with self._transaction() as uow:
+            # The ids not processed before come back.
+            dialect = uow.session.get_bind().dialect.name
+            statement = insert_or_skip(self._processed_model, ("event_id",), dialect, returning="event_id")
+            inserted = await uow.session.execute(statement, [_inbox_row(cloudevent) for cloudevent in wanted])
+            first_deliveries = set(inserted.scalars())
+            handled = []
+            for cloudevent in cloudevents:
+                # An id given twice (a redelivery in the same batch) is handled the first time.
+                first = cloudevent.get_id() in first_deliveries and cloudevent.get_type() in self._handlers
+                first_deliveries.discard(cloudevent.get_id())
+                if first:
+                    await self._handlers[cloudevent.get_type()](uow, from_cloudevent(cloudevent))
+                handled.append(first)
+        return handled
 
     async def database_answers(self) -> bool:
         """Whether the consumer's database answers now (tells an outage from a failing handler)."""

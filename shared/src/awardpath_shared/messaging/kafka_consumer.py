@@ -1,6 +1,7 @@
-"""One service's consumer group member on Kafka: fetch, then per partition hand each message
-to the consumer (`delivery.deliver`: retries, then the dead-letter topic) and commit its
-offset, one message at a time; partitions run side by side.
+"""One service's consumer group member on Kafka: fetch, then per partition hand the fetched
+messages to the consumer in one transaction (`delivery.deliver_together`) and commit once;
+when that fails, each message on its own (`delivery.deliver`: retries, then the dead-letter
+topic), committing its offset, one message at a time. Partitions run side by side.
 
 A message's offset is committed only after its handler's transaction committed (or it was
 dead-lettered). Events of types the group does not handle are skipped (and committed); a
@@ -17,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import IllegalStateError, KafkaError
 
-from awardpath_shared.messaging.delivery import Abandoned, RetryPolicy, deliver
+from awardpath_shared.messaging.delivery import Abandoned, RetryPolicy, deliver, deliver_together
 from awardpath_shared.messaging.kafka_dead_letters import DeadLetterTopics
 from awardpath_shared.messaging.kafka_topics import KafkaNames, from_record
 from awardpath_shared.messaging.transport import Consumer
@@ -137,6 +138,9 @@ class GroupLoop(ConsumerRebalanceListener):
 
     async def _drain(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
         try:
+            if len(records) > 1 and await self._handled_together(records):
+                await self._commit(partition, records[-1])
+                return
             for record in records:
                 if self._interrupt.is_set() or not await self._process(partition, record):
                     return
@@ -156,6 +160,20 @@ class GroupLoop(ConsumerRebalanceListener):
             await self._stop_within(self._policy.first_backoff_seconds)
             self._fetch_again(partition, record.offset)
             return False
+        return await self._commit(partition, record)
+
+    async def _handled_together(self, records: list[ConsumerRecord]) -> bool:
+        """Hand a partition's fetched records (one key's events in order, or independent
+        keys') to the consumer in one transaction; False when they must go one by one (one
+        is not a CloudEvent, or handling them together failed: nothing of it committed)."""
+        try:
+            cloudevents = [from_record(record) for record in records]
+        except Exception:  # not a CloudEvent: the one-by-one path dead-letters it
+            return False
+        return await deliver_together(self._consumer, cloudevents)
+
+    async def _commit(self, partition: TopicPartition, record: ConsumerRecord) -> bool:
+        """Commit the offset after `record`; False when the partition must stop here."""
         try:
             # Bounded: while the coordinator is unreachable aiokafka retries a commit forever.
             async with asyncio.timeout(self._settings.kafka_operation_timeout_seconds):

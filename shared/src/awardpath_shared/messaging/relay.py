@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 CLAIMED_COLUMNS = ("id", "event_type", "topic", "key", "payload", "created_at", "attempts")
 # A claim is renewed this often per lease: two renewals may fail or run late before it lapses.
 RENEWALS_PER_LEASE = 3
-KEYS_AT_ONCE = 8
+KEYS_AT_ONCE = 32
 RETRY_BASE_SECONDS = 0.2
 RETRY_CAP_SECONDS = 300.0
 
@@ -65,7 +65,8 @@ class OutboxRelay:
         self._lease = timedelta(seconds=claim_lease_seconds)
         self._loop = PeriodicTask(f"outbox-relay-{source}", self._pass, poll_interval)
         self._statements = RelayStatements.of(model, batch_size)
-        # Keys published side by side at most (each holds a connection while it marks rows sent).
+        # Keys published side by side at most: in-process, an event whose batch failed is
+        # delivered alone and holds a connection of its consumer meanwhile.
         self._keys_at_once = asyncio.Semaphore(KEYS_AT_ONCE)
 
     def wake(self) -> None:

@@ -6,6 +6,7 @@ relay may then mark the row sent. A transport delivers each event type to every 
 `Consumer` (one per service: its consumer group) that handles it, through `delivery.deliver`.
 """
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from cloudevents.core.base import BaseCloudEvent
@@ -25,6 +26,8 @@ class Consumer(Protocol):
     def wants(self, event_type: str) -> bool: ...
 
     async def handle(self, cloudevent: BaseCloudEvent) -> bool: ...
+
+    async def handle_together(self, cloudevents: Sequence[BaseCloudEvent]) -> list[bool]: ...
 
     async def database_answers(self) -> bool: ...
 
