@@ -242,3 +242,22 @@ async def committed_offsets(delivery: Delivery) -> int:
         return await asyncio.wait_for(read(), 30)
     finally:
         await asyncio.wait_for(probe.stop(), 10)
+
+
+async def test_a_consumer_group_that_has_not_handled_its_messages_shows_them_as_lag(kafka_delivery):
+    # Operators see a stuck or slow worker as lag: here the handler waits until released.
+    released = asyncio.Event()
+
+    async def waits(_uow, _event: MicroCredentialPublished) -> None:
+        await released.wait()
+
+    await kafka_delivery.open({MicroCredentialPublished: waits})
+    consumer, transport = kafka_delivery.consumer, kafka_delivery.transport
+    await kafka_delivery.publish(*(published_event(f"waiting {n}") for n in range(3)))
+
+    async def total_lag() -> int:
+        return sum((await transport.consumer_lag(consumer.group, consumer.topics)).values())
+
+    assert await eventually(total_lag, lambda lag: lag == 3, timeout=30) == 3
+    released.set()
+    assert await eventually(total_lag, lambda lag: lag == 0, timeout=30) == 0

@@ -1,15 +1,22 @@
 """Health, metrics and logs every service exposes the same way."""
 
+import asyncio
 import logging
 import sys
 import time
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.problems import problem_response
+
+logger = logging.getLogger(__name__)
+
+# A scrape waits this long at most for each part of the backlog.
+BACKLOG_READ_SECONDS = 5.0
 
 
 def configure_logging(level: str) -> None:
@@ -74,6 +81,47 @@ class RequestMetrics:
             self.latency.labels(self.service, scope["method"], route).observe(time.perf_counter() - started)
 
 
+class BacklogGauges:
+    """The path's backlog, read when Prometheus scrapes: the service's outbox (rows not yet
+    published, the age of the oldest) and, on Kafka, its consumer group's lag per partition.
+    A part that cannot be read is left out of that scrape (and logged), never a failed scrape."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.unsent = Gauge(
+            "awardpath_outbox_unsent_rows", "Outbox rows not yet published", ["service"], registry=registry
+        )
+        self.oldest = Gauge(
+            "awardpath_outbox_oldest_unsent_age_seconds",
+            "Age of the oldest outbox row not yet published (0: none)",
+            ["service"],
+            registry=registry,
+        )
+        self.lag = Gauge(
+            "awardpath_consumer_lag_messages",
+            "Messages the service's consumer group has yet to handle (Kafka)",
+            ["service", "topic", "partition"],
+            registry=registry,
+        )
+
+    async def read(self, service: str, runtime: Any) -> None:
+        try:
+            async with asyncio.timeout(BACKLOG_READ_SECONDS):
+                unsent, oldest = await runtime.relay.backlog()
+            self.unsent.labels(service).set(unsent)
+            self.oldest.labels(service).set(oldest)
+        except Exception as error:  # a scrape reports what it can
+            logger.warning("reading the outbox backlog failed: %r", error)
+        try:
+            async with asyncio.timeout(BACKLOG_READ_SECONDS):
+                lag = await runtime.transport.consumer_lag(runtime.consumer.group, runtime.consumer.topics)
+        except Exception as error:
+            logger.warning("reading the consumer lag failed: %r", error)
+            return
+        self.lag.clear()
+        for (topic, partition), messages in lag.items():
+            self.lag.labels(service, topic, str(partition)).set(messages)
+
+
 def install_observability(app: FastAPI, service: str) -> None:
     registry = CollectorRegistry()
     requests = Counter(
@@ -85,6 +133,7 @@ def install_observability(app: FastAPI, service: str) -> None:
         ["service", "method", "route"],
         registry=registry,
     )
+    backlog = BacklogGauges(registry)
     app.state.metrics_registry = registry
 
     app.add_middleware(RequestMetrics, service=service, requests=requests, latency=latency)
@@ -110,7 +159,8 @@ def install_observability(app: FastAPI, service: str) -> None:
         return {"status": "ok"}
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        await backlog.read(service, request.app.state.runtime)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(router)

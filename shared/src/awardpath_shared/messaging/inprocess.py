@@ -41,6 +41,10 @@ class InProcessTransport:
     async def stop(self) -> None:
         return None
 
+    async def consumer_lag(self, group: str, topics: frozenset[str]) -> dict[tuple[str, int], int]:
+        """Nothing: delivery is part of the relay's publishing, so the backlog is the outbox's."""
+        return {}
+
     async def publish(self, topic: str, key: str, cloudevent: BaseCloudEvent) -> None:
         wanting = [consumer for consumer in self._consumers if consumer.wants(cloudevent.get_type())]
         await asyncio.gather(*(self._batches[consumer.group].deliver(cloudevent) for consumer in wanting))

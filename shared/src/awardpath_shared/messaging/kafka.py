@@ -14,7 +14,7 @@ consumer group. Dead letters go to `<topic>.dlq` (`kafka_dead_letters`).
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from cloudevents.core.base import BaseCloudEvent
 
 from awardpath_shared.messaging.delivery import RetryPolicy
@@ -77,6 +77,33 @@ class KafkaTransport:
             timeout = self._settings.kafka_operation_timeout_seconds
             if not await within(producer.stop(), timeout):
                 logger.warning("the Kafka producer did not flush within %ss", timeout)
+
+    async def consumer_lag(self, group: str, topics: frozenset[str]) -> dict[tuple[str, int], int]:
+        """Per partition of `topics`, how many messages `group` has not committed yet (its
+        backlog), asked of the brokers: any process of the service can report it. The probe
+        names the group to read its offsets and never joins it."""
+        probe = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            client_id=self._client_id,
+            group_id=self._names.group(group),
+            enable_auto_commit=False,
+        )
+        await probe.start()
+        try:
+            await probe.topics()  # the partitions of every topic, as metadata
+            partitions = [
+                TopicPartition(name, partition)
+                for name in sorted(self._names.topic(topic) for topic in topics)
+                for partition in sorted(probe.partitions_for_topic(name) or ())
+            ]
+            ends = await probe.end_offsets(partitions)
+            # A partition the group never committed on is read from its beginning.
+            committed = {partition: await probe.committed(partition) or 0 for partition in partitions}
+        finally:
+            await probe.stop()
+        return {
+            (partition.topic, partition.partition): ends[partition] - committed[partition] for partition in partitions
+        }
 
     async def publish(self, topic: str, key: str, cloudevent: BaseCloudEvent) -> None:
         if self._producer is None:

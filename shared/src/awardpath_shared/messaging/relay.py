@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from cloudevents.core.base import BaseCloudEvent
-from sqlalchemy import CursorResult, Row, Table, Update, bindparam, exists, inspect, or_, select, update
+from sqlalchemy import CursorResult, Row, Table, Update, bindparam, exists, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from awardpath_shared.backoff import exponential_backoff
@@ -145,6 +145,21 @@ class OutboxRelay:
             now = utcnow()
             claimed = await session.execute(self._statements.claim, {"now": now, "until": now + self._lease})
             return sorted(claimed, key=lambda row: row.id)
+
+    async def backlog(self) -> tuple[int, float]:
+        """Unsent rows still to publish (not dead) and the age in seconds of the oldest."""
+        table = inspect(self._model).local_table
+        async with self._sessions() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(table.c.created_at)).where(
+                        table.c.sent_at.is_(None), table.c.dead_at.is_(None)
+                    )
+                )
+            ).one()
+        if oldest is None:
+            return 0, 0.0
+        return count, (utcnow() - oldest).total_seconds()
 
     async def dead_rows(self) -> list[OutboxMessageMixin]:
         """Rows delivery gave up on (kept with their error), oldest first."""
