@@ -40,7 +40,7 @@ from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.messaging.wakeups import WakeSender, listen_for_wake_ups
 from awardpath_shared.observability import access_log_filter
-from awardpath_shared.runtime import create_transport
+from awardpath_shared.runtime import ServiceRuntime, create_transport
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,9 @@ async def serve_all_beside_worker(
         f"--wake-fd={woken.fileno()}",
         pass_fds=[woken.fileno()],
         preexec_fn=_die_with_parent,
+        # Not in the terminal's process group: Ctrl+C reaches this process, which stops the
+        # worker after the APIs (so the worker ending first means it failed).
+        start_new_session=True,
     )
     woken.close()
     sender = WakeSender(waking)
@@ -149,8 +152,7 @@ async def serve_all_beside_worker(
 def _die_with_parent() -> None:
     """In the child, before exec: the kernel kills it when its parent dies, however that dies
     (a SIGKILLed `serve all` must not leave its worker running)."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None) -> int:
@@ -165,7 +167,7 @@ async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None) 
     stop_listening = None
     if wake_fd is not None:
         channel = socket.socket(fileno=wake_fd)
-        stop_listening = listen_for_wake_ups(channel, lambda name: runtimes[name].relay.wake())
+        stop_listening = listen_for_wake_ups(channel, partial(_wake_relay, runtimes))
     await transport.start()
     for runtime in runtimes.values():
         runtime.start_background()
@@ -173,14 +175,20 @@ async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None) 
     await stop.wait()
     if stop_listening is not None:
         stop_listening()
-    # Every relay stops before any database closes: a delivery in flight is cancelled and its
-    # row stays unsent (the next start sends it again and the inbox drops a duplicate).
+    # Every relay and delivery stops before any database closes: a delivery in flight is
+    # cancelled and its row stays unsent (the next start sends it again, the inbox drops it).
     for runtime in runtimes.values():
         await runtime.relay.stop()
+    await transport.stop()
     for runtime in runtimes.values():
         await runtime.close()
-    await transport.stop()
     return 0
+
+
+def _wake_relay(runtimes: dict[str, ServiceRuntime[Any, Any]], service: str) -> None:
+    runtime = runtimes.get(service)
+    if runtime is not None:
+        runtime.relay.wake()
 
 
 def _exit_all(servers: list[_Server]) -> None:

@@ -105,19 +105,21 @@ class BacklogGauges:
 
     async def read(self, service: str, runtime: Any) -> None:
         try:
-            async with asyncio.timeout(BACKLOG_READ_SECONDS):
-                unsent, oldest = await runtime.relay.backlog()
+            async with asyncio.timeout(BACKLOG_READ_SECONDS), runtime.reading() as uow:
+                unsent, oldest = await runtime.relay.backlog(uow.session)
             self.unsent.labels(service).set(unsent)
             self.oldest.labels(service).set(oldest)
-        except Exception as error:  # a scrape reports what it can
+        except Exception as error:  # a scrape reports what it can, nothing stale
             logger.warning("reading the outbox backlog failed: %r", error)
+            self.unsent.clear()
+            self.oldest.clear()
+        self.lag.clear()
         try:
             async with asyncio.timeout(BACKLOG_READ_SECONDS):
                 lag = await runtime.transport.consumer_lag(runtime.consumer.group, runtime.consumer.topics)
         except Exception as error:
             logger.warning("reading the consumer lag failed: %r", error)
             return
-        self.lag.clear()
         for (topic, partition), messages in lag.items():
             self.lag.labels(service, topic, str(partition)).set(messages)
 

@@ -93,7 +93,12 @@ class EventConsumer(Generic[U]):
         failure rolls back all of them: the caller then delivers them one by one, each under
         the retry policy. Only events of independent keys, or of one key in order, belong in
         one call. Returns, per event, whether it was handled (False: processed before, or
-        not one this consumer handles)."""
+        not one this consumer handles).
+
+        The handlers share one session: a handler's queries see what earlier ones flushed (the
+        services flush what they change, rule 5), and rows merely added (a webhook message)
+        are inserted together at the commit. Flushing after each handler would split those
+        inserts and, measured, cost nearly half the drain's CPU."""
         wanted = [cloudevent for cloudevent in cloudevents if cloudevent.get_type() in self._handlers]
         if not wanted:
             return [False] * len(cloudevents)

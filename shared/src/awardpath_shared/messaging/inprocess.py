@@ -7,7 +7,8 @@ sent only after every group committed or dead-lettered it; a crash in between le
 unsent and the relay sends it again after the restart (consumers drop the duplicate).
 
 The relay publishes its keys side by side; what reaches one consumer group at the same
-moment is handled in one transaction (`deliver_together`). A key's next event is published
+moment is handled in one transaction (`deliver_together`) by that group's flushing task,
+while each publisher waits for its own event's outcome only. A key's next event is published
 only once its previous one returned, so a batch never holds two events of one key. When a
 batch fails, each of its events is delivered alone, in its publisher's task, as it would
 have been without batching: a failing event is retried without holding up the others.
@@ -39,7 +40,8 @@ class InProcessTransport:
         return None
 
     async def stop(self) -> None:
-        return None
+        for batches in self._batches.values():
+            await batches.stop()
 
     async def consumer_lag(self, group: str, topics: frozenset[str]) -> dict[tuple[str, int], int]:
         """Nothing: delivery is part of the relay's publishing, so the backlog is the outbox's."""
@@ -47,25 +49,30 @@ class InProcessTransport:
 
     async def publish(self, topic: str, key: str, cloudevent: BaseCloudEvent) -> None:
         wanting = [consumer for consumer in self._consumers if consumer.wants(cloudevent.get_type())]
-        await asyncio.gather(*(self._batches[consumer.group].deliver(cloudevent) for consumer in wanting))
+        # A group that fails cancels the others' deliveries: the relay publishes the row again.
+        async with asyncio.TaskGroup() as groups:
+            for consumer in wanting:
+                groups.create_task(self._batches[consumer.group].deliver(cloudevent))
 
 
 class _Batching:
     """One consumer group's deliveries: events published at the same moment are handled
-    together by whichever publisher came first; the others wait for its outcome."""
+    together by the group's flushing task (started by the first of them, ended when nothing
+    waits); each publisher waits for its own event's outcome."""
 
     def __init__(self, consumer: Consumer, policy: RetryPolicy) -> None:
         self._consumer = consumer
         self._policy = policy
         # Each event with the outcome of its batch: True handled, False deliver it alone.
         self._waiting: list[tuple[BaseCloudEvent, asyncio.Future[bool]]] = []
-        self._flushing = False
+        self._flushing: asyncio.Task[None] | None = None
 
     async def deliver(self, cloudevent: BaseCloudEvent) -> None:
         together: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((cloudevent, together))
-        if not self._flushing:
-            await self._flush()
+        if self._flushing is None:
+            # It starts once the publishers of this moment have queued their events.
+            self._flushing = asyncio.create_task(self._flush(), name=f"deliveries-{self._consumer.group}")
         if await together:
             return
         # A wait runs in the publishing relay's task: stopping the relay cancels it.
@@ -77,18 +84,21 @@ class _Batching:
             dead_letter=partial(self._consumer.dead_letters.keep, cloudevent),
         )
 
+    async def stop(self) -> None:
+        if self._flushing is not None:
+            self._flushing.cancel()
+            await asyncio.gather(self._flushing, return_exceptions=True)
+
     async def _flush(self) -> None:
-        self._flushing = True
         batch: list[tuple[BaseCloudEvent, asyncio.Future[bool]]] = []
         try:
-            await asyncio.sleep(0)  # the relay's other keys publish now: they join this batch
             while self._waiting:
                 batch, self._waiting = self._waiting[:BATCH_LIMIT], self._waiting[BATCH_LIMIT:]
                 handled = len(batch) > 1 and await deliver_together(self._consumer, [event for event, _ in batch])
                 _settle(batch, handled)
         finally:
-            self._flushing = False
-            # Cancelled (the flushing relay is stopping): everyone else delivers alone.
+            self._flushing = None
+            # Cancelled (the transport is stopping): whoever still waits delivers alone.
             _settle(batch + self._waiting, False)
             self._waiting = []
 

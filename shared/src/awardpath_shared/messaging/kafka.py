@@ -88,8 +88,8 @@ class KafkaTransport:
             group_id=self._names.group(group),
             enable_auto_commit=False,
         )
-        await probe.start()
         try:
+            await probe.start()
             await probe.topics()  # the partitions of every topic, as metadata
             partitions = [
                 TopicPartition(name, partition)
@@ -97,12 +97,14 @@ class KafkaTransport:
                 for partition in sorted(probe.partitions_for_topic(name) or ())
             ]
             ends = await probe.end_offsets(partitions)
-            # A partition the group never committed on is read from its beginning.
-            committed = {partition: await probe.committed(partition) or 0 for partition in partitions}
+            # A partition the group never committed on is read from its first kept record.
+            beginnings = await probe.beginning_offsets(partitions)
+            committed = {partition: await probe.committed(partition) for partition in partitions}
         finally:
             await probe.stop()
         return {
-            (partition.topic, partition.partition): ends[partition] - committed[partition] for partition in partitions
+            (each.topic, each.partition): ends[each] - max(committed[each] or 0, beginnings[each])
+            for each in partitions
         }
 
     async def publish(self, topic: str, key: str, cloudevent: BaseCloudEvent) -> None:

@@ -146,17 +146,14 @@ class OutboxRelay:
             claimed = await session.execute(self._statements.claim, {"now": now, "until": now + self._lease})
             return sorted(claimed, key=lambda row: row.id)
 
-    async def backlog(self) -> tuple[int, float]:
-        """Unsent rows still to publish (not dead) and the age in seconds of the oldest."""
+    async def backlog(self, session: AsyncSession) -> tuple[int, float]:
+        """Unsent rows still to publish (not dead) and the age in seconds of the oldest, read
+        in `session` (a reading one: on SQLite it takes no write lock)."""
         table = inspect(self._model).local_table
-        async with self._sessions() as session:
-            count, oldest = (
-                await session.execute(
-                    select(func.count(), func.min(table.c.created_at)).where(
-                        table.c.sent_at.is_(None), table.c.dead_at.is_(None)
-                    )
-                )
-            ).one()
+        unsent = select(func.count(), func.min(table.c.created_at)).where(
+            table.c.sent_at.is_(None), table.c.dead_at.is_(None)
+        )
+        count, oldest = (await session.execute(unsent)).one()
         if oldest is None:
             return 0, 0.0
         return count, (utcnow() - oldest).total_seconds()
