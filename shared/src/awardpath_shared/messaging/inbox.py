@@ -11,7 +11,7 @@ from cloudevents.core.base import BaseCloudEvent
 from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from awardpath_shared.db import UtcDateTime, insert_or_skip, insert_unless_present
+from awardpath_shared.db import UtcDateTime, insert_or_skip
 from awardpath_shared.events import Event
 from awardpath_shared.ids import utcnow
 from awardpath_shared.messaging.dead_letters import DeadLetterStore
@@ -73,19 +73,8 @@ class EventConsumer(Generic[U]):
         concurrent delivery of the same event waits for this one's commit, then skips it. A
         handler failure rolls back its writes and that row together, so the event can be
         delivered again later."""
-        handler = self._handlers.get(cloudevent.get_type())
-        if handler is None:
-            return False
-        event = from_cloudevent(cloudevent)
-        async with self._transaction() as uow:
-            first_delivery = await insert_unless_present(
-                uow.session, self._processed_model, _inbox_row(cloudevent), ["event_id"]
-            )
-            if not first_delivery:
-                logger.debug("skipping duplicate event %s", cloudevent.get_id())
-                return False
-            await handler(uow, event)
-        return True
+        [handled] = await self.handle_together([cloudevent])
+        return handled
 
     async def handle_together(self, cloudevents: Sequence[BaseCloudEvent]) -> list[bool]:
         """Handle several events, in order, in one unit of work: one transaction, one
