@@ -9,20 +9,19 @@
 """
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from awardpath_shared.db import is_sqlite, service_database_url
+from tests.support.proc import ProcessStat, process_table
 
 # Slot k's assessor is `bench-assessor-k` (the only one qualified for slot k's micro-credential).
 ASSESSOR_PREFIX = "bench-assessor-"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+NO_PROCESS = ProcessStat("", "", 0, 0.0, 0.0)
 
 
 class AssignmentWatcher:
@@ -119,51 +118,26 @@ class CpuMeter:
         self._left_out = left_out
 
     def read(self) -> CpuReading:
-        table = _process_table()
+        table = process_table()
         left_out = self._left_out()
         database = sum(_tree_seconds(table, pid) for pid in _postmasters(table))
         if left_out is not None and left_out in table:
-            database -= table[left_out].own
+            database -= table[left_out].own_seconds
         services = sum(_tree_seconds(table, pid) for pid in self._services())
         broker = _tree_seconds(table, self._broker) if self._broker else 0.0
         return CpuReading(services, database, broker)
 
 
-@dataclass(frozen=True)
-class _Process:
-    parent: int
-    name: str
-    own: float  # utime + stime
-    reaped: float  # cutime + cstime: children that ended
-
-
-def _process_table() -> dict[int, _Process]:
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # ended while we looked
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        # Fields after the name start at field 3 (state): ppid is 4, utime..cstime are 14..17.
-        utime, stime, cutime, cstime = (int(value) / CLOCK_TICKS for value in fields[11:15])
-        table[int(entry.name)] = _Process(int(fields[1]), name, utime + stime, cutime + cstime)
-    return table
-
-
-def _tree_seconds(table: dict[int, _Process], root: int) -> float:
+def _tree_seconds(table: dict[int, ProcessStat], root: int) -> float:
     if root not in table:
         return 0.0
     children = [pid for pid, process in table.items() if process.parent == root]
-    return table[root].own + table[root].reaped + sum(_tree_seconds(table, child) for child in children)
+    return table[root].own_seconds + table[root].reaped_seconds + sum(_tree_seconds(table, child) for child in children)
 
 
-def _postmasters(table: dict[int, _Process]) -> list[int]:
+def _postmasters(table: dict[int, ProcessStat]) -> list[int]:
     return [
         pid
         for pid, process in table.items()
-        if process.name == "postgres" and table.get(process.parent, _Process(0, "", 0, 0)).name != "postgres"
+        if process.name == "postgres" and table.get(process.parent, NO_PROCESS).name != "postgres"
     ]

@@ -7,20 +7,12 @@ from pathlib import Path
 
 from tests.support.databases import create_database, drop_database
 from tests.support.polling import eventually
+from tests.support.proc import process_stat, process_table
 from tests.support.system import RunningSystem
 
 
 def children_of(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
-                children.append(int(entry.name))
-    return children
+    return [child for child, stat in process_table().items() if stat.parent == pid]
 
 
 def command_line(pid: int) -> str:
@@ -28,11 +20,8 @@ def command_line(pid: int) -> str:
 
 
 def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return state[state.rindex(")") + 2] != "Z"
+    stat = process_stat(pid)
+    return stat is not None and stat.state != "Z"
 
 
 async def test_the_worker_process_dies_with_a_killed_serve_all(tmp_path):
