@@ -177,3 +177,17 @@ async def test_a_decision_for_an_older_attempt_changes_nothing(intake, progress,
     await intake.resubmit("platform-1", submission_id, AttemptCreate.model_validate({"evidence": evidence()}))
     await progress.record_decision(decided(submission_id, "denied", attempt=1))
     assert (await progress.get("platform-1", submission_id)).status == "submitted"
+
+
+async def test_a_later_submission_updates_who_the_earner_is_in_their_one_row(
+    submission_session, submission_uow, intake, micro_credential_id
+):
+    other_micro_credential_id = await in_catalog(submission_uow)
+    await submitted(intake, micro_credential_id)
+    married = {**EARNER, "name": "Ada King", "email": "ada.king@school.example.org"}
+    second_id = await submitted(intake, other_micro_credential_id, earner=married)
+
+    earners = list(await submission_session.scalars(select(Earner)))
+    assert [(earner.name, earner.email) for earner in earners] == [("Ada King", "ada.king@school.example.org")]
+    second = await submission_session.get(Submission, second_id)
+    assert second is not None and second.earner_id == earners[0].id

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 E = TypeVar("E", bound=StrEnum)
+M = TypeVar("M")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -160,6 +161,16 @@ def reading_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_session_factory(engine.execution_options(**{READ_ONLY: True}))
 
 
+def one_statement_sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a unit of work that is one statement. On PostgreSQL the statement runs in
+    autocommit, its own transaction: one round trip where BEGIN, statement, COMMIT take three.
+    SQLite runs in this process: its sessions stay as they are."""
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        return sessions
+    return create_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
 async def insert_unless_present(
     session: AsyncSession, model: type[Any], values: dict[str, Any], key: list[str]
 ) -> bool:
@@ -186,6 +197,26 @@ def insert_or_skip(model: type[Any], key: tuple[str, ...], dialect: str, returni
         statement = insert(table).on_conflict_do_nothing(index_elements=list(key))
         _INSERTS_OR_SKIPS[cache_key] = statement.returning(table.c[returning]) if returning else statement
     return _INSERTS_OR_SKIPS[cache_key]
+
+
+async def upsert_returning(
+    session: AsyncSession,
+    model: type[M],
+    key: dict[str, Any],
+    values: dict[str, Any],
+    on_insert: dict[str, Any] | None = None,
+) -> M:
+    """The `model` row with this unique `key`, inserted (with `values` and `on_insert`) or
+    updated to `values`, in one round trip on either backend (INSERT ... ON CONFLICT DO
+    UPDATE ... RETURNING); the row stays locked until the transaction ends."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(model).values({**key, **values, **(on_insert or {})})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key), set_={column: statement.excluded[column] for column in values}
+    )
+    row: M | None = await session.scalar(statement.returning(model), execution_options={"populate_existing": True})
+    assert row is not None  # inserted or updated: RETURNING has it either way
+    return row
 
 
 async def add_unless_it_clashes(session: AsyncSession, row: object) -> bool:

@@ -1,7 +1,8 @@
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -13,7 +14,20 @@ from awardpath_assessment.assignment.models import (
     AttemptState,
     Withdrawal,
 )
+from awardpath_assessment.pool.models import ScoringPolicy
 from awardpath_assessment.review.models import Review
+from awardpath_assessment.rubrics.models import Rubric
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What deciding about an arriving attempt needs to know, read in one query."""
+
+    known: bool  # this attempt is stored already
+    withdrawn: bool
+    turnaround_business_days: int | None  # None: its micro-credential version is not here yet
+    double_score_share: float | None  # None: no policy set for the micro-credential
+    earlier_assessor_id: str | None  # who decided the most recent earlier attempt
 
 
 class AttemptRepository:
@@ -25,6 +39,28 @@ class AttemptRepository:
     def add(self, row: Attempt | Assignment | Withdrawal) -> None:
         self.session.add(row)
 
+    async def arrival(self, submission_id: str, number: int, micro_credential_id: str, version: int) -> Arrival:
+        """Everything `AssignmentService.receive` looks up, in one round trip (it runs per
+        submitted attempt, on the path every submission takes)."""
+        known = exists().where(Attempt.submission_id == submission_id, Attempt.number == number)
+        withdrawn = exists().where(Withdrawal.submission_id == submission_id)
+        turnaround = select(Rubric.turnaround_business_days).where(
+            Rubric.micro_credential_id == micro_credential_id, Rubric.version == version
+        )
+        share = select(ScoringPolicy.double_score_share).where(ScoringPolicy.micro_credential_id == micro_credential_id)
+        row = (
+            await self.session.execute(
+                select(
+                    known.label("known"),
+                    withdrawn.label("withdrawn"),
+                    turnaround.scalar_subquery().label("turnaround_business_days"),
+                    share.scalar_subquery().label("double_score_share"),
+                    self._earlier_decider(submission_id, number).scalar_subquery().label("earlier_assessor_id"),
+                )
+            )
+        ).one()
+        return Arrival(**row._asdict())
+
     async def withdrawal(self, submission_id: str) -> Withdrawal | None:
         return await self.session.get(Withdrawal, submission_id)
 
@@ -33,11 +69,6 @@ class AttemptRepository:
         query = select(Attempt).where(Attempt.submission_id == submission_id, Attempt.state.in_(UNSETTLED_STATES))
         return list(await self.session.scalars(query.order_by(Attempt.number)))
 
-    async def attempt(self, submission_id: str, number: int) -> Attempt | None:
-        return await self.session.scalar(
-            select(Attempt).where(Attempt.submission_id == submission_id, Attempt.number == number)
-        )
-
     async def assignments_of(self, attempt_id: str) -> list[Assignment]:
         return list(
             await self.session.scalars(
@@ -45,9 +76,10 @@ class AttemptRepository:
             )
         )
 
-    async def earlier_decider(self, submission_id: str, before: int) -> str | None:
+    @staticmethod
+    def _earlier_decider(submission_id: str, before: int) -> Select[str]:
         """Who wrote the deciding review of the most recent earlier attempt, if anyone did."""
-        return await self.session.scalar(
+        return (
             select(Review.assessor_id)
             .join(Attempt, Attempt.deciding_review_id == Review.id)
             .where(Attempt.submission_id == submission_id, Attempt.number < before)

@@ -67,23 +67,23 @@ class AssignmentService:
     async def receive(self, event: AttemptSubmitted) -> None:
         """Store a submitted or resubmitted attempt and assign it if anyone is eligible."""
         await self.uow.take_assignment_lock()
-        if await self.uow.attempts.attempt(event.submission_id, event.attempt) is not None:
+        arrival = await self.uow.attempts.arrival(
+            event.submission_id, event.attempt, event.micro_credential_id, event.micro_credential_version
+        )
+        if arrival.known:
             return  # the same attempt published again: it is here already
-        if await self.uow.attempts.withdrawal(event.submission_id) is not None:
+        if arrival.withdrawn:
             logger.info("not storing attempt %s of withdrawn %s", event.attempt, event.submission_id)
             return
-        rubric = await self.uow.rubrics.get(event.micro_credential_id, event.micro_credential_version)
-        if rubric is None:
+        if arrival.turnaround_business_days is None:
             raise RubricNotYetKnown(
                 f"micro-credential {event.micro_credential_id} v{event.micro_credential_version} is not "
                 f"published here yet (submission {event.submission_id}, attempt {event.attempt})"
             )
         double_scored = is_double_scored(
-            event.submission_id, event.attempt, await self.double_score_share(event.micro_credential_id)
+            event.submission_id, event.attempt, self._share_or_default(arrival.double_score_share)
         )
-        earlier_assessor_id = (
-            await self.uow.attempts.earlier_decider(event.submission_id, event.attempt) if event.attempt > 1 else None
-        )
+        earlier_assessor_id = arrival.earlier_assessor_id
         hold = timedelta(hours=self.settings.resubmission_hold_hours)
         attempt = Attempt(
             id=new_id(),
@@ -101,7 +101,7 @@ class AssignmentService:
             held_until=event.submitted_at + hold if earlier_assessor_id is not None and hold else None,
             submitted_at=event.submitted_at,
             received_at=utcnow(),
-            due_at=due_at(event.submitted_at, rubric.turnaround_business_days),
+            due_at=due_at(event.submitted_at, arrival.turnaround_business_days),
         )
         self.uow.attempts.add(attempt)
         await self.assign(attempt, assignments=[])
@@ -234,7 +234,10 @@ class AssignmentService:
 
     async def double_score_share(self, micro_credential_id: str) -> float:
         policy = await self.uow.assessors.scoring_policy(micro_credential_id)
-        return policy.double_score_share if policy is not None else self.settings.double_score_share
+        return self._share_or_default(policy.double_score_share if policy is not None else None)
+
+    def _share_or_default(self, policy_share: float | None) -> float:
+        return self.settings.double_score_share if policy_share is None else policy_share
 
     async def unassigned(self, *, limit: int, cursor: str | None) -> UnassignedAttempts:
         page = await fetch_page(

@@ -1,7 +1,6 @@
 """Recipients: the earner of each submission as a credential names them, and the platform
 that made it (for its webhooks), from `recipient.identified`."""
 
-from awardpath_award.recipients.models import Recipient
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_shared.events import RecipientIdentified
 
@@ -11,16 +10,14 @@ class RecipientService:
         self.uow = uow
 
     async def record(self, event: RecipientIdentified) -> None:
-        if await self.uow.recipients.get(event.submission_id) is not None:
-            return
-        self.uow.recipients.add(
-            Recipient(
-                submission_id=event.submission_id,
-                platform_id=event.platform_id,
-                identity_type=event.identity_type,
-                identity_hash=event.identity_hash,
-                salt=event.salt,
-                identified_at=event.identified_at,
-            )
+        """Once per submission: a later copy of the event changes nothing."""
+        await self.uow.recipients.add_unless_present(
+            {
+                "submission_id": event.submission_id,
+                "platform_id": event.platform_id,
+                "identity_type": event.identity_type,
+                "identity_hash": event.identity_hash,
+                "salt": event.salt,
+                "identified_at": event.identified_at,
+            }
         )
-        await self.uow.flush()

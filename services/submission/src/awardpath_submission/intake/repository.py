@@ -1,7 +1,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awardpath_shared.db import add_unless_it_clashes, insert_unless_present
+from awardpath_shared.db import add_unless_it_clashes, upsert_returning
 from awardpath_shared.ids import new_id
 from awardpath_shared.validation import is_wellformed_id
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
@@ -17,16 +17,12 @@ class SubmissionRepository:
         self.session.add_all(rows)
 
     async def earner(self, platform_id: str, external_id: str, *, identity: dict[str, str | None]) -> Earner:
-        """The platform's earner, created with `identity` when new, locked until the
-        transaction ends. Concurrent first submissions for one new earner all find the one
-        row (no unique violation)."""
+        """The platform's earner, created or updated to `identity` (the platform's latest word
+        on who they are), locked until the transaction ends: one earner's new submissions are
+        decided one at a time. Concurrent first submissions for one new earner all find the
+        one row (no unique violation)."""
         key = {"platform_id": platform_id, "external_id": external_id}
-        await insert_unless_present(self.session, Earner, {"id": new_id(), **key, **identity}, list(key))
-        # Locked: one earner's new submissions are decided one at a time.
-        query = select(Earner).filter_by(**key).with_for_update().execution_options(populate_existing=True)
-        earner = await self.session.scalar(query)
-        assert earner is not None  # inserted above, or by the transaction it waited for
-        return earner
+        return await upsert_returning(self.session, Earner, key, identity, on_insert={"id": new_id()})
 
     async def add_open(self, submission: Submission) -> bool:
         """Insert a new (open) submission under a savepoint; False when the earner has an

@@ -124,13 +124,7 @@ class IntakeService:
 
     async def _upsert_earner(self, platform_id: str, given: EarnerCreate) -> Earner:
         identity = {"name": given.name, "email": str(given.email), "organization_id": given.organization_id}
-        earner = await self.uow.submissions.earner(platform_id, given.external_id, identity=identity)
-        # The platform's latest word on who the earner is.
-        earner.name = given.name
-        earner.email = str(given.email)
-        earner.organization_id = given.organization_id
-        await self.uow.flush()
-        return earner
+        return await self.uow.submissions.earner(platform_id, given.external_id, identity=identity)
 
     def _attempt(
         self, submission: Submission, micro_credential: MicroCredential, evidence: Sequence[EvidenceCreate]
