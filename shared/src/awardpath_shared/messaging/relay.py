@@ -23,7 +23,7 @@ from sqlalchemy import CursorResult, Row, Table, Update, bindparam, exists, func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from awardpath_shared.backoff import exponential_backoff
-from awardpath_shared.db import UtcDateTime, take_advisory_lock
+from awardpath_shared.db import UtcDateTime, one_statement_sessions, take_advisory_lock
 from awardpath_shared.events import EVENT_TYPES
 from awardpath_shared.ids import utcnow
 from awardpath_shared.leases import due, renew
@@ -58,6 +58,8 @@ class OutboxRelay:
     ) -> None:
         self._source = source
         self._sessions = sessions
+        # Marking sent, releasing, recording a failure and renewing are one statement each.
+        self._one_statement = one_statement_sessions(sessions)
         self._model = model
         self._transport = transport
         self._batch_size = batch_size
@@ -129,7 +131,7 @@ class OutboxRelay:
         while True:
             await asyncio.sleep(self._lease.total_seconds() / RENEWALS_PER_LEASE)
             try:
-                async with self._sessions() as session, session.begin():
+                async with self._one_statement() as session, session.begin():
                     await renew(session, table=self._model, ids=held, now=utcnow(), lease=self._lease)
             except Exception as error:  # the next beat tries again; the lease outlasts a missed one
                 logger.warning("renewing the claim on %d outbox rows failed: %r", len(held), error)
@@ -180,14 +182,14 @@ class OutboxRelay:
     async def _mark_sent(self, row_ids: list[str]) -> None:
         if not row_ids:
             return
-        async with self._sessions() as session, session.begin():
+        async with self._one_statement() as session, session.begin():
             await session.execute(self._statements.mark_sent, {"ids": row_ids, "now": utcnow()})
 
     async def _release(self, row_ids: list[str]) -> None:
         """Give up the claim on rows this pass will not publish (the next pass takes them)."""
         if not row_ids:
             return
-        async with self._sessions() as session, session.begin():
+        async with self._one_statement() as session, session.begin():
             await session.execute(update(self._model).where(self._model.id.in_(row_ids)).values(claimed_until=None))
 
     async def _record_failure(self, row: Row[Any], error: Exception) -> None:
@@ -203,7 +205,7 @@ class OutboxRelay:
         if attempts >= self._max_attempts:
             logger.error("outbox row %s (%s) is dead after %d attempts", row.id, row.event_type, attempts)
             values["dead_at"] = now
-        async with self._sessions() as session, session.begin():
+        async with self._one_statement() as session, session.begin():
             await session.execute(update(self._model).where(self._model.id == row.id).values(**values))
 
 
