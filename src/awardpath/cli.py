@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
-from awardpath import dead_letters
+from awardpath import dead_letters, operations
 from awardpath.demo import seed_demo
 from awardpath.processes import run_worker, run_worker_all, serve_all_beside_worker, serve_apps
 from awardpath.services import SERVICES, AnySettings, build_apps
+from awardpath_award.settings import AwardSettings
 from awardpath_shared.auth import ROLES, mint_token
 from awardpath_shared.migrations import upgrade
 from awardpath_shared.observability import configure_logging
@@ -60,6 +61,7 @@ def serve(
         raise typer.BadParameter("serving one service alone needs AWARDPATH_TRANSPORT=kafka; or use `serve all`")
     if demo and target != "all":
         raise typer.BadParameter("--demo seeds through all three APIs: use it with `serve all`")
+    _refuse_unsafe(settings, development=demo or first.development)
     configure_logging(first.log_level)
     if migrate_first:
         for name in names:
@@ -89,6 +91,8 @@ def worker(
         raise typer.BadParameter("on Kafka run one worker per service: `awardpath worker SERVICE`")
     if target != "all" and first.transport != "kafka":
         raise typer.BadParameter("a service's worker needs AWARDPATH_TRANSPORT=kafka; `serve all` delivers in-process")
+    # `serve all` starts its worker (with the wake-up socket) after checking the same settings.
+    _refuse_unsafe(settings, development=wake_fd is not None or first.development)
     configure_logging(first.log_level)
     if migrate_first:
         for name in names:
@@ -96,6 +100,16 @@ def worker(
     if target == "all":
         raise typer.Exit(asyncio.run(run_worker_all(settings, wake_fd)))
     raise typer.Exit(asyncio.run(run_worker(target, first)))
+
+
+@app.command()
+def reseal() -> None:
+    """After rotating AWARDPATH_AWARD_MASTER_KEY (the old key moved to
+    AWARDPATH_AWARD_PREVIOUS_MASTER_KEYS): seal every issuer key and webhook secret under the
+    new key, in one transaction. Running it again changes nothing; afterwards the previous
+    keys can be removed."""
+    resealed = asyncio.run(operations.reseal(AwardSettings()))
+    typer.echo(f"resealed: {resealed.issuer_keys} issuer keys, {resealed.webhook_secrets} webhook secrets")
 
 
 dead_letters_app = typer.Typer(help="Events a service could not handle or not deliver.", no_args_is_help=True)
@@ -119,6 +133,21 @@ def dead_letters_replay(service: Annotated[str, typer.Argument(help="submission,
     lines, failures = asyncio.run(dead_letters.replay_all(name, SERVICES[name].settings()))
     typer.echo("\n".join(lines))
     raise typer.Exit(1 if failures else 0)
+
+
+def _refuse_unsafe(settings: dict[str, AnySettings], *, development: bool) -> None:
+    """Outside development, stop before serving on a placeholder secret or a loopback public
+    URL, saying what to set (exit status 2)."""
+    problems = sorted({problem for service in settings.values() for problem in service.unsafe_settings()})
+    if development or not problems:
+        return
+    typer.echo(
+        "Refusing to start: this configuration is for development only.\n"
+        + "".join(f"  - {problem}\n" for problem in problems)
+        + "Local development and tests: set AWARDPATH_DEVELOPMENT=true (or run `awardpath serve all --demo`).",
+        err=True,
+    )
+    raise typer.Exit(2)
 
 
 async def _announce_demo(settings: dict[str, AnySettings], host: str) -> None:

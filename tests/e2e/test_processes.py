@@ -1,9 +1,15 @@
-"""`awardpath serve all` runs its relays and deliveries in a worker process of its own: that
-process is killed with it however it dies, so a crashed `serve all` leaves nothing behind
-that would go on writing to the databases."""
+"""The processes as an operator starts them. `awardpath serve all` runs its relays and
+deliveries in a worker process of its own: that process is killed with it however it dies, so
+a crashed `serve all` leaves nothing behind that would go on writing to the databases.
+Outside development, a process refuses to start on placeholder settings."""
 
+import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.support.databases import create_database, drop_database
 from tests.support.polling import eventually
@@ -36,3 +42,32 @@ async def test_the_worker_process_dies_with_a_killed_serve_all(tmp_path):
     finally:
         system.stop()
         await drop_database(url)
+
+
+PLACEHOLDERS = {
+    "AWARDPATH_JWT_SECRET": "change-me-jwt-secret-at-least-32-bytes-long",
+    "AWARDPATH_CONFLICT_HASH_KEY": "change-me-conflict-hash-key",
+    "AWARDPATH_AWARD_PUBLIC_URL": "http://127.0.0.1:8003",
+    "AWARDPATH_TRANSPORT": "kafka",
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        (["serve", "all"], ["AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY", "AWARDPATH_AWARD_MASTER_KEY"]),
+        (["serve", "award"], ["AWARDPATH_AWARD_MASTER_KEY", "AWARDPATH_AWARD_PUBLIC_URL"]),
+        (["worker", "submission"], ["AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY"]),
+    ],
+)
+def test_a_process_refuses_to_start_on_placeholders_saying_what_to_set(tmp_path, command, named):
+    database = tmp_path / "untouched.db"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWARDPATH_")}
+    environment |= PLACEHOLDERS | {"AWARDPATH_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    ended = subprocess.run(
+        [sys.executable, "-m", "awardpath", *command], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert ended.returncode == 2, ended.stderr
+    assert "Refusing to start" in ended.stderr and all(f"- {variable}" in ended.stderr for variable in named)
+    assert "AWARDPATH_DEVELOPMENT=true" in ended.stderr
+    assert not list(tmp_path.iterdir())  # refused before migrating: no database made

@@ -39,6 +39,8 @@ class _System:
             **os.environ,
             "AWARDPATH_DATABASE_URL": database_url,
             "AWARDPATH_JWT_SECRET": self.jwt_secret,
+            # Loopback URLs and the development master key: allowed in development only.
+            "AWARDPATH_DEVELOPMENT": "true",
             "AWARDPATH_RELAY_POLL_INTERVAL_SECONDS": "0.2",
             "AWARDPATH_MIN_FEEDBACK_CHARS": "10",
             "AWARDPATH_AWARD_PUBLIC_URL": self.urls["award"],

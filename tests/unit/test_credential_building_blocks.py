@@ -102,12 +102,23 @@ def test_encodings_round_trip():
 def test_sealed_values_open_only_with_the_master_key_and_on_their_own_row():
     private_key = Ed25519PrivateKey.generate()
     sealed = sealing.seal_private_key(private_key, "master", "key-1")
-    assert sealing.unseal_private_key(sealed, "master", "key-1").public_key() == private_key.public_key()
+    assert sealing.unseal_private_key(sealed, ("master",), "key-1").public_key() == private_key.public_key()
     assert private_key.private_bytes_raw().hex() not in sealed
     with pytest.raises(InvalidTag):
-        sealing.unseal(sealed, "another master", "key-1")
+        sealing.unseal(sealed, ("another master",), "key-1")
     with pytest.raises(InvalidTag):
-        sealing.unseal(sealed, "master", "key-2")
+        sealing.unseal(sealed, ("master",), "key-2")
+
+
+def test_a_value_sealed_under_a_previous_master_key_opens_and_is_resealed_under_the_current_one():
+    sealed = sealing.seal(b"whsec_value", "old master", "endpoint-1")
+    rotated = ("new master", "old master")
+    assert sealing.unseal(sealed, rotated, "endpoint-1") == b"whsec_value"
+    resealed = sealing.reseal(sealed, rotated, "endpoint-1")
+    assert resealed is not None and sealing.unseal(resealed, ("new master",), "endpoint-1") == b"whsec_value"
+    assert sealing.reseal(resealed, rotated, "endpoint-1") is None  # under the current key already
+    with pytest.raises(InvalidTag):
+        sealing.unseal(sealed, ("new master",), "endpoint-1")  # the old key removed too early
 
 
 def test_status_list_bits():

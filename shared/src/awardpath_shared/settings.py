@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "awardpath-local-development-secret-change-me"
 DEV_CONFLICT_HASH_KEY = "awardpath-local-conflict-hash-key-change-me"
+MIN_SECRET_CHARS = 32
+# What the shipped examples and common templates put where a secret belongs.
+PLACEHOLDER_MARKS = ("change-me", "changeme", "change_me", "placeholder", "replace-me")
 
 
 def per_service(service: str, name: str, default: Any) -> Any:
@@ -77,3 +80,38 @@ class ServiceSettings(BaseSettings):
     # How long a POST's Idempotency-Key replays its first response (the draft suggests 24 h).
     idempotency_key_ttl_hours: float = 24
     log_level: str = "INFO"
+    # Development (`serve all --demo` implies it): the development secrets and loopback URLs
+    # are accepted. Outside it a process refuses to start on them (`unsafe_settings`).
+    development: bool = False
+
+    def unsafe_settings(self) -> list[str]:
+        """What makes this configuration unfit to run outside development, each with what to
+        set; empty when it is fit. Services add their own."""
+        if self.jwks_url is not None:
+            return []  # tokens are verified against the identity provider's keys
+        return secret_problems("AWARDPATH_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET)
+
+
+class ConflictHashingSettings(ServiceSettings):
+    """Submission and assessment: both turn organisation ids into conflict hashes."""
+
+    # Key of the HMAC that makes the hashes; the two services must share it.
+    conflict_hash_key: str = DEV_CONFLICT_HASH_KEY
+
+    def unsafe_settings(self) -> list[str]:
+        return [
+            *super().unsafe_settings(),
+            *secret_problems("AWARDPATH_CONFLICT_HASH_KEY", self.conflict_hash_key, DEV_CONFLICT_HASH_KEY),
+        ]
+
+
+def secret_problems(variable: str, value: str, development_value: str) -> list[str]:
+    """Why `value` cannot be the secret `variable` in production, if it cannot."""
+    how = f"set {variable} to a random value of at least {MIN_SECRET_CHARS} characters (`openssl rand -base64 48`)"
+    if not value or value == development_value:
+        return [f"{variable} is not set (the development value is in use): {how}"]
+    if any(mark in value.lower() for mark in PLACEHOLDER_MARKS):
+        return [f"{variable} holds a placeholder: {how}"]
+    if len(value) < MIN_SECRET_CHARS:
+        return [f"{variable} is shorter than {MIN_SECRET_CHARS} characters: {how}"]
+    return []

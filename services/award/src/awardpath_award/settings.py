@@ -1,9 +1,10 @@
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import IPvAnyNetwork, field_validator
 from pydantic_settings import NoDecode
 
-from awardpath_shared.settings import ServiceSettings, per_service
+from awardpath_shared.settings import ServiceSettings, per_service, secret_problems
 
 SERVICE = "award"
 DEV_MASTER_KEY = "awardpath-local-master-key-change-me"
@@ -16,6 +17,9 @@ class AwardSettings(ServiceSettings):
     public_url: str = per_service(SERVICE, "public_url", "http://127.0.0.1:8003")
     # Seals issuer signing keys and webhook secrets at rest. Set a long random value in production.
     master_key: str = per_service(SERVICE, "master_key", DEV_MASTER_KEY)
+    # Earlier master keys, comma-separated: values sealed under them still open until
+    # `awardpath reseal` has sealed everything under `master_key` (README, Operating).
+    previous_master_keys: Annotated[tuple[str, ...], NoDecode] = per_service(SERVICE, "previous_master_keys", ())
     # Bits per status list: 131,072 (16 KiB) is the Bitstring Status List minimum for privacy.
     status_list_size: int = per_service(SERVICE, "status_list_size", 131_072)
     # Webhook targets: https and public addresses only, unless allowed (local development, tests).
@@ -36,9 +40,37 @@ class AwardSettings(ServiceSettings):
     # How long the previous secret keeps signing after a rotation.
     webhook_secret_overlap_seconds: float = per_service(SERVICE, "webhook_secret_overlap_seconds", 86400.0)
 
-    @field_validator("webhook_allowed_targets", mode="before")
+    @property
+    def master_keys(self) -> tuple[str, ...]:
+        """Every key a sealed value may be under, the current one first."""
+        return (self.master_key, *self.previous_master_keys)
+
+    def unsafe_settings(self) -> list[str]:
+        return [
+            *super().unsafe_settings(),
+            *secret_problems("AWARDPATH_AWARD_MASTER_KEY", self.master_key, DEV_MASTER_KEY),
+            *public_url_problems(self.public_url),
+        ]
+
+    @field_validator("webhook_allowed_targets", "previous_master_keys", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(item.strip() for item in value.split(",") if item.strip())
         return value
+
+
+def public_url_problems(public_url: str) -> list[str]:
+    """Every credential issued names this URL (its id, the issuer's did:web): verifiers must
+    reach it, over https (did:web requires it)."""
+    how = "set AWARDPATH_AWARD_PUBLIC_URL to the https URL where verifiers reach the award service"
+    parsed = urlsplit(public_url)
+    if (
+        parsed.hostname is None
+        or parsed.hostname in ("localhost", "127.0.0.1", "::1")
+        or parsed.hostname.endswith(".localhost")
+    ):
+        return [f"AWARDPATH_AWARD_PUBLIC_URL is {public_url!r}, a loopback address: {how}"]
+    if parsed.scheme != "https":
+        return [f"AWARDPATH_AWARD_PUBLIC_URL is {public_url!r}, not https: {how}"]
+    return []

@@ -27,3 +27,7 @@ class KeyRepository:
         return await self.session.scalar(
             select(IssuerKey).where(IssuerKey.public_key_multibase == public_key_multibase)
         )
+
+    async def every_key_locked(self) -> list[IssuerKey]:
+        """Every issuer key, locked until the transaction ends (resealing after a rotation)."""
+        return list(await self.session.scalars(select(IssuerKey).order_by(IssuerKey.id).with_for_update()))

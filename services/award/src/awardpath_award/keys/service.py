@@ -4,6 +4,7 @@ verifying. Verifiers resolve verification methods to keys here, offline."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -55,6 +56,14 @@ class Signer(PublishedKey):
     private_key: Ed25519PrivateKey
 
 
+@dataclass(frozen=True)
+class Resealed:
+    """How many sealed values `reseal_all` moved to the current master key."""
+
+    issuer_keys: int
+    webhook_secrets: int
+
+
 class KeyService:
     def __init__(self, uow: AwardUnitOfWork, settings: AwardSettings) -> None:
         self.uow = uow
@@ -71,7 +80,7 @@ class KeyService:
                 raise NotFound("issuer", issuer_id)
             key = await self.uow.keys.active(issuer_id) or self._new_key(issuer_id)
             await self.uow.flush()
-        private_key = sealing.unseal_private_key(key.sealed_private_key, self.settings.master_key, key.id)
+        private_key = sealing.unseal_private_key(key.sealed_private_key, self.settings.master_keys, key.id)
         return Signer(key=key, did=self.did_of(issuer_id), private_key=private_key)
 
     async def rotate(self, issuer_id: str, *, acting_issuer_id: str | None) -> PublishedKey:
@@ -110,6 +119,23 @@ class KeyService:
             raise NotFound("issuer", issuer_id)
         issuer_did = self.did_of(issuer_id)
         return [PublishedKey(key=key, did=issuer_did) for key in await self.uow.keys.of_issuer(issuer_id)]
+
+    async def reseal_all(self) -> Resealed:
+        """After a master key rotation: seal every secret at rest (issuer private keys,
+        webhook secrets) under the current master key. Values under it already are left as
+        they are, so running it again changes nothing; once it has run, the previous keys
+        can be removed from the settings."""
+        keys = self.settings.master_keys
+        issuer_keys = 0
+        for key in await self.uow.keys.every_key_locked():
+            if (resealed := sealing.reseal(key.sealed_private_key, keys, key.id)) is not None:
+                key.sealed_private_key = resealed
+                issuer_keys += 1
+        webhook_secrets = 0
+        for endpoint in await self.uow.webhooks.every_endpoint_locked():
+            webhook_secrets += endpoint.reseal(partial(sealing.reseal, master_keys=keys, bound_to=endpoint.id))
+        await self.uow.flush()
+        return Resealed(issuer_keys=issuer_keys, webhook_secrets=webhook_secrets)
 
     def _new_key(self, issuer_id: str) -> IssuerKey:
         private_key = Ed25519PrivateKey.generate()

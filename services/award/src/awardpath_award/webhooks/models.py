@@ -1,6 +1,7 @@
 """Webhooks to platforms: their endpoints, the messages about their submissions, and each
 message's delivery to each endpoint with the log of its HTTP attempts."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -72,6 +73,16 @@ class WebhookEndpoint(Base):
         self.sealed_previous_secret = self.sealed_secret
         self.previous_secret_expires_at = previous_expires_at
         self.sealed_secret = sealed_secret
+
+    def reseal(self, reseal: Callable[[str], str | None]) -> int:
+        """Take its secrets sealed again (`reseal` gives None for one that stays as it is);
+        returns how many changed."""
+        changed = 0
+        if (secret := reseal(self.sealed_secret)) is not None:
+            self.sealed_secret, changed = secret, changed + 1
+        if self.sealed_previous_secret and (previous := reseal(self.sealed_previous_secret)) is not None:
+            self.sealed_previous_secret, changed = previous, changed + 1
+        return changed
 
     def disable(self, reason: str, now: datetime) -> None:
         if self.disabled_at is None:

@@ -37,6 +37,10 @@ class WebhookRepository:
             return None
         return await self.session.get(WebhookEndpoint, endpoint_id, with_for_update=for_update)
 
+    async def every_endpoint_locked(self) -> list[WebhookEndpoint]:
+        """Every endpoint, locked until the transaction ends (resealing after a rotation)."""
+        return list(await self.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id).with_for_update()))
+
     async def endpoints_of(self, platform_id: str, *, after: str | None, limit: int) -> list[WebhookEndpoint]:
         query = select(WebhookEndpoint).where(WebhookEndpoint.platform_id == platform_id)
         if after is not None:

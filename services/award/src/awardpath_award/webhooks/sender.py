@@ -55,7 +55,7 @@ class WebhookSender:
         try:
             check_url(endpoint.url, self._settings)
             now = utcnow()
-            secrets = signing_secrets(endpoint, self._settings.master_key, now)
+            secrets = signing_secrets(endpoint, self._settings.master_keys, now)
             body, headers = signed_request(claimed.message, secrets, now)
             async with asyncio.timeout(timeout):
                 # Streamed and never read: a receiver's response body is not our business.

@@ -20,7 +20,7 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def signing_secrets(endpoint: WebhookEndpoint, master_key: str, now: datetime) -> list[str]:
+def signing_secrets(endpoint: WebhookEndpoint, master_keys: tuple[str, ...], now: datetime) -> list[str]:
     """The secrets a delivery is signed with now: the current one, and the previous one
     while its overlap lasts."""
     sealed = [endpoint.sealed_secret]
@@ -30,7 +30,7 @@ def signing_secrets(endpoint: WebhookEndpoint, master_key: str, now: datetime) -
         and endpoint.previous_secret_expires_at > now
     ):
         sealed.append(endpoint.sealed_previous_secret)
-    return [sealing.unseal(value, master_key, endpoint.id).decode() for value in sealed]
+    return [sealing.unseal(value, master_keys, endpoint.id).decode() for value in sealed]
 
 
 def signed_request(message: WebhookMessage, secrets: list[str], sent_at: datetime) -> tuple[bytes, dict[str, str]]:

@@ -1,0 +1,85 @@
+"""Which configurations a process refuses to start on outside development (`unsafe_settings`),
+each named with the variable to set."""
+
+import pytest
+
+from awardpath_assessment.settings import AssessmentSettings
+from awardpath_award.settings import AwardSettings
+from awardpath_submission.settings import SubmissionSettings
+
+JWT = "AWARDPATH_JWT_SECRET"
+CONFLICT = "AWARDPATH_CONFLICT_HASH_KEY"
+MASTER = "AWARDPATH_AWARD_MASTER_KEY"
+URL = "AWARDPATH_AWARD_PUBLIC_URL"
+FIT = {
+    JWT: "Jf3y0Zq8nB2LwVt6sXk1eR9uPa4cHm7d",
+    CONFLICT: "p0Q9r8S7t6U5v4W3x2Y1z0A9b8C7d6E5",
+    MASTER: "M1n2B3v4C5x6Z7l8K9j0H1g2F3d4S5a6",
+    URL: "https://badges.example.org",
+}
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    for name in [*FIT, "AWARDPATH_JWKS_URL", "AWARDPATH_AWARD_PREVIOUS_MASTER_KEYS"]:
+        monkeypatch.delenv(name, raising=False)
+
+    def given(**variables: str) -> None:
+        for name, value in {**FIT, **variables}.items():
+            monkeypatch.setenv(name, value)
+
+    return given
+
+
+def problems_of_every_service() -> list[str]:
+    return [
+        problem
+        for settings in (SubmissionSettings(), AssessmentSettings(), AwardSettings())
+        for problem in settings.unsafe_settings()
+    ]
+
+
+def test_a_production_configuration_has_no_problems(environment):
+    environment()
+    assert problems_of_every_service() == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        (JWT, "awardpath-local-development-secret-change-me", "not set"),
+        (JWT, "CHANGE-ME-jwt-secret-at-least-32-bytes-long", "placeholder"),
+        (JWT, "short-but-random-Zq8nB2", "shorter than 32"),
+        (CONFLICT, "awardpath-local-conflict-hash-key-change-me", "not set"),
+        (CONFLICT, "change-me-conflict-hash-key-for-the-demo", "placeholder"),
+        (MASTER, "awardpath-local-master-key-change-me", "not set"),
+        (MASTER, "", "not set"),
+        (MASTER, "replace-me-with-a-long-random-master-key", "placeholder"),
+        (URL, "http://127.0.0.1:8003", "loopback"),
+        (URL, "https://localhost/awardpath", "loopback"),
+        (URL, "http://badges.example.org", "not https"),
+    ],
+)
+def test_each_placeholder_is_refused_naming_what_to_set(environment, variable, value, says):
+    environment(**{variable: value})
+    problems = problems_of_every_service()
+    assert problems and all(problem.startswith(variable) for problem in problems)
+    assert says in problems[0] and "set " + variable in problems[0]
+
+
+def test_a_missing_master_key_is_the_development_one_and_refused(environment, monkeypatch):
+    environment()
+    monkeypatch.delenv(MASTER)
+    assert [problem.split(" ")[0] for problem in AwardSettings().unsafe_settings()] == [MASTER]
+
+
+def test_with_an_identity_provider_the_shared_secret_is_not_needed(environment, monkeypatch):
+    environment(**{JWT: "awardpath-local-development-secret-change-me"})
+    monkeypatch.setenv("AWARDPATH_JWKS_URL", "https://idp.example.org/.well-known/jwks.json")
+    assert problems_of_every_service() == []
+
+
+def test_previous_master_keys_are_read_comma_separated_after_the_current_one(environment, monkeypatch):
+    environment()
+    monkeypatch.setenv("AWARDPATH_AWARD_PREVIOUS_MASTER_KEYS", "older-key-one, older-key-two")
+    assert AwardSettings().master_keys == (FIT[MASTER], "older-key-one", "older-key-two")
