@@ -45,9 +45,13 @@ def tansu_binary(directory: Path) -> Path:
 
 
 class TansuBroker:
-    def __init__(self, directory: Path) -> None:
+    """`advertised_port`: where clients are told to connect (a proxy in front of it, say);
+    its own listening port by default."""
+
+    def __init__(self, directory: Path, advertised_port: int | None = None) -> None:
         self.port = free_port()
         self.bootstrap_servers = f"127.0.0.1:{self.port}"
+        self._advertised = f"tcp://127.0.0.1:{advertised_port or self.port}"
         self.log_path = directory / "tansu.log"
         self._binary = tansu_binary(directory)
         self._process: subprocess.Popen | None = None
@@ -63,7 +67,7 @@ class TansuBroker:
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
-                url,
+                self._advertised,
                 "--storage-engine",
                 "memory://tansu/",
             ],

@@ -6,7 +6,7 @@ overrides the shared one (`AWARDPATH_DATABASE_URL`).
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "awardpath-local-development-secret-change-me"
@@ -32,6 +32,23 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "AWARDPATH_KAFKA_BOOTSTRAP_SERVERS"),
     )
+    # How clients reach the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    # TLS: the CA bundle the brokers' certificates chain to (unset: the system's trust store),
+    # and a client certificate and key (PEM) where the brokers want mutual TLS.
+    kafka_ssl_cafile: str | None = None
+    kafka_ssl_certfile: str | None = None
+    kafka_ssl_keyfile: str | None = None
+    kafka_ssl_key_password: str | None = None
+    # SASL: PLAIN or SCRAM with a username and password; OAUTHBEARER with an OAuth 2.0 client
+    # whose tokens come from the token URL (client-credentials grant).
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    kafka_sasl_oauth_token_url: str | None = None
+    kafka_sasl_oauth_client_id: str | None = None
+    kafka_sasl_oauth_client_secret: str | None = None
+    kafka_sasl_oauth_scope: str | None = None
     # Prefix of every topic and consumer group name: several environments (or test runs)
     # can share one cluster.
     kafka_namespace: str = ""
@@ -83,6 +100,19 @@ class ServiceSettings(BaseSettings):
     # Development (`serve all --demo` implies it): the development secrets and loopback URLs
     # are accepted. Outside it a process refuses to start on them (`unsafe_settings`).
     development: bool = False
+
+    @model_validator(mode="after")
+    def _kafka_credentials_given(self) -> "ServiceSettings":
+        if not self.kafka_security_protocol.startswith("SASL"):
+            return self
+        needed: tuple[str, ...] = ("kafka_sasl_username", "kafka_sasl_password")
+        if self.kafka_sasl_mechanism == "OAUTHBEARER":
+            needed = ("kafka_sasl_oauth_token_url", "kafka_sasl_oauth_client_id", "kafka_sasl_oauth_client_secret")
+        missing = [f"AWARDPATH_{name.upper()}" for name in needed if not getattr(self, name)]
+        if missing:
+            mechanism = self.kafka_sasl_mechanism
+            raise ValueError(f"{self.kafka_security_protocol} with {mechanism} needs {', '.join(missing)}")
+        return self
 
     def unsafe_settings(self) -> list[str]:
         """What makes this configuration unfit to run outside development, each with what to

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from cloudevents.core.base import BaseCloudEvent
 
 from awardpath_shared.messaging.delivery import RetryPolicy
+from awardpath_shared.messaging.kafka_connection import connection_options
 from awardpath_shared.messaging.kafka_consumer import GroupLoop, within
 from awardpath_shared.messaging.kafka_dead_letters import DeadLetterTopics
 from awardpath_shared.messaging.kafka_topics import KafkaNames, ensure_topics, to_kafka_message
@@ -49,7 +50,7 @@ class KafkaTransport:
     async def start(self) -> None:
         await ensure_topics(self._settings)
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **connection_options(self._settings),
             client_id=self._client_id,
             acks="all",
             enable_idempotence=False,
@@ -83,7 +84,7 @@ class KafkaTransport:
         backlog), asked of the brokers: any process of the service can report it. The probe
         names the group to read its offsets and never joins it."""
         probe = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **connection_options(self._settings),
             client_id=self._client_id,
             group_id=self._names.group(group),
             enable_auto_commit=False,

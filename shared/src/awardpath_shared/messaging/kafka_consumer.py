@@ -19,6 +19,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import IllegalStateError, KafkaError
 
 from awardpath_shared.messaging.delivery import Abandoned, RetryPolicy, deliver, deliver_together
+from awardpath_shared.messaging.kafka_connection import connection_options
 from awardpath_shared.messaging.kafka_dead_letters import DeadLetterTopics
 from awardpath_shared.messaging.kafka_topics import KafkaNames, from_record
 from awardpath_shared.messaging.transport import Consumer
@@ -55,7 +56,7 @@ class GroupLoop(ConsumerRebalanceListener):
         self._names = KafkaNames(settings.kafka_namespace)
         self._group = self._names.group(consumer.group)
         self._kafka = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            **connection_options(settings),
             client_id=client_id,
             group_id=self._group,
             enable_auto_commit=False,

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 
 from awardpath_shared.ids import utcnow
 from awardpath_shared.messaging.dead_letters import DeadLetter
+from awardpath_shared.messaging.kafka_connection import connection_options
 from awardpath_shared.messaging.kafka_topics import EVENT_TOPICS, KafkaNames, from_record
 from awardpath_shared.settings import ServiceSettings
 
@@ -60,9 +61,7 @@ async def read_dead_letters(settings: ServiceSettings, group: str) -> list[DeadL
 
 async def read_topics(settings: ServiceSettings, topics: list[str]) -> list[ConsumerRecord]:
     """Every message of `topics` from offset 0 to their current end, without joining a group."""
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None, enable_auto_commit=False
-    )
+    reader = AIOKafkaConsumer(**connection_options(settings), group_id=None, enable_auto_commit=False)
     await reader.start()
     try:
         partitions = [

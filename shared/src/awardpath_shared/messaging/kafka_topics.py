@@ -12,6 +12,7 @@ from cloudevents.core.bindings import kafka as kafka_binding
 from cloudevents.core.formats.json import JSONFormat
 
 from awardpath_shared.events import EVENT_TYPES
+from awardpath_shared.messaging.kafka_connection import connection_options
 from awardpath_shared.settings import ServiceSettings
 
 DEAD_LETTER_SUFFIX = ".dlq"
@@ -49,7 +50,7 @@ def from_record(record: ConsumerRecord) -> BaseCloudEvent:
 async def ensure_topics(settings: ServiceSettings) -> None:
     """Create every event topic and its dead-letter topic unless it exists (idempotent)."""
     names = KafkaNames(settings.kafka_namespace)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**connection_options(settings))
     await admin.start()
     try:
         missing = set(names.all_topics()) - set(await admin.list_topics())
