@@ -39,7 +39,7 @@ from awardpath.services import SERVICES, AnySettings, build_runtimes, create_app
 from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.messaging.wakeups import WakeSender, listen_for_wake_ups
-from awardpath_shared.observability import access_log_filter
+from awardpath_shared.observability import access_log_filter, create_worker_app
 from awardpath_shared.runtime import ServiceRuntime, create_transport
 
 logger = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ def _exit_all(servers: list[_Server]) -> None:
         server.should_exit = True
 
 
-async def run_worker(name: str, settings: AnySettings) -> int:
+async def run_worker(name: str, settings: AnySettings, host: str) -> int:
     """Consume and relay for one service until SIGINT/SIGTERM; returns the exit code.
 
     On a signal the in-flight message is finished (or, mid-backoff, left uncommitted for
@@ -207,6 +207,9 @@ async def run_worker(name: str, settings: AnySettings) -> int:
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop.set)
+    # Up first: live at once, ready once the transport runs (joining the groups takes a while).
+    operations = _Server(server_config(create_worker_app({name: runtime}), host, settings.worker_port))
+    serving_operations = asyncio.create_task(operations.serve())
     await transport.start()
     runtime.start_background()
     logger.info("%s worker running (group %s)", name, runtime.consumer.group)
@@ -216,6 +219,8 @@ async def run_worker(name: str, settings: AnySettings) -> int:
     failed = failing.done()
     for task in (stopping, failing):
         task.cancel()
+    operations.should_exit = True
+    await serving_operations
     await runtime.relay.stop()  # stop publishing before the producer goes away
     await transport.stop()
     await runtime.close()

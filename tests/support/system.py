@@ -68,12 +68,13 @@ class _System:
             [sys.executable, "-m", "awardpath", *args], env=self.env, stdout=self._log, stderr=subprocess.STDOUT
         )
 
-    def _wait_ready(self, processes: list[subprocess.Popen], services=SERVICES) -> None:
+    def _wait_ready(self, processes: list[subprocess.Popen], services=SERVICES, urls: list[str] | None = None) -> None:
+        """Until the `services`' APIs (or the processes at `urls`) answer ready."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if any(process.poll() is not None for process in processes):
                 raise RuntimeError(f"awardpath exited early:\n{self.log_text()}")
-            if all(self._ready(self.urls[name]) for name in services):
+            if all(self._ready(url) for url in (urls or [self.urls[name] for name in services])):
                 return
             time.sleep(0.2)
         raise TimeoutError(f"awardpath did not become ready:\n{self.log_text()}")
@@ -142,6 +143,8 @@ class ProcessSystem(_System):
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
         self.worker_replicas = worker_replicas or {}
+        # Each worker's health and metrics endpoints, kept across its restarts.
+        self.worker_ports: dict[str, int] = {}
 
     def pids(self) -> list[int]:
         return [process.pid for process in self.processes.values()]
@@ -155,21 +158,31 @@ class ProcessSystem(_System):
             for replica in range(1, (worker_replicas or self.worker_replicas).get(name, 1) + 1):
                 self.start_process(f"{name}-worker-{replica}")
         self._wait_ready(list(self.processes.values()))
+        # Workers too: ready once their consumer groups run and their databases answer.
+        self._wait_ready(list(self.processes.values()), urls=[self.worker_url(key) for key in self.worker_ports])
 
     def start_process(self, key: str) -> None:
         """`<service>-api` or `<service>-worker-<n>`; each also logs to `<key>.log`."""
         service, role = key.split("-")[:2]
         command = "serve" if role == "api" else "worker"
+        env = self.env
+        if role == "worker":
+            port = self.worker_ports.setdefault(key, free_port())
+            env = {**env, f"AWARDPATH_{service.upper()}_WORKER_PORT": str(port)}
         log = (self.log_dir / f"{key}.log").open("ab")
         self.processes[key] = subprocess.Popen(
             [sys.executable, "-m", "awardpath", command, service, "--no-migrate"],
-            env=self.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         log.close()
         if role == "api":
             self._wait_ready([self.processes[key]], services=[service])
+
+    def worker_url(self, key: str) -> str:
+        """Where the worker `key` (`<service>-worker-<n>`) answers its health and metrics."""
+        return f"http://127.0.0.1:{self.worker_ports[key]}"
 
     def process_log(self, key: str) -> str:
         return (self.log_dir / f"{key}.log").read_text(errors="replace")

@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from awardpath_shared.metrics import OneService
 from awardpath_shared.problems import problem_response
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,18 @@ class BacklogGauges:
             ["service"],
             registry=registry,
         )
+        self.dead = Gauge(
+            "awardpath_outbox_dead_rows",
+            "Outbox rows the relay gave up publishing (see `awardpath dead-letters`)",
+            ["service"],
+            registry=registry,
+        )
+        self.pending = Gauge(
+            "awardpath_pending_work",
+            "Work of the service waiting to be done, by kind (the award service's webhook deliveries)",
+            ["service", "kind"],
+            registry=registry,
+        )
         self.lag = Gauge(
             "awardpath_consumer_lag_messages",
             "Messages the service's consumer group has yet to handle (Kafka)",
@@ -104,15 +117,20 @@ class BacklogGauges:
         )
 
     async def read(self, service: str, runtime: Any) -> None:
+        self.pending.clear()
         try:
             async with asyncio.timeout(BACKLOG_READ_SECONDS), runtime.reading() as uow:
-                unsent, oldest = await runtime.relay.backlog(uow.session)
-            self.unsent.labels(service).set(unsent)
-            self.oldest.labels(service).set(oldest)
+                backlog = await runtime.relay.backlog(uow.session)
+                pending = [await read(uow.session) for read in runtime.pending_work]
+            self.unsent.labels(service).set(backlog.unsent)
+            self.oldest.labels(service).set(backlog.oldest_unsent_age_seconds)
+            self.dead.labels(service).set(backlog.dead)
+            for kind, count in (item for counts in pending for item in counts.items()):
+                self.pending.labels(service, kind).set(count)
         except Exception as error:  # a scrape reports what it can, nothing stale
             logger.warning("reading the outbox backlog failed: %r", error)
-            self.unsent.clear()
-            self.oldest.clear()
+            for gauge in (self.unsent, self.oldest, self.dead):
+                gauge.clear()
         self.lag.clear()
         try:
             async with asyncio.timeout(BACKLOG_READ_SECONDS):
@@ -136,6 +154,7 @@ def install_observability(app: FastAPI, service: str) -> None:
         registry=registry,
     )
     backlog = BacklogGauges(registry)
+    registry.register(OneService(service))
     app.state.metrics_registry = registry
 
     app.add_middleware(RequestMetrics, service=service, requests=requests, latency=latency)
@@ -166,3 +185,35 @@ def install_observability(app: FastAPI, service: str) -> None:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(router)
+
+
+def create_worker_app(runtimes: dict[str, Any]) -> FastAPI:
+    """A worker's operations endpoints (no API): live (its event loop answers), ready (its
+    databases and brokers answer), and the Prometheus metrics of its services: the backlog as
+    on the APIs, its handlers' durations, dead letters and relay passes."""
+    app = FastAPI(title="Awardpath worker", openapi_url=None, docs_url=None, redoc_url=None)
+    registry = CollectorRegistry()
+    backlog = BacklogGauges(registry)
+    for name in runtimes:
+        registry.register(OneService(name))
+
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", response_model=None)
+    async def ready() -> Response | dict[str, str]:
+        for name, runtime in runtimes.items():
+            if not await runtime.consumer.database_answers():
+                return problem_response(503, "not-ready", "Not ready", f"{name}: the database does not answer")
+            if not await runtime.transport.reachable():
+                return problem_response(503, "not-ready", "Not ready", f"{name}: the brokers do not answer")
+        return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        for name, runtime in runtimes.items():
+            await backlog.read(name, runtime)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

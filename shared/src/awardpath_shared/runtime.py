@@ -5,7 +5,7 @@ Every process builds its services through `ServiceRuntime.build` (called by each
 one place. Entry points open units of work with `transaction()`.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +23,7 @@ from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.relay import OutboxRelay
 from awardpath_shared.messaging.transport import Transport
+from awardpath_shared.metrics import timed_handlers
 from awardpath_shared.periodic import PeriodicTask
 from awardpath_shared.settings import ServiceSettings
 from awardpath_shared.unit_of_work import U, transaction
@@ -36,6 +37,10 @@ class BackgroundWorker(Protocol):
     def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+# Reads, in the session given, how much of each kind of work waits: {kind: count}.
+PendingWork = Callable[[AsyncSession], Awaitable[dict[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,9 @@ class ServiceRuntime(Generic[U, S]):
     token_verifier: TokenVerifier
     idempotency_keys: IdempotencyKeys
     workers: list[BackgroundWorker] = field(default_factory=list)
+    pending_work: list[PendingWork] = field(default_factory=list)
+    """Readers of the service's own waiting work, reported beside the outbox backlog on
+    `/metrics` (`awardpath_pending_work`): the award service's webhook deliveries."""
     runs_background: bool = True
     """False in a process whose relay and background workers run in another process."""
     wake_relay: Callable[[], None] | None = None
@@ -113,7 +121,7 @@ class ServiceRuntime(Generic[U, S]):
 
         consumer = EventConsumer(
             group=group,
-            handlers=handlers(settings),
+            handlers=timed_handlers(name, handlers(settings)),
             transaction=open_transaction,
             processed_model=tables.processed_events,
             dead_letters=DeadLetterStore(group, sessions, tables.dead_letters),

@@ -8,6 +8,8 @@ SERVICE = "assessment"
 class AssessmentSettings(ConflictHashingSettings):
     database_url: str = per_service(SERVICE, "database_url", "sqlite+aiosqlite:///./var/awardpath.db")
     port: int = per_service(SERVICE, "port", 8002)
+    # A worker's (`awardpath worker assessment`) health and metrics endpoints.
+    worker_port: int = per_service(SERVICE, "worker_port", 9102)
     lease_seconds: int = 4 * 3600
     min_feedback_chars: int = 10
     # How often the queue sweeper returns expired claims to the pool and ends resubmission holds.

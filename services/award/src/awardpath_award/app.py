@@ -13,6 +13,7 @@ from awardpath_award.settings import SERVICE, AwardSettings
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_award.verification import endpoints as verification
 from awardpath_award.webhooks import endpoints as webhooks
+from awardpath_award.webhooks.repository import WebhookRepository
 from awardpath_award.webhooks.worker import WebhookDeliveryWorker
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
@@ -32,6 +33,7 @@ def build_runtime(settings: AwardSettings, transport: Transport) -> AwardRuntime
         handlers=handlers,
     )
     runtime.workers.append(WebhookDeliveryWorker(runtime))
+    runtime.pending_work.append(lambda session: WebhookRepository(session).delivery_backlog())
     return runtime
 
 

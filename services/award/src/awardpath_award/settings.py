@@ -13,6 +13,8 @@ DEV_MASTER_KEY = "awardpath-local-master-key-change-me"
 class AwardSettings(ServiceSettings):
     database_url: str = per_service(SERVICE, "database_url", "sqlite+aiosqlite:///./var/awardpath.db")
     port: int = per_service(SERVICE, "port", 8003)
+    # A worker's (`awardpath worker award`) health and metrics endpoints.
+    worker_port: int = per_service(SERVICE, "worker_port", 9103)
     # Base of credential ids, did:web identifiers and public pages.
     public_url: str = per_service(SERVICE, "public_url", "http://127.0.0.1:8003")
     # Seals issuer signing keys and webhook secrets at rest. Set a long random value in production.

@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from awardpath_shared.backoff import exponential_backoff
 from awardpath_shared.messaging.transport import Consumer
+from awardpath_shared.metrics import DEAD_LETTERS, service_of_group
 from awardpath_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ async def _gave_up(
     if failures >= policy.max_attempts:
         logger.error("%s: %s is dead-lettered after %d attempts", consumer.group, _named(cloudevent), failures)
         await dead_letter(error, failures)
+        DEAD_LETTERS.labels(service_of_group(consumer.group), cloudevent.get_type()).inc()
         return True
     await wait(policy.delay(failures))
     return False

@@ -47,6 +47,9 @@ class InProcessTransport:
         """Nothing: delivery is part of the relay's publishing, so the backlog is the outbox's."""
         return {}
 
+    async def reachable(self) -> bool:
+        return True  # no broker: delivery is in this process
+
     async def publish(self, topic: str, key: str, cloudevent: BaseCloudEvent) -> None:
         wanting = [consumer for consumer in self._consumers if consumer.wants(cloudevent.get_type())]
         # A group that fails cancels the others' deliveries: the relay publishes the row again.

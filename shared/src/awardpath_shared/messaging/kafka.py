@@ -79,6 +79,18 @@ class KafkaTransport:
             if not await within(producer.stop(), timeout):
                 logger.warning("the Kafka producer did not flush within %ss", timeout)
 
+    async def reachable(self) -> bool:
+        """The brokers answer a metadata request within the operation timeout."""
+        if self._producer is None:
+            return False
+        try:
+            async with asyncio.timeout(self._settings.kafka_operation_timeout_seconds):
+                await self._producer.client.fetch_all_metadata()
+        except Exception as error:  # any failure to answer: not reachable
+            logger.warning("the Kafka brokers do not answer: %r", error)
+            return False
+        return True
+
     async def consumer_lag(self, group: str, topics: frozenset[str]) -> dict[tuple[str, int], int]:
         """Per partition of `topics`, how many messages `group` has not committed yet (its
         backlog), asked of the brokers: any process of the service can report it. The probe

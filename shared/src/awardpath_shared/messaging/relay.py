@@ -13,13 +13,14 @@ with backoff, then marked dead (kept, with its error).
 
 import asyncio
 import logging
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
 from cloudevents.core.base import BaseCloudEvent
-from sqlalchemy import CursorResult, Row, Table, Update, bindparam, exists, func, inspect, or_, select, update
+from sqlalchemy import CursorResult, Row, Table, Update, and_, bindparam, exists, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from awardpath_shared.backoff import exponential_backoff
@@ -30,6 +31,7 @@ from awardpath_shared.leases import due, renew
 from awardpath_shared.messaging.envelope import to_cloudevent
 from awardpath_shared.messaging.outbox import OutboxMessageMixin
 from awardpath_shared.messaging.transport import Transport
+from awardpath_shared.metrics import RELAY_PASS_SECONDS, RELAY_PUBLISHED
 from awardpath_shared.periodic import PeriodicTask
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,16 @@ RENEWALS_PER_LEASE = 3
 KEYS_AT_ONCE = 32
 RETRY_BASE_SECONDS = 0.2
 RETRY_CAP_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Rows still to publish (not dead), the age in seconds of the oldest (0: none), and rows
+    the relay gave up on."""
+
+    unsent: int
+    oldest_unsent_age_seconds: float
+    dead: int
 
 
 class OutboxRelay:
@@ -57,6 +69,7 @@ class OutboxRelay:
         claim_lease_seconds: float = 5.0,
     ) -> None:
         self._source = source
+        self._service = source.rsplit("/", 1)[-1]  # `/awardpath/<service>`
         self._sessions = sessions
         # Marking sent, releasing, recording a failure and renewing are one statement each.
         self._one_statement = one_statement_sessions(sessions)
@@ -89,6 +102,7 @@ class OutboxRelay:
         """One pass: claim publishable rows and publish them, each key's in order and keys side
         by side (a key whose consumer is retrying holds up no other), then mark what was
         published sent in one statement; returns how many were sent."""
+        started = time.perf_counter()
         by_key: dict[str, list[Row[Any]]] = {}
         for row in await self._claim():
             by_key.setdefault(row.key, []).append(row)
@@ -102,6 +116,8 @@ class OutboxRelay:
             published = await asyncio.gather(*(self._relay_key(rows, held) for rows in by_key.values()))
             sent = [row_id for ids in published for row_id in ids]
             await self._mark_sent(sent)
+            RELAY_PUBLISHED.labels(self._service).inc(len(sent))
+            RELAY_PASS_SECONDS.labels(self._service).observe(time.perf_counter() - started)
             return len(sent)
         finally:
             heartbeat.cancel()
@@ -148,17 +164,19 @@ class OutboxRelay:
             claimed = await session.execute(self._statements.claim, {"now": now, "until": now + self._lease})
             return sorted(claimed, key=lambda row: row.id)
 
-    async def backlog(self, session: AsyncSession) -> tuple[int, float]:
-        """Unsent rows still to publish (not dead) and the age in seconds of the oldest, read
-        in `session` (a reading one: on SQLite it takes no write lock)."""
+    async def backlog(self, session: AsyncSession) -> Backlog:
+        """The outbox's backlog, read in `session` (a reading one: on SQLite it takes no write
+        lock)."""
         table = inspect(self._model).local_table
-        unsent = select(func.count(), func.min(table.c.created_at)).where(
-            table.c.sent_at.is_(None), table.c.dead_at.is_(None)
+        waiting = and_(table.c.sent_at.is_(None), table.c.dead_at.is_(None))
+        query = select(
+            func.count().filter(waiting),
+            func.min(table.c.created_at).filter(waiting),
+            func.count().filter(table.c.dead_at.is_not(None)),
         )
-        count, oldest = (await session.execute(unsent)).one()
-        if oldest is None:
-            return 0, 0.0
-        return count, (utcnow() - oldest).total_seconds()
+        unsent, oldest, dead = (await session.execute(query)).one()
+        age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+        return Backlog(unsent=unsent, oldest_unsent_age_seconds=age, dead=dead)
 
     async def dead_rows(self) -> list[OutboxMessageMixin]:
         """Rows delivery gave up on (kept with their error), oldest first."""

@@ -44,3 +44,7 @@ class Transport(Protocol):
     async def consumer_lag(self, group: str, topics: frozenset[str]) -> dict[tuple[str, int], int]:
         """Messages of `topics` per (topic, partition) that `group` has yet to handle."""
         ...
+
+    async def reachable(self) -> bool:
+        """Whether the brokers answer now (readiness)."""
+        ...

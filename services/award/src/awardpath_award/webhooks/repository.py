@@ -1,7 +1,7 @@
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -87,6 +87,22 @@ class WebhookRepository:
         return {message.id: message for message in found}
 
     # ---- deliveries --------------------------------------------------------------------
+
+    async def delivery_backlog(self) -> dict[str, int]:
+        """Deliveries still to send (of which retrying after a failure) and given up, for
+        `/metrics` (`awardpath_pending_work`)."""
+        pending = WebhookDelivery.state == DeliveryState.PENDING
+        query = select(
+            func.count().filter(pending),
+            func.count().filter(pending, WebhookDelivery.attempts > 0),
+            func.count().filter(WebhookDelivery.state == DeliveryState.FAILED),
+        )
+        waiting, retrying, failed = (await self.session.execute(query)).one()
+        return {
+            "webhook_deliveries_pending": waiting,
+            "webhook_deliveries_retrying": retrying,
+            "webhook_deliveries_failed": failed,
+        }
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[WebhookDelivery]:
         """The first delivery of each line (an endpoint's deliveries about one submission), when
