@@ -13,8 +13,8 @@ from awardpath.demo import seed_demo
 from awardpath.processes import run_worker, run_worker_all, serve_all_beside_worker, serve_apps
 from awardpath.services import SERVICES, AnySettings, build_apps
 from awardpath_shared.auth import ROLES, mint_token
+from awardpath_shared.logs import configure_logging
 from awardpath_shared.migrations import upgrade
-from awardpath_shared.observability import configure_logging
 from awardpath_shared.runtime import create_transport
 from awardpath_shared.settings import ServiceSettings
 
@@ -60,7 +60,7 @@ def serve(
         raise typer.BadParameter("serving one service alone needs AWARDPATH_TRANSPORT=kafka; or use `serve all`")
     if demo and target != "all":
         raise typer.BadParameter("--demo seeds through all three APIs: use it with `serve all`")
-    configure_logging(first.log_level)
+    _observe(target, first)
     if migrate_first:
         for name in names:
             upgrade(name, settings[name].database_url)
@@ -89,7 +89,7 @@ def worker(
         raise typer.BadParameter("on Kafka run one worker per service: `awardpath worker SERVICE`")
     if target != "all" and first.transport != "kafka":
         raise typer.BadParameter("a service's worker needs AWARDPATH_TRANSPORT=kafka; `serve all` delivers in-process")
-    configure_logging(first.log_level)
+    _observe(target, first)
     if migrate_first:
         for name in names:
             upgrade(name, settings[name].database_url)
@@ -132,6 +132,12 @@ async def _announce_demo(settings: dict[str, AnySettings], host: str) -> None:
     lines = [f"  {key}={value}" for key, value in env.items()]
     typer.echo("\nAwardpath is running. Demo records and tokens (also in var/demo.env):\n" + "\n".join(lines))
     typer.echo("\nIn another shell: `source var/demo.env`, then follow the README walkthrough.\n")
+
+
+def _observe(target: str, settings: ServiceSettings) -> None:
+    """Logs of this process: `awardpath-<service>`, or `awardpath` for all three."""
+    name = "awardpath" if target == "all" else f"awardpath-{target}"
+    configure_logging(settings.log_level, name)
 
 
 def _service(service: str) -> str:

@@ -1,7 +1,8 @@
 """The access log of every API server: each request's path, never its query string (a query
-can carry an earner's id: `GET /v1/submissions?earner_external_id=...`)."""
+can carry an earner's id: `GET /v1/submissions?earner_external_id=...`), in either log format."""
 
 import asyncio
+import json
 import logging
 import socket
 
@@ -11,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from awardpath.processes import server_config
+from awardpath_shared.logs import LOG_FORMAT_VARIABLE
 from tests.support.polling import eventually
 
 SECRET = "teacher-secret-xq-41"
@@ -39,8 +41,12 @@ def listing_app() -> FastAPI:
     return app
 
 
+@pytest.mark.parametrize("log_format", ["json", "text"])
 @pytest.mark.parametrize("http", ["httptools", "h11"])
-async def test_the_access_log_carries_the_path_without_the_query_string(http, capsys, uvicorn_logging_restored):
+async def test_the_access_log_carries_the_path_without_the_query_string(
+    http, log_format, capsys, monkeypatch, uvicorn_logging_restored
+):
+    monkeypatch.setenv(LOG_FORMAT_VARIABLE, log_format)
     # The launcher's own server config: its log config sends access lines to stdout, captured here.
     config = server_config(listing_app(), "127.0.0.1", 0)
     config.http = http
@@ -59,6 +65,14 @@ async def test_the_access_log_carries_the_path_without_the_query_string(http, ca
             await serving
 
     logged = capsys.readouterr()
-    assert '"GET /v1/submissions HTTP/1.1" 200' in logged.out  # the line is there, path and all
     assert SECRET not in logged.out + logged.err
     assert "earner_external_id" not in logged.out + logged.err
+    [line] = [line for line in logged.out.splitlines() if "/v1/submissions" in line]
+    if log_format == "text":
+        assert '"GET /v1/submissions HTTP/1.1" 200' in line  # the line is there, path and all
+        return
+    fields = json.loads(line)
+    assert fields["logger"] == "uvicorn.access"
+    assert '"GET /v1/submissions HTTP/1.1" 200' in fields["message"]
+    assert (fields["http_method"], fields["http_path"], fields["http_status"]) == ("GET", "/v1/submissions", 200)
+    assert fields["service"] == "awardpath"

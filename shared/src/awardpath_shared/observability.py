@@ -1,8 +1,8 @@
-"""Health, metrics and logs every service exposes the same way."""
+"""Health, metrics and logs every service exposes the same way (the log format and its
+context fields: `logs`)."""
 
 import asyncio
 import logging
-import sys
 import time
 from typing import Any
 
@@ -17,16 +17,6 @@ logger = logging.getLogger(__name__)
 
 # A scrape waits this long at most for each part of the backlog.
 BACKLOG_READ_SECONDS = 5.0
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    # One line per outgoing request is noise at INFO (the demo seeding, later webhooks).
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class AccessLogWithoutQuery(logging.Filter):
