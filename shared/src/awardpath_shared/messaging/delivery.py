@@ -22,6 +22,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from awardpath_shared.backoff import exponential_backoff
 from awardpath_shared.messaging.transport import Consumer
 from awardpath_shared.settings import ServiceSettings
+from awardpath_shared.tracing import continuing
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,20 @@ async def deliver(
     wait: Wait,
     dead_letter: DeadLetterSink,
 ) -> Delivered:
-    """Hand `cloudevent` to `consumer` until it is handled or dead-lettered."""
+    """Hand `cloudevent` to `consumer` until it is handled or dead-lettered; the log lines
+    meanwhile carry the event's trace and submission."""
+    with continuing(cloudevent, consumer.group):
+        return await _deliver(consumer, cloudevent, policy, wait=wait, dead_letter=dead_letter)
+
+
+async def _deliver(
+    consumer: Consumer,
+    cloudevent: BaseCloudEvent,
+    policy: RetryPolicy,
+    *,
+    wait: Wait,
+    dead_letter: DeadLetterSink,
+) -> Delivered:
     failures = outages = 0
     while True:
         try:
@@ -100,7 +114,8 @@ async def deliver_together(consumer: Consumer, cloudevents: Sequence[BaseCloudEv
         return False
     for cloudevent, was_handled in zip(cloudevents, handled, strict=True):
         if consumer.wants(cloudevent.get_type()):
-            _log_outcome(consumer, cloudevent, was_handled)
+            with continuing(cloudevent, consumer.group):
+                _log_outcome(consumer, cloudevent, was_handled)
     return True
 
 
