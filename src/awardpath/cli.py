@@ -17,6 +17,7 @@ from awardpath_shared.logs import configure_logging
 from awardpath_shared.migrations import upgrade
 from awardpath_shared.runtime import create_transport
 from awardpath_shared.settings import ServiceSettings
+from awardpath_shared.tracing import install_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +136,10 @@ async def _announce_demo(settings: dict[str, AnySettings], host: str) -> None:
 
 
 def _observe(target: str, settings: ServiceSettings) -> None:
-    """Logs of this process: `awardpath-<service>`, or `awardpath` for all three."""
+    """Logs and traces of this process: `awardpath-<service>`, or `awardpath` for all three."""
     name = "awardpath" if target == "all" else f"awardpath-{target}"
     configure_logging(settings.log_level, name)
+    install_tracing(name)
 
 
 def _service(service: str) -> str:
