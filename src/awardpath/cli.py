@@ -14,10 +14,11 @@ from awardpath.processes import run_worker, run_worker_all, serve_all_beside_wor
 from awardpath.services import SERVICES, AnySettings, build_apps
 from awardpath_award.settings import AwardSettings
 from awardpath_shared.auth import ROLES, mint_token
+from awardpath_shared.logs import configure_logging
 from awardpath_shared.migrations import upgrade
-from awardpath_shared.observability import configure_logging
 from awardpath_shared.runtime import create_transport
 from awardpath_shared.settings import ServiceSettings
+from awardpath_shared.tracing import install_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def serve(
     if demo and target != "all":
         raise typer.BadParameter("--demo seeds through all three APIs: use it with `serve all`")
     _refuse_unsafe(settings, development=demo or first.development)
-    configure_logging(first.log_level)
+    _observe(target, first)
     if migrate_first:
         for name in names:
             upgrade(name, settings[name].database_url)
@@ -94,7 +95,7 @@ def worker(
         raise typer.BadParameter("a service's worker needs AWARDPATH_TRANSPORT=kafka; `serve all` delivers in-process")
     # `serve all` starts its worker (with the wake-up socket) after checking the same settings.
     _refuse_unsafe(settings, development=wake_fd is not None or first.development)
-    configure_logging(first.log_level)
+    _observe(target, first)
     if migrate_first:
         for name in names:
             upgrade(name, settings[name].database_url)
@@ -162,6 +163,13 @@ async def _announce_demo(settings: dict[str, AnySettings], host: str) -> None:
     lines = [f"  {key}={value}" for key, value in env.items()]
     typer.echo("\nAwardpath is running. Demo records and tokens (also in var/demo.env):\n" + "\n".join(lines))
     typer.echo("\nIn another shell: `source var/demo.env`, then follow the README walkthrough.\n")
+
+
+def _observe(target: str, settings: ServiceSettings) -> None:
+    """Logs and traces of this process: `awardpath-<service>`, or `awardpath` for all three."""
+    name = "awardpath" if target == "all" else f"awardpath-{target}"
+    configure_logging(settings.log_level, name)
+    install_tracing(name)
 
 
 def _service(service: str) -> str:

@@ -36,6 +36,7 @@ from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
 from awardpath.services import SERVICES, AnySettings, build_runtimes, create_apps
+from awardpath_shared.logs import formatter_config
 from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.messaging.wakeups import WakeSender, listen_for_wake_ups
@@ -51,13 +52,14 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
-    """How every API is served: uvicorn's own logging at info, its access log lines without
-    query strings (they carry earner ids)."""
+    """How every API is served: uvicorn's own logging at info, in the process's log format
+    (`logs`), its access log lines without query strings (they carry earner ids)."""
     return uvicorn.Config(app, host=host, port=port, log_level="info", log_config=_log_config())
 
 
 def _log_config() -> dict[str, Any]:
     config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"] = {"default": formatter_config(), "access": formatter_config()}
     config["filters"] = {"path_only": {"()": access_log_filter}}
     # On the logger, not a handler: every handler an operator adds gets the path only too.
     config["loggers"]["uvicorn.access"]["filters"] = ["path_only"]

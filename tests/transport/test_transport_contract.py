@@ -1,8 +1,10 @@
 """What every transport promises, tested the same way on each (in-process and Kafka): events
 staged in an outbox reach the consumer group, in order per key, once, and a failing handler
 gets the event again until it succeeds, or, failing every try, is dead-lettered while the
-key moves on."""
+key moves on; and the trace an event was staged in goes on in its handler (the CloudEvent's
+`traceparent`, on Kafka a `ce_traceparent` header)."""
 
+from opentelemetry import trace
 from sqlalchemy import func, select
 
 from awardpath_shared.events import MicroCredentialPublished
@@ -11,6 +13,7 @@ from awardpath_shared.messaging.envelope import to_cloudevent
 from awardpath_submission.models import OutboxMessage, ProcessedEvent
 from tests.support.messaging import published_event
 from tests.support.polling import eventually
+from tests.support.tracing import consumer_spans, recorded_spans
 
 
 def recording(seen: list[tuple[str, str]]):
@@ -132,3 +135,23 @@ async def test_events_delivered_together_are_each_handled_once_when_one_of_them_
 async def _refusing_poison(_uow, event: MicroCredentialPublished) -> None:
     if event.title == "poison":
         raise ValueError("cannot handle this one")
+
+
+async def test_the_handler_continues_the_trace_the_event_was_staged_in(delivery):
+    seen = []
+
+    async def record(_uow, event: MicroCredentialPublished) -> None:
+        seen.append(trace.get_current_span().get_span_context())
+
+    await delivery.open({MicroCredentialPublished: record})
+    with recorded_spans() as spans:
+        with trace.get_tracer("test").start_as_current_span("request") as request:
+            await delivery.publish(published_event("traced"))
+        await eventually(lambda: seen)
+        [handling] = await eventually(
+            lambda: consumer_spans(spans.get_finished_spans(), delivery.consumer.group, "micro_credential.published.v1")
+        )
+    [handled] = seen
+    assert handled.trace_id == request.get_span_context().trace_id
+    assert handled.span_id == handling.context.span_id  # the handler runs in the consumer's span
+    assert handling.parent.span_id == request.get_span_context().span_id

@@ -5,16 +5,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.auth import verified
 from awardpath_shared.errors import Unauthenticated
 from awardpath_shared.idempotent_requests import Replayed, claim_key, replayed_response
-from awardpath_shared.observability import install_observability
+from awardpath_shared.observability import RequestTracing, install_observability
 from awardpath_shared.openapi import with_edge_behaviour
 from awardpath_shared.problems import install_problem_handlers, problem_response
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.unit_of_work import UnitOfWork
+
+# FastAPI's own OpenTelemetry instrumentation, off (see `create_service_app`).
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 # Requests that only read: their unit of work takes no write lock.
 READING_METHODS = frozenset({"GET", "HEAD"})
@@ -119,7 +123,11 @@ def create_service_app(
         finally:
             await runtime.close()
 
-    app = ServiceApp(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # FastAPI's own telemetry stays off: its spans carry the query string (an earner's id in
+    # `?earner_external_id=`) and it adds a span per dependency; `RequestTracing` traces requests.
+    app = ServiceApp(
+        title=title, description=description, version="1.0.0", lifespan=lifespan, telemetry=NO_FASTAPI_TELEMETRY
+    )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
     install_problem_handlers(app)
@@ -128,4 +136,6 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_bytes)
+    # Outermost: a refused body is traced too, and every log line of the request has its ids.
+    app.add_middleware(RequestTracing, service=f"awardpath-{runtime.name}")
     return app

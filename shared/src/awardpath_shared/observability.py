@@ -1,8 +1,8 @@
-"""Health, metrics and logs every service exposes the same way."""
+"""Health, metrics, traces and logs every service exposes the same way (the log format and
+its context fields: `logs`; the trace's path through the services: `tracing`)."""
 
 import asyncio
 import logging
-import sys
 import time
 from typing import Any
 
@@ -13,21 +13,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.metrics import OneService
 from awardpath_shared.problems import problem_response
+from awardpath_shared.tracing import served, serving
 
 logger = logging.getLogger(__name__)
 
 # A scrape waits this long at most for each part of the backlog.
 BACKLOG_READ_SECONDS = 5.0
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    # One line per outgoing request is noise at INFO (the demo seeding, later webhooks).
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class AccessLogWithoutQuery(logging.Filter):
@@ -80,6 +71,35 @@ class RequestMetrics:
             route = getattr(scope.get("route"), "path", "unmatched")
             self.requests.labels(self.service, scope["method"], route, str(status)).inc()
             self.latency.labels(self.service, scope["method"], route).observe(time.perf_counter() - started)
+
+
+class RequestTracing:
+    """A span per request (kind server) continuing the caller's `traceparent` if it sent one,
+    named by method and route template: never the path or the query (ids, an earner's id in
+    a query string). Log lines meanwhile carry its ids and the service. Pure ASGI, and cheap
+    when nothing is exported: no attribute is set on a span that records nothing."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_traced(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        with serving(scope["method"], scope["headers"], self.service) as span:
+            try:
+                await self.app(scope, receive, send_traced)
+            finally:
+                served(span, scope["method"], getattr(scope.get("route"), "path", None), status)
 
 
 class BacklogGauges:

@@ -10,6 +10,8 @@ from fastapi.routing import APIRoute
 
 from awardpath_shared.edge_input import check_request
 from awardpath_shared.idempotent_requests import remember
+from awardpath_shared.logs import note_submission
+from awardpath_shared.validation import is_wellformed_id
 
 
 class ServiceRoute(APIRoute):
@@ -18,6 +20,9 @@ class ServiceRoute(APIRoute):
         takes_json = self.body_field is not None
 
         async def service_handler(request: Request) -> Response:
+            submission_id = request.path_params.get("submission_id")
+            if isinstance(submission_id, str) and is_wellformed_id(submission_id):
+                note_submission(submission_id)  # the request's log lines and span name it
             await check_request(request, takes_json)
             response = await handler(request)
             # The request's unit of work commits when this returns (a function-scoped

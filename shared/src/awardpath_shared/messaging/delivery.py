@@ -23,6 +23,7 @@ from awardpath_shared.backoff import exponential_backoff
 from awardpath_shared.messaging.transport import Consumer
 from awardpath_shared.metrics import DEAD_LETTERS, service_of_group
 from awardpath_shared.settings import ServiceSettings
+from awardpath_shared.tracing import continuing
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,20 @@ async def deliver(
     wait: Wait,
     dead_letter: DeadLetterSink,
 ) -> Delivered:
-    """Hand `cloudevent` to `consumer` until it is handled or dead-lettered."""
+    """Hand `cloudevent` to `consumer` until it is handled or dead-lettered; the log lines
+    meanwhile carry the event's trace and submission."""
+    with continuing(cloudevent, consumer.group):
+        return await _deliver(consumer, cloudevent, policy, wait=wait, dead_letter=dead_letter)
+
+
+async def _deliver(
+    consumer: Consumer,
+    cloudevent: BaseCloudEvent,
+    policy: RetryPolicy,
+    *,
+    wait: Wait,
+    dead_letter: DeadLetterSink,
+) -> Delivered:
     failures = outages = 0
     while True:
         try:
@@ -101,7 +115,8 @@ async def deliver_together(consumer: Consumer, cloudevents: Sequence[BaseCloudEv
         return False
     for cloudevent, was_handled in zip(cloudevents, handled, strict=True):
         if consumer.wants(cloudevent.get_type()):
-            _log_outcome(consumer, cloudevent, was_handled)
+            with continuing(cloudevent, consumer.group):
+                _log_outcome(consumer, cloudevent, was_handled)
     return True
 
 

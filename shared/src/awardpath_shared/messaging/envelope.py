@@ -1,5 +1,6 @@
 """CloudEvents 1.0 envelopes for the event contracts."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from cloudevents.core.base import BaseCloudEvent
@@ -12,7 +13,10 @@ class UnknownEventType(ValueError):
     pass
 
 
-def to_cloudevent(event: Event, *, event_id: str, source: str, time: datetime) -> CloudEvent:
+def to_cloudevent(
+    event: Event, *, event_id: str, source: str, time: datetime, extensions: Mapping[str, str] | None = None
+) -> CloudEvent:
+    """The event's CloudEvent; `extensions` adds extension attributes (the trace context)."""
     return CloudEvent(
         attributes={
             "id": event_id,
@@ -21,6 +25,7 @@ def to_cloudevent(event: Event, *, event_id: str, source: str, time: datetime) -
             "subject": event.subject(),
             "time": time,
             "datacontenttype": "application/json",
+            **(extensions or {}),
         },
         data=event.model_dump(mode="json"),
     )

@@ -1,5 +1,6 @@
 """Transactional outbox: events are rows committed with the state change that caused them
-(staged by `UnitOfWork.publish`); the relay publishes them after the commit."""
+(staged by `UnitOfWork.publish`); the relay publishes them after the commit. A row keeps the
+trace context it was staged in (`tracing`), which the relay sets on its CloudEvent."""
 
 from datetime import datetime
 from typing import Any, Self
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from awardpath_shared.db import UtcDateTime
 from awardpath_shared.events import Event
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.tracing import current_trace_context
 
 
 class OutboxMessageMixin:
@@ -28,6 +30,8 @@ class OutboxMessageMixin:
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when delivery gave up after the configured attempts: kept, visible, replayable.
     dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The W3C trace context (`traceparent`, `tracestate`) current when the event was staged.
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     @classmethod
     def staging(cls, event: Event) -> Self:
@@ -40,4 +44,5 @@ class OutboxMessageMixin:
         row.payload = event.model_dump(mode="json")
         row.created_at = row.next_attempt_at = utcnow()
         row.attempts = 0
+        row.trace_context = current_trace_context()
         return row

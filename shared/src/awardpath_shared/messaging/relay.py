@@ -8,7 +8,8 @@ not yet publishable waits, which keeps the events of one submission in order. Cl
 turns (a transaction-scoped advisory lock on PostgreSQL; SQLite serialises every write
 transaction anyway): a claim must see the rows another relay has just claimed, or it would
 take a later row of the same key and publish it first. A row that keeps failing is retried
-with backoff, then marked dead (kept, with its error).
+with backoff, then marked dead (kept, with its error). Each row is published in a span of the
+trace it was staged in, and its CloudEvent carries that trace's context (`tracing`).
 """
 
 import asyncio
@@ -33,11 +34,12 @@ from awardpath_shared.messaging.outbox import OutboxMessageMixin
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.metrics import RELAY_PASS_SECONDS, RELAY_PUBLISHED
 from awardpath_shared.periodic import PeriodicTask
+from awardpath_shared.tracing import extensions_of, failed, publishing
 
 logger = logging.getLogger(__name__)
 
 # What a pass reads of each row it claims.
-CLAIMED_COLUMNS = ("id", "event_type", "topic", "key", "payload", "created_at", "attempts")
+CLAIMED_COLUMNS = ("id", "event_type", "topic", "key", "payload", "created_at", "attempts", "trace_context")
 # A claim is renewed this often per lease: two renewals may fail or run late before it lapses.
 RENEWALS_PER_LEASE = 3
 KEYS_AT_ONCE = 32
@@ -130,15 +132,19 @@ class OutboxRelay:
         pass. Returns the ids published."""
         async with self._keys_at_once:
             for position, row in enumerate(rows):
-                try:
-                    await self._transport.publish(row.topic, row.key, self._cloudevent(row))
-                except Exception as error:  # any failure: retry later, keep later same-key rows back
-                    logger.warning("publishing %s %s failed: %r", row.event_type, row.id, error)
-                    await self._record_failure(row, error)
-                    later = [later.id for later in rows[position + 1 :]]
-                    await self._release(later)
-                    held.difference_update([row.id, *later])
-                    return [published.id for published in rows[:position]]
+                with publishing(
+                    row.trace_context, event_type=row.event_type, event_id=row.id, topic=row.topic, key=row.key
+                ) as span:
+                    try:
+                        await self._transport.publish(row.topic, row.key, self._cloudevent(row))
+                    except Exception as error:  # any failure: retry later, keep later same-key rows back
+                        failed(span, error)
+                        logger.warning("publishing %s %s failed: %r", row.event_type, row.id, error)
+                        await self._record_failure(row, error)
+                        later = [later.id for later in rows[position + 1 :]]
+                        await self._release(later)
+                        held.difference_update([row.id, *later])
+                        return [published.id for published in rows[:position]]
             return [row.id for row in rows]
 
     async def _renew(self, held: set[str]) -> None:
@@ -154,7 +160,8 @@ class OutboxRelay:
 
     def _cloudevent(self, row: Row[Any]) -> BaseCloudEvent:
         event = EVENT_TYPES[row.event_type].model_validate(row.payload)
-        return to_cloudevent(event, event_id=row.id, source=self._source, time=row.created_at)
+        extensions = extensions_of(row.trace_context)
+        return to_cloudevent(event, event_id=row.id, source=self._source, time=row.created_at, extensions=extensions)
 
     async def _claim(self) -> list[Row[Any]]:
         async with self._sessions() as session, session.begin():

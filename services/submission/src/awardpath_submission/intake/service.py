@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from awardpath_shared.errors import Forbidden, Invalid, NotFound
 from awardpath_shared.events import SubmissionResubmitted, SubmissionSubmitted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.logs import note_submission
 from awardpath_shared.rubrics import SectionEvidence
 from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.catalog.service import CatalogService
@@ -43,6 +44,7 @@ class IntakeService:
         given = request.earner
         hashes = blind_copy.conflict_hashes(self.settings.conflict_hash_key, given.organization_id, given.conflict_ids)
         submission, first_status = Submission.start(platform_id, earner, micro_credential.id, hashes, number, now)
+        note_submission(submission.id)  # the rest of the request's log lines (and its span) name it
         if not await self.uow.submissions.add_open(submission):
             # Another transaction opened one after all (the lock is the rule, the index its proof).
             open_one = await self.uow.submissions.latest_of(earner.id, micro_credential.id)
