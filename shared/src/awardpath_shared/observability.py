@@ -8,10 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.problems import problem_response
+from awardpath_shared.readiness import SchemaCheck
 
 logger = logging.getLogger(__name__)
 
@@ -146,18 +146,20 @@ def install_observability(app: FastAPI, service: str) -> None:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
+    schema = SchemaCheck(service)
+
     @router.get(
         "/health/ready",
-        summary="The process can serve: its database answers",
+        summary="The process can serve: its database answers at the schema revision this code expects",
         response_model=None,
-        responses={503: {"description": "The database does not answer."}},
+        responses={
+            503: {"description": "The database does not answer, or its schema is not migrated to this code's head."}
+        },
     )
     async def ready(request: Request) -> Response | dict[str, str]:
-        try:
-            async with request.app.state.runtime.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as error:  # readiness reports, never raises
-            return problem_response(503, "not-ready", "Not ready", f"database: {error!r}")
+        problem = await schema.problem(request.app.state.runtime.engine)
+        if problem is not None:
+            return problem_response(503, "not-ready", "Not ready", problem)
         return {"status": "ok"}
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
