@@ -18,6 +18,7 @@ import pytest
 import typer
 import yaml
 from pydantic import AliasChoices
+from sqlalchemy.engine import make_url
 
 from awardpath import cli
 from awardpath.services import SERVICES, ServiceEntry
@@ -36,6 +37,17 @@ PER_SERVICE_COMMANDS = ("serve", "worker")
 # Never read by the services, so a real value here would be a leaked secret.
 PLACEHOLDER = re.compile("change-me", re.IGNORECASE)
 SECRET_VARIABLES = ("AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY")
+# What an operator exports before `docker compose up`: Compose has no default for any of them.
+# The database password has every character a URL would need escaped.
+COMPOSE_OPERATOR_ENV = {
+    "POSTGRES_PASSWORD": "p@ss/w:rd%41 #1",
+    "AWARDPATH_JWT_SECRET": "operator-jwt-secret-0123456789abcdef",
+    "AWARDPATH_CONFLICT_HASH_KEY": "operator-conflict-hash-key",
+    "AWARDPATH_AWARD_MASTER_KEY": "operator-award-master-key",
+    "AWARDPATH_AWARD_PUBLIC_URL": "https://awards.operator.example",
+}
+# Read by the database driver (asyncpg, like libpq) when the URL names no password.
+DRIVER_VARIABLES = ("PGPASSWORD",)
 # Seals the issuer signing keys: the award service's processes hold it, no other.
 AWARD_SECRET = "AWARDPATH_AWARD_MASTER_KEY"
 # Where a running service needs an explicit value (the defaults are for a laptop).
@@ -89,9 +101,21 @@ def k8s_named(kind: str, name: str) -> dict[str, Any]:
     return found
 
 
-def interpolate(value: Any) -> str:
-    """Compose's `${NAME:-default}` as it runs with NAME unset."""
-    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", str(value))
+COMPOSE_VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z0-9_]+)(?:(?P<operator>:?[-?])(?P<argument>[^}]*))?\}")
+
+
+def interpolate(value: Any, env: dict[str, str]) -> str:
+    """Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?error}` as it runs with `env`."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name, operator, argument = match.group("name", "operator", "argument")
+        if env.get(name) or (name in env and operator in ("-", "?")):
+            return env[name]
+        if operator in (":?", "?"):
+            raise LookupError(f"compose refuses to start: {argument}")
+        return argument or ""
+
+    return COMPOSE_VARIABLE.sub(substitute, str(value))
 
 
 def compose_containers() -> list[Container]:
@@ -99,7 +123,7 @@ def compose_containers() -> list[Container]:
     for name, service in compose()["services"].items():
         if not service.get("image", "").startswith(f"{IMAGE}:"):
             continue
-        env = {key: interpolate(value) for key, value in service.get("environment", {}).items()}
+        env = {key: interpolate(value, COMPOSE_OPERATOR_ENV) for key, value in service.get("environment", {}).items()}
         probes = {}
         if "healthcheck" in service:
             url = re.search(r"http://127\.0\.0\.1:(\d+)(/[\w/]+)", " ".join(service["healthcheck"]["test"]))
@@ -227,27 +251,33 @@ def test_every_container_sets_only_variables_the_settings_read(container):
     assert not unknown, f"{container.where}: no settings class reads {sorted(unknown)}"
     missing = set(REQUIRED_VARIABLES) - set(container.env)
     assert not missing, f"{container.where}: must set {sorted(missing)}"
+    others = {name for name in container.env if name.upper().startswith("PG")} - set(DRIVER_VARIABLES)
+    assert not others, f"{container.where}: the driver is given only {DRIVER_VARIABLES}, not {sorted(others)}"
 
 
 @pytest.mark.parametrize("container", by_where(all_containers()))
-def test_every_container_gets_kafka_postgresql_and_placeholder_secrets(container, monkeypatch):
+def test_every_container_gets_kafka_postgresql_and_secrets(container, monkeypatch):
     services = list(SERVICES) if container.target == "all" else [container.target]
     for name in services:
         settings = settings_in(SERVICES[name], container.env, monkeypatch)
         assert settings.transport == "kafka", container.where
         assert settings.database_url.startswith("postgresql+asyncpg://"), container.where
-    for name in SECRET_VARIABLES:
-        assert PLACEHOLDER.search(container.env[name]), f"{container.where}: {name} must stay a placeholder"
+    if container.where.startswith("compose:"):
+        for name in SECRET_VARIABLES:
+            assert container.env[name] == COMPOSE_OPERATOR_ENV[name], f"{container.where}: {name} is the operator's"
+    else:
+        for name in SECRET_VARIABLES:
+            assert PLACEHOLDER.search(container.env[name]), f"{container.where}: {name} must stay a placeholder"
 
 
 @pytest.mark.parametrize("container", by_where([c for c in all_containers() if c.verb in PER_SERVICE_COMMANDS]))
 def test_only_the_award_service_holds_the_award_master_key(container):
-    if container.target == "award":
-        assert PLACEHOLDER.search(container.env[AWARD_SECRET]), (
-            f"{container.where}: {AWARD_SECRET} must stay a placeholder"
-        )
-    else:
+    if container.target != "award":
         assert AWARD_SECRET not in container.env, container.where
+    elif container.where.startswith("compose:"):
+        assert container.env[AWARD_SECRET] == COMPOSE_OPERATOR_ENV[AWARD_SECRET], container.where
+    else:
+        assert PLACEHOLDER.search(container.env[AWARD_SECRET]), f"{container.where}: {AWARD_SECRET} is a placeholder"
 
 
 def test_each_service_has_an_api_and_a_worker_and_migrations_run_once():
@@ -291,6 +321,40 @@ def test_compose_starts_processes_after_migrations_and_a_healthy_broker():
             }, name
 
 
+def test_compose_has_no_default_for_any_secret():
+    """Every secret is `${NAME:?what to set}`: Compose refuses to start without it, rather than
+    run with a value everybody knows."""
+    text = COMPOSE_FILE.read_text()
+    references = list(COMPOSE_VARIABLE.finditer(text))
+    assert {match["name"] for match in references} == set(COMPOSE_OPERATOR_ENV)
+    for match in references:
+        assert match["operator"] == ":?", f"{match[0]}: a secret gets no default, and no empty value"
+        assert match["name"] in match["argument"], f"{match[0]}: the error names the variable to set"
+    for name in COMPOSE_OPERATOR_ENV:
+        without = {other: value for other, value in COMPOSE_OPERATOR_ENV.items() if other != name}
+        with pytest.raises(LookupError, match=name):
+            interpolate(text, without)
+
+
+def test_compose_gives_the_database_password_verbatim_beside_a_url_without_one():
+    """A password with `@`, `/`, `:` or `%` would break a URL it was pasted into: the URL
+    names none, the driver reads PGPASSWORD, the server gets POSTGRES_PASSWORD, the same."""
+    services = compose()["services"]
+    server_password = interpolate(services["postgres"]["environment"]["POSTGRES_PASSWORD"], COMPOSE_OPERATOR_ENV)
+    assert server_password == COMPOSE_OPERATOR_ENV["POSTGRES_PASSWORD"]
+    for container in compose_containers():
+        assert make_url(container.env["AWARDPATH_DATABASE_URL"]).password is None, container.where
+        assert container.env["PGPASSWORD"] == server_password, container.where
+
+
+def test_compose_restarts_what_runs_and_not_the_one_shot():
+    for name, service in compose()["services"].items():
+        if service.get("command", [None])[0] == "migrate":
+            assert service.get("restart", "no") == "no", name
+        else:
+            assert service.get("restart") in ("always", "unless-stopped"), f"compose {name}: needs a restart policy"
+
+
 def test_compose_uses_the_broker_it_runs():
     kafka = compose()["services"]["kafka"]["environment"]
     advertised = {listener.split("://")[1] for listener in kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")}
@@ -317,7 +381,7 @@ def test_the_image_runs_awardpath_as_a_non_root_user_from_the_lock():
 
 def test_the_image_leaves_local_state_out_of_the_build_context():
     ignored = set((ROOT / ".dockerignore").read_text().split())
-    assert {".git", ".venv", ".tools", "var"} <= ignored
+    assert {".git", ".venv", ".tools", "var", ".env"} <= ignored
 
 
 # ---- kubernetes ----------------------------------------------------------------------------
