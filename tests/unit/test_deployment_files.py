@@ -46,9 +46,9 @@ SECRET_VARIABLES = ("AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY")
 # The database password has every character a URL would need escaped.
 COMPOSE_OPERATOR_ENV = {
     "POSTGRES_PASSWORD": "p@ss/w:rd%41 #1",
-    "AWARDPATH_JWT_SECRET": "operator-jwt-secret-0123456789abcdef",
-    "AWARDPATH_CONFLICT_HASH_KEY": "operator-conflict-hash-key",
-    "AWARDPATH_AWARD_MASTER_KEY": "operator-award-master-key",
+    "AWARDPATH_JWT_SECRET": "operator-jwt-secret-7Qm2vX9pL4sT8wK1nB6cR3yH5jD0fG",
+    "AWARDPATH_CONFLICT_HASH_KEY": "operator-conflict-hash-key-Zr8Nq3Wt6Ye1Ua4Io7Pb2Lc5",
+    "AWARDPATH_AWARD_MASTER_KEY": "operator-award-master-key-Hx4Jv9Kc2Md7Ns1Qf6Tg3Wb8",
     "AWARDPATH_AWARD_PUBLIC_URL": "https://awards.operator.example",
 }
 # Read by the database driver (asyncpg, like libpq) when the URL names no password.
@@ -110,8 +110,14 @@ def k8s_image() -> str:
 
 @cache
 def operator_secrets() -> dict[str, dict[str, str]]:
-    """The Secrets deploy/README.md has the operator create: {name: {key: value as written}}."""
-    return kustomize.operator_secrets(DEPLOY_README)
+    """The Secrets deploy/README.md has the operator create: {name: {key: value}}, a value the
+    shell would make (`"$(openssl rand -base64 48)"`, `"$DATABASE_PASSWORD"`) made up here."""
+    return {
+        name: {
+            key: f"operator-{key}-Yd3Kq8Vn1Zt6Rw4Xc9Lb2Mf7" if "$" in value else value for key, value in keys.items()
+        }
+        for name, keys in kustomize.operator_secrets(DEPLOY_README).items()
+    }
 
 
 def k8s_of_kind(kind: str) -> list[dict[str, Any]]:
