@@ -9,7 +9,10 @@ group or a topic the code does not have fails here, not in a cluster.
 import json
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ import pytest
 import typer
 import yaml
 from pydantic import AliasChoices
+from sqlalchemy.engine import make_url
 
 from awardpath import cli
 from awardpath.services import SERVICES, ServiceEntry
@@ -25,17 +29,35 @@ from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.settings import ServiceSettings
+from tests.support import kustomize
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 K8S_DIR = ROOT / "deploy" / "k8s"
+DEPLOY_README = ROOT / "deploy" / "README.md"
+# The optional component that authenticates KEDA's Kafka scaler (TLS and/or SASL).
+KAFKA_AUTH = "kafka-auth"
 IMAGE = "awardpath"
 # Commands whose argument names exactly one service: one process per service and role.
 PER_SERVICE_COMMANDS = ("serve", "worker")
-# Never read by the services, so a real value here would be a leaked secret.
-PLACEHOLDER = re.compile("change-me", re.IGNORECASE)
 SECRET_VARIABLES = ("AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY")
+# What an operator exports before `docker compose up`: Compose has no default for any of them.
+# The database password has every character a URL would need escaped.
+COMPOSE_OPERATOR_ENV = {
+    "POSTGRES_PASSWORD": "p@ss/w:rd%41 #1",
+    "AWARDPATH_JWT_SECRET": "operator-jwt-secret-7Qm2vX9pL4sT8wK1nB6cR3yH5jD0fG",
+    "AWARDPATH_CONFLICT_HASH_KEY": "operator-conflict-hash-key-Zr8Nq3Wt6Ye1Ua4Io7Pb2Lc5",
+    "AWARDPATH_AWARD_MASTER_KEY": "operator-award-master-key-Hx4Jv9Kc2Md7Ns1Qf6Tg3Wb8",
+    "AWARDPATH_AWARD_PUBLIC_URL": "https://awards.operator.example",
+}
+# Read by the database driver (asyncpg, like libpq) when the URL names no password.
+DRIVER_VARIABLES = ("PGPASSWORD",)
+# Every secret a Kubernetes pod gets, from a Secret the operator creates (deploy/README.md).
+K8S_SECRET_VARIABLES = (*SECRET_VARIABLES, *DRIVER_VARIABLES)
+# What the `restricted` Pod Security Standard lets a pod mount.
+RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim"}
+RESTRICTED_VOLUME_TYPES |= {"projected", "secret"}
 # Seals the issuer signing keys: the award service's processes hold it, no other.
 AWARD_SECRET = "AWARDPATH_AWARD_MASTER_KEY"
 # Where a running service needs an explicit value (the defaults are for a laptop).
@@ -72,12 +94,30 @@ def compose() -> dict[str, Any]:
     return yaml.safe_load(COMPOSE_FILE.read_text())
 
 
-def k8s_documents() -> list[dict[str, Any]]:
-    kustomization = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
-    documents = []
-    for resource in kustomization["resources"]:
-        documents += [doc for doc in yaml.safe_load_all((K8S_DIR / resource).read_text()) if doc]
-    return documents
+@cache
+def k8s_documents(components: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What `kubectl apply -k deploy/k8s` applies (with `components` enabled); read once, never
+    changed by a test."""
+    return kustomize.render(K8S_DIR, components)
+
+
+def k8s_image() -> str:
+    """The image every Awardpath container runs once kustomize named it."""
+    (image,) = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())["images"]
+    assert image["name"] == IMAGE
+    return f"{image['newName']}:{image['newTag']}"
+
+
+@cache
+def operator_secrets() -> dict[str, dict[str, str]]:
+    """The Secrets deploy/README.md has the operator create: {name: {key: value}}, a value the
+    shell would make (`"$(openssl rand -base64 48)"`, `"$DATABASE_PASSWORD"`) made up here."""
+    return {
+        name: {
+            key: f"operator-{key}-Yd3Kq8Vn1Zt6Rw4Xc9Lb2Mf7" if "$" in value else value for key, value in keys.items()
+        }
+        for name, keys in kustomize.operator_secrets(DEPLOY_README).items()
+    }
 
 
 def k8s_of_kind(kind: str) -> list[dict[str, Any]]:
@@ -89,9 +129,21 @@ def k8s_named(kind: str, name: str) -> dict[str, Any]:
     return found
 
 
-def interpolate(value: Any) -> str:
-    """Compose's `${NAME:-default}` as it runs with NAME unset."""
-    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", str(value))
+COMPOSE_VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z0-9_]+)(?:(?P<operator>:?[-?])(?P<argument>[^}]*))?\}")
+
+
+def interpolate(value: Any, env: dict[str, str]) -> str:
+    """Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?error}` as it runs with `env`."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name, operator, argument = match.group("name", "operator", "argument")
+        if env.get(name) or (name in env and operator in ("-", "?")):
+            return env[name]
+        if operator in (":?", "?"):
+            raise LookupError(f"compose refuses to start: {argument}")
+        return argument or ""
+
+    return COMPOSE_VARIABLE.sub(substitute, str(value))
 
 
 def compose_containers() -> list[Container]:
@@ -99,7 +151,7 @@ def compose_containers() -> list[Container]:
     for name, service in compose()["services"].items():
         if not service.get("image", "").startswith(f"{IMAGE}:"):
             continue
-        env = {key: interpolate(value) for key, value in service.get("environment", {}).items()}
+        env = {key: interpolate(value, COMPOSE_OPERATOR_ENV) for key, value in service.get("environment", {}).items()}
         probes = {}
         if "healthcheck" in service:
             url = re.search(r"http://127\.0\.0\.1:(\d+)(/[\w/]+)", " ".join(service["healthcheck"]["test"]))
@@ -113,26 +165,27 @@ def k8s_pod_specs() -> list[tuple[str, dict[str, Any]]]:
     return [
         (f"k8s:{doc['kind']}/{doc['metadata']['name']}", doc["spec"]["template"]["spec"])
         for doc in k8s_documents()
-        if doc["kind"] in ("Deployment", "Job")
+        if "template" in doc.get("spec", {})
     ]
 
 
 def k8s_env_from(container: dict[str, Any]) -> dict[str, str]:
+    """The container's environment: the ConfigMap's data, then each Secret's keys as the
+    operator creates them (a later source wins, as in Kubernetes)."""
     env = {}
     for source in container.get("envFrom", []):
         if "configMapRef" in source:
             env |= k8s_named("ConfigMap", source["configMapRef"]["name"])["data"]
         if "secretRef" in source:
-            env |= k8s_named("Secret", source["secretRef"]["name"])["stringData"]
+            env |= operator_secrets()[source["secretRef"]["name"]]
     return env | {item["name"]: item["value"] for item in container.get("env", [])}
 
 
 def k8s_containers() -> list[Container]:
     containers = []
     for where, pod in k8s_pod_specs():
-        for container in pod["containers"]:
-            if not container["image"].startswith(f"{IMAGE}:"):
-                continue
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            assert container["image"] == k8s_image(), f"{where}: runs {container['image']}"
             assert "command" not in container, f"{where}: the image's entrypoint is `awardpath`; give args only"
             ports = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
             probes = {
@@ -227,34 +280,53 @@ def test_every_container_sets_only_variables_the_settings_read(container):
     assert not unknown, f"{container.where}: no settings class reads {sorted(unknown)}"
     missing = set(REQUIRED_VARIABLES) - set(container.env)
     assert not missing, f"{container.where}: must set {sorted(missing)}"
+    others = {name for name in container.env if name.upper().startswith("PG")} - set(DRIVER_VARIABLES)
+    assert not others, f"{container.where}: the driver is given only {DRIVER_VARIABLES}, not {sorted(others)}"
 
 
 @pytest.mark.parametrize("container", by_where(all_containers()))
-def test_every_container_gets_kafka_postgresql_and_placeholder_secrets(container, monkeypatch):
+def test_every_container_gets_kafka_postgresql_and_secrets(container, monkeypatch):
     services = list(SERVICES) if container.target == "all" else [container.target]
     for name in services:
         settings = settings_in(SERVICES[name], container.env, monkeypatch)
         assert settings.transport == "kafka", container.where
         assert settings.database_url.startswith("postgresql+asyncpg://"), container.where
-    for name in SECRET_VARIABLES:
-        assert PLACEHOLDER.search(container.env[name]), f"{container.where}: {name} must stay a placeholder"
+    if container.where.startswith("compose:"):
+        for name in SECRET_VARIABLES:
+            assert container.env[name] == COMPOSE_OPERATOR_ENV[name], f"{container.where}: {name} is the operator's"
 
 
 @pytest.mark.parametrize("container", by_where([c for c in all_containers() if c.verb in PER_SERVICE_COMMANDS]))
 def test_only_the_award_service_holds_the_award_master_key(container):
-    if container.target == "award":
-        assert PLACEHOLDER.search(container.env[AWARD_SECRET]), (
-            f"{container.where}: {AWARD_SECRET} must stay a placeholder"
-        )
-    else:
+    if container.target != "award":
         assert AWARD_SECRET not in container.env, container.where
+    elif container.where.startswith("compose:"):
+        assert container.env[AWARD_SECRET] == COMPOSE_OPERATOR_ENV[AWARD_SECRET], container.where
+    else:
+        assert AWARD_SECRET in operator_secrets()["awardpath-award-secrets"], container.where
 
 
-def test_each_service_has_an_api_and_a_worker_and_migrations_run_once():
-    for containers in (compose_containers(), k8s_containers()):
-        commands = sorted((container.verb, container.target) for container in containers)
-        expected = sorted([("migrate", "all")] + [(verb, name) for verb in PER_SERVICE_COMMANDS for name in SERVICES])
-        assert commands == expected
+def test_each_service_has_an_api_and_a_worker_and_compose_migrates_once_first():
+    commands = sorted((container.verb, container.target) for container in compose_containers())
+    expected = sorted([("migrate", "all")] + [(verb, name) for verb in PER_SERVICE_COMMANDS for name in SERVICES])
+    assert commands == expected
+
+
+def test_every_kubernetes_pod_migrates_its_service_before_it_starts():
+    """An init container per pod: a new image migrates before it serves, on every rollout;
+    nothing (a Job) has to be ordered or re-applied by hand."""
+    assert not k8s_of_kind("Job")
+    started = []
+    for deployment in k8s_of_kind("Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        (init,) = pod["initContainers"]
+        (main,) = pod["containers"]
+        assert main["args"][0] in PER_SERVICE_COMMANDS and "--no-migrate" in main["args"], deployment["metadata"]
+        assert init["args"] == ["migrate", main["args"][1]], deployment["metadata"]["name"]
+        # Settings the migration reads are those of the process it precedes.
+        assert init["envFrom"] == main["envFrom"], deployment["metadata"]["name"]
+        started.append((main["args"][0], main["args"][1]))
+    assert sorted(started) == sorted((verb, name) for verb in PER_SERVICE_COMMANDS for name in SERVICES)
 
 
 @pytest.mark.parametrize("container", by_where([c for c in all_containers() if c.verb == "serve"]))
@@ -291,6 +363,41 @@ def test_compose_starts_processes_after_migrations_and_a_healthy_broker():
             }, name
 
 
+def test_compose_has_no_default_for_any_secret():
+    """Every secret is `${NAME:?what to set}`: Compose refuses to start without it, rather than
+    run with a value everybody knows."""
+    text = COMPOSE_FILE.read_text()
+    # The one switch with a default: development mode, off unless the operator turns it on.
+    references = [match for match in COMPOSE_VARIABLE.finditer(text) if match["name"] != "AWARDPATH_DEVELOPMENT"]
+    assert {match["name"] for match in references} == set(COMPOSE_OPERATOR_ENV)
+    for match in references:
+        assert match["operator"] == ":?", f"{match[0]}: a secret gets no default, and no empty value"
+        assert match["name"] in match["argument"], f"{match[0]}: the error names the variable to set"
+    for name in COMPOSE_OPERATOR_ENV:
+        without = {other: value for other, value in COMPOSE_OPERATOR_ENV.items() if other != name}
+        with pytest.raises(LookupError, match=name):
+            interpolate(text, without)
+
+
+def test_compose_gives_the_database_password_verbatim_beside_a_url_without_one():
+    """A password with `@`, `/`, `:` or `%` would break a URL it was pasted into: the URL
+    names none, the driver reads PGPASSWORD, the server gets POSTGRES_PASSWORD, the same."""
+    services = compose()["services"]
+    server_password = interpolate(services["postgres"]["environment"]["POSTGRES_PASSWORD"], COMPOSE_OPERATOR_ENV)
+    assert server_password == COMPOSE_OPERATOR_ENV["POSTGRES_PASSWORD"]
+    for container in compose_containers():
+        assert make_url(container.env["AWARDPATH_DATABASE_URL"]).password is None, container.where
+        assert container.env["PGPASSWORD"] == server_password, container.where
+
+
+def test_compose_restarts_what_runs_and_not_the_one_shot():
+    for name, service in compose()["services"].items():
+        if service.get("command", [None])[0] == "migrate":
+            assert service.get("restart", "no") == "no", name
+        else:
+            assert service.get("restart") in ("always", "unless-stopped"), f"compose {name}: needs a restart policy"
+
+
 def test_compose_uses_the_broker_it_runs():
     kafka = compose()["services"]["kafka"]["environment"]
     advertised = {listener.split("://")[1] for listener in kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")}
@@ -317,27 +424,126 @@ def test_the_image_runs_awardpath_as_a_non_root_user_from_the_lock():
 
 def test_the_image_leaves_local_state_out_of_the_build_context():
     ignored = set((ROOT / ".dockerignore").read_text().split())
-    assert {".git", ".venv", ".tools", "var"} <= ignored
+    assert {".git", ".venv", ".tools", "var", ".env"} <= ignored
 
 
 # ---- kubernetes ----------------------------------------------------------------------------
 
 
 def test_kustomization_lists_every_manifest():
-    kustomization = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
-    manifests = {path.name for path in K8S_DIR.glob("*.yaml")} - {"kustomization.yaml"}
-    assert set(kustomization["resources"]) == manifests
-    namespaces = {doc["metadata"].get("namespace") for doc in k8s_documents() if doc["kind"] != "Namespace"}
+    for directory in (K8S_DIR, K8S_DIR / KAFKA_AUTH):
+        kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+        manifests = {path.name for path in directory.glob("*.yaml")} - {"kustomization.yaml"}
+        assert set(kustomization["resources"]) == manifests, directory
+    namespaces = {
+        doc["metadata"].get("namespace") for doc in k8s_documents((KAFKA_AUTH,)) if doc["kind"] != "Namespace"
+    }
     assert namespaces == {k8s_of_kind("Namespace")[0]["metadata"]["name"]}
 
 
-@pytest.mark.parametrize("where,pod", k8s_pod_specs())
-def test_pods_run_as_non_root_with_resources(where, pod):
-    assert pod["securityContext"]["runAsNonRoot"] is True, where
-    assert pod["securityContext"]["runAsUser"] != 0, where
-    for container in pod["containers"]:
-        assert container["securityContext"]["allowPrivilegeEscalation"] is False, where
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (its kustomize) is not installed")
+@pytest.mark.parametrize("components", [(), (KAFKA_AUTH,)], ids=["base", KAFKA_AUTH])
+def test_the_offline_rendering_is_kustomizes(components, tmp_path):
+    """What these tests read is what `kubectl apply -k` applies: the real kustomize renders
+    the same documents (an overlay of the base, with the component when given)."""
+    overlay = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [os.path.relpath(K8S_DIR, tmp_path)],
+        "components": [os.path.relpath(K8S_DIR / component, tmp_path) for component in components],
+    }
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(overlay))
+    rendered = subprocess.run(["kubectl", "kustomize", str(tmp_path)], capture_output=True, text=True, check=True)
+
+    def key(doc: dict[str, Any]) -> tuple[str, str]:
+        return doc["kind"], doc["metadata"]["name"]
+
+    assert sorted(yaml.safe_load_all(rendered.stdout), key=key) == sorted(k8s_documents(components), key=key)
+
+
+def test_no_secret_ships_with_the_manifests():
+    """The operator creates the Secrets (deploy/README.md); the Deployments name them."""
+    for components in ((), (KAFKA_AUTH,)):
+        assert not [doc for doc in k8s_documents(components) if doc["kind"] == "Secret"]
+    config = k8s_named("ConfigMap", "awardpath-config")["data"]
+    assert not set(config) & {*K8S_SECRET_VARIABLES, AWARD_SECRET}, "a secret in the ConfigMap"
+    assert make_url(config["AWARDPATH_DATABASE_URL"]).password is None, "the URL names no password: PGPASSWORD does"
+    secrets = operator_secrets()
+    assert set(secrets["awardpath-secrets"]) == set(K8S_SECRET_VARIABLES)
+    assert set(secrets["awardpath-award-secrets"]) == {AWARD_SECRET}
+    referenced = {
+        source["secretRef"]["name"]
+        for _, pod in k8s_pod_specs()
+        for container in pod.get("initContainers", []) + pod["containers"]
+        for source in container["envFrom"]
+        if "secretRef" in source
+    }
+    assert referenced == {"awardpath-secrets", "awardpath-award-secrets"}
+
+
+def test_the_image_is_named_by_a_registry():
+    name = k8s_image().rsplit(":", 1)[0]
+    registry = name.split("/", 1)[0]
+    assert "/" in name and ("." in registry or ":" in registry), f"{name}: no registry host"
+    raw = [
+        container["image"]
+        for resource in yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())["resources"]
+        for doc in yaml.safe_load_all((K8S_DIR / resource).read_text())
+        if doc and "template" in doc.get("spec", {})
+        for container in doc["spec"]["template"]["spec"].get("initContainers", [])
+        + doc["spec"]["template"]["spec"]["containers"]
+    ]
+    assert raw and {image.split(":")[0] for image in raw} == {IMAGE}, "kustomize renames what the manifests call it"
+
+
+def test_the_namespace_enforces_the_restricted_pod_security_standard():
+    labels = k8s_of_kind("Namespace")[0]["metadata"]["labels"]
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted", mode
+
+
+@pytest.mark.parametrize("where,pod", [pytest.param(where, pod, id=where) for where, pod in k8s_pod_specs()])
+def test_pods_meet_the_restricted_pod_security_standard(where, pod):
+    """https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted, and
+    more: a read-only root filesystem and no service account token."""
+    assert pod["automountServiceAccountToken"] is False, where
+    assert not {"hostNetwork", "hostPID", "hostIPC", "hostUsers"} & set(pod), where
+    pod_security = pod.get("securityContext", {})
+    assert pod_security["runAsNonRoot"] is True and pod_security["runAsUser"] != 0, where
+    assert pod_security["seccompProfile"]["type"] == "RuntimeDefault", where
+    for volume in pod.get("volumes", []):
+        assert set(volume) - {"name"} <= RESTRICTED_VOLUME_TYPES, (where, volume)
+    for container in pod.get("initContainers", []) + pod["containers"]:
+        security = container["securityContext"]
+        assert security["allowPrivilegeEscalation"] is False, (where, container["name"])
+        assert security.get("privileged", False) is False, (where, container["name"])
+        assert security["capabilities"] == {"drop": ["ALL"]}, (where, container["name"])
+        assert security["readOnlyRootFilesystem"] is True, (where, container["name"])
+        assert security.get("runAsNonRoot", True) is True and security.get("runAsUser", 1) != 0, where
+        assert security.get("seccompProfile", {"type": "RuntimeDefault"})["type"] == "RuntimeDefault", where
+        assert not [port for port in container.get("ports", []) if "hostPort" in port], where
         assert container["resources"]["requests"]["cpu"] and container["resources"]["limits"]["memory"], where
+
+
+@pytest.mark.parametrize("deployment", [d["metadata"]["name"] for d in k8s_of_kind("Deployment")])
+def test_every_deployment_has_a_disruption_budget_and_spreads(deployment):
+    pod_labels = k8s_named("Deployment", deployment)["spec"]["template"]["metadata"]["labels"]
+    (budget,) = [
+        pdb
+        for pdb in k8s_of_kind("PodDisruptionBudget")
+        if pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    ]
+    # A drain takes a replica at a time, and never blocks on a one-replica worker.
+    assert budget["spec"] == {"maxUnavailable": 1, "selector": budget["spec"]["selector"]}, deployment
+    spread = k8s_named("Deployment", deployment)["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert {constraint["topologyKey"] for constraint in spread} == {
+        "kubernetes.io/hostname",
+        "topology.kubernetes.io/zone",
+    }
+    for constraint in spread:
+        assert constraint["labelSelector"]["matchLabels"].items() <= pod_labels.items(), deployment
+        # A preference: a cluster of one node or zone still runs every replica.
+        assert constraint["whenUnsatisfiable"] == "ScheduleAnyway", deployment
 
 
 def test_each_api_has_a_service_and_cpu_autoscaling():
@@ -369,3 +575,23 @@ def test_workers_scale_on_the_lag_of_their_own_consumer_group_and_topics(name):
     assert {trigger["metadata"]["bootstrapServers"] for trigger in triggers} == {config["KAFKA_BOOTSTRAP_SERVERS"]}
     # More replicas than partitions would sit idle.
     assert scaled["spec"]["maxReplicaCount"] <= int(config["AWARDPATH_KAFKA_TOPIC_PARTITIONS"])
+    # A plaintext broker needs no credentials: only the kafka-auth component adds them.
+    assert not [trigger for trigger in triggers if "authenticationRef" in trigger]
+
+
+def test_the_kafka_auth_component_authenticates_every_trigger_from_the_operators_secret():
+    """Optional (a broker with TLS and/or SASL): every kafka trigger of every worker's
+    ScaledObject refers to the TriggerAuthentication, whose parameters are the KEDA Kafka
+    scaler's and come from a Secret deploy/README.md has the operator create."""
+    documents = k8s_documents((KAFKA_AUTH,))
+    (authentication,) = [doc for doc in documents if doc["kind"] == "TriggerAuthentication"]
+    references = authentication["spec"]["secretTargetRef"]
+    assert {ref["parameter"] for ref in references} == {"sasl", "username", "password", "tls", "ca", "cert", "key"}
+    ((secret_name,),) = {(ref["name"],) for ref in references}
+    assert all(ref["key"] == ref["parameter"] for ref in references)
+    assert set(operator_secrets()[secret_name]) == {ref["key"] for ref in references}
+    scaled_objects = [doc for doc in documents if doc["kind"] == "ScaledObject"]
+    assert {doc["spec"]["scaleTargetRef"]["name"] for doc in scaled_objects} == {f"{name}-worker" for name in SERVICES}
+    for scaled in scaled_objects:
+        for trigger in scaled["spec"]["triggers"]:
+            assert trigger.get("authenticationRef") == {"name": authentication["metadata"]["name"]}, trigger

@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.metrics import OneService
 from awardpath_shared.problems import problem_response
+from awardpath_shared.readiness import SchemaCheck
 from awardpath_shared.tracing import served, serving
 
 logger = logging.getLogger(__name__)
@@ -185,18 +185,20 @@ def install_observability(app: FastAPI, service: str) -> None:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
+    schema = SchemaCheck(service)
+
     @router.get(
         "/health/ready",
-        summary="The process can serve: its database answers",
+        summary="The process can serve: its database answers at the schema revision this code expects",
         response_model=None,
-        responses={503: {"description": "The database does not answer."}},
+        responses={
+            503: {"description": "The database does not answer, or its schema is not migrated to this code's head."}
+        },
     )
     async def ready(request: Request) -> Response | dict[str, str]:
-        try:
-            async with request.app.state.runtime.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as error:  # readiness reports, never raises
-            return problem_response(503, "not-ready", "Not ready", f"database: {error!r}")
+        problem = await schema.problem(request.app.state.runtime.engine)
+        if problem is not None:
+            return problem_response(503, "not-ready", "Not ready", problem)
         return {"status": "ok"}
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
@@ -209,8 +211,9 @@ def install_observability(app: FastAPI, service: str) -> None:
 
 def create_worker_app(runtimes: dict[str, Any]) -> FastAPI:
     """A worker's operations endpoints (no API): live (its event loop answers), ready (its
-    databases and brokers answer), and the Prometheus metrics of its services: the backlog as
-    on the APIs, its handlers' durations, dead letters and relay passes."""
+    databases answer at the expected schema revision, its brokers answer), and the Prometheus
+    metrics of its services: the backlog as on the APIs, its handlers' durations, dead letters
+    and relay passes."""
     app = FastAPI(title="Awardpath worker", openapi_url=None, docs_url=None, redoc_url=None)
     registry = CollectorRegistry()
     backlog = BacklogGauges(registry)
@@ -221,11 +224,13 @@ def create_worker_app(runtimes: dict[str, Any]) -> FastAPI:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
+    schemas = {name: SchemaCheck(name) for name in runtimes}
+
     @app.get("/health/ready", response_model=None)
     async def ready() -> Response | dict[str, str]:
         for name, runtime in runtimes.items():
-            if not await runtime.consumer.database_answers():
-                return problem_response(503, "not-ready", "Not ready", f"{name}: the database does not answer")
+            if (problem := await schemas[name].problem(runtime.engine)) is not None:
+                return problem_response(503, "not-ready", "Not ready", f"{name}: {problem}")
             if not await runtime.transport.reachable():
                 return problem_response(503, "not-ready", "Not ready", f"{name}: the brokers do not answer")
         return {"status": "ok"}
