@@ -115,8 +115,10 @@ class KafkaTransport:
             committed = {partition: await probe.committed(partition) for partition in partitions}
         finally:
             await probe.stop()
+        # Never below 0: a broker that reports a partition's end by its last record batch
+        # (Tansu) can place it before a group that committed the batch's last record.
         return {
-            (each.topic, each.partition): ends[each] - max(committed[each] or 0, beginnings[each])
+            (each.topic, each.partition): max(0, ends[each] - max(committed[each] or 0, beginnings[each]))
             for each in partitions
         }
 
