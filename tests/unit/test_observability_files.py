@@ -25,14 +25,19 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from awardpath import cli
+from awardpath.services import SERVICES
 from awardpath_award.webhooks.repository import WebhookRepository
 from awardpath_shared import metrics as process_metrics
-from awardpath_shared.observability import install_observability
+from awardpath_shared.observability import BACKLOG_READ_SECONDS, install_observability
+from tests.support import kustomize, prometheus_rule
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "awardpath.json"
 RULES = ROOT / "deploy" / "prometheus" / "awardpath-rules.yaml"
 README = ROOT / "README.md"
+K8S_DIR = ROOT / "deploy" / "k8s"
+# The optional component that has the Prometheus Operator scrape and alert.
+MONITORING = "monitoring"
 CODE_DIRECTORIES = [ROOT / "src", ROOT / "shared" / "src", *sorted((ROOT / "services").glob("*/src"))]
 METRIC_CLASSES = {"Counter", "Gauge", "Histogram", "Summary"}
 # The series each metric type exposes, after its name (prometheus_client, text format).
@@ -362,3 +367,95 @@ def test_recording_rules_are_named_by_convention_and_used():
     for name in recorded():
         assert re.fullmatch(r"awardpath:\w+:\w+", name), name  # level:metric:operations
         assert name in used, f"{name} is recorded and never used"
+
+
+# ---- kubernetes: the optional monitoring component -------------------------------------------
+
+
+@cache
+def with_monitoring() -> list[dict[str, Any]]:
+    return kustomize.render(K8S_DIR, (MONITORING,))
+
+
+def one(kind: str) -> dict[str, Any]:
+    (found,) = [doc for doc in with_monitoring() if doc["kind"] == kind]
+    return found
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """A Kubernetes label selector (matchLabels, matchExpressions with In) applied to labels."""
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", expression
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return selector.get("matchLabels", {}).items() <= labels.items()
+
+
+def relabelled(relabelings: list[dict[str, Any]], name: str) -> dict[str, str]:
+    """The target labels the relabelings give a target whose app.kubernetes.io/name is `name`."""
+    labels = {}
+    for step in relabelings:
+        assert step["action"] == "replace" and len(step["sourceLabels"]) == 1, step
+        assert step["sourceLabels"][0].endswith("_label_app_kubernetes_io_name"), step
+        match = re.fullmatch(step["regex"], name)
+        assert match, f"{step['regex']} does not match {name}"
+        labels[step["targetLabel"]] = match.expand(step["replacement"].replace("$", "\\"))
+    return labels
+
+
+def test_the_monitoring_component_is_optional():
+    """The Prometheus Operator's kinds exist only where it is installed: off by default."""
+    base = kustomize.render(K8S_DIR)
+    assert not [doc for doc in base if doc["apiVersion"].startswith("monitoring.coreos.com/")]
+    kinds = {doc["kind"] for doc in with_monitoring() if doc["apiVersion"] == "monitoring.coreos.com/v1"}
+    assert kinds == {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
+
+
+def test_the_prometheus_rule_holds_exactly_the_rule_files_groups():
+    rule = one("PrometheusRule")
+    assert rule["spec"]["groups"] == rules()["groups"], (
+        "regenerate: .venv/bin/python -m tests.support.prometheus_rule > deploy/k8s/monitoring/prometheus-rule.yaml"
+    )
+    assert rule == prometheus_rule.prometheus_rule()
+
+
+def test_the_service_monitor_scrapes_every_api_and_nothing_else():
+    monitor = one("ServiceMonitor")
+    services = [doc for doc in with_monitoring() if doc["kind"] == "Service"]
+    selected = [doc for doc in services if selects(monitor["spec"]["selector"], doc["metadata"]["labels"])]
+    assert {doc["metadata"]["name"] for doc in selected} == {f"{name}-api" for name in SERVICES}
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["path"] == "/metrics" and endpoint["honorLabels"] is True
+    for service in selected:
+        assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}, service["metadata"]["name"]
+        name = service["metadata"]["labels"]["app.kubernetes.io/name"]
+        assert relabelled(endpoint["relabelings"], name) == {"service": name.removesuffix("-api"), "component": "api"}
+
+
+def test_the_pod_monitor_scrapes_every_worker_on_its_ops_port():
+    monitor = one("PodMonitor")
+    deployments = [doc for doc in with_monitoring() if doc["kind"] == "Deployment"]
+    selected = [
+        doc
+        for doc in deployments
+        if selects(monitor["spec"]["selector"], doc["spec"]["template"]["metadata"]["labels"])
+    ]
+    assert {doc["metadata"]["name"] for doc in selected} == {f"{name}-worker" for name in SERVICES}
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert endpoint["path"] == "/metrics" and endpoint["honorLabels"] is True
+    for deployment in selected:
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert endpoint["port"] in {port["name"] for port in container["ports"]}, deployment["metadata"]["name"]
+        assert "0.0.0.0" in container["args"], "the worker's ops port must listen beyond the pod's loopback"
+        name = deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+        assert relabelled(endpoint["relabelings"], name) == {
+            "service": name.removesuffix("-worker"),
+            "component": "worker",
+        }
+
+
+def test_a_scrape_has_time_to_read_the_backlog():
+    """A scrape reads the outbox, then the lag, each bounded by BACKLOG_READ_SECONDS."""
+    for endpoint in [*one("ServiceMonitor")["spec"]["endpoints"], *one("PodMonitor")["spec"]["podMetricsEndpoints"]]:
+        assert int(endpoint["scrapeTimeout"].removesuffix("s")) > 2 * BACKLOG_READ_SECONDS
+        assert int(endpoint["interval"].removesuffix("s")) >= int(endpoint["scrapeTimeout"].removesuffix("s"))
