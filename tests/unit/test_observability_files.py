@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "awardpath.json"
 RULES = ROOT / "deploy" / "prometheus" / "awardpath-rules.yaml"
 README = ROOT / "README.md"
+DEPLOY_README = ROOT / "deploy" / "README.md"
 K8S_DIR = ROOT / "deploy" / "k8s"
 # The optional component that has the Prometheus Operator scrape and alert.
 MONITORING = "monitoring"
@@ -459,3 +460,16 @@ def test_a_scrape_has_time_to_read_the_backlog():
     for endpoint in [*one("ServiceMonitor")["spec"]["endpoints"], *one("PodMonitor")["spec"]["podMetricsEndpoints"]]:
         assert int(endpoint["scrapeTimeout"].removesuffix("s")) > 2 * BACKLOG_READ_SECONDS
         assert int(endpoint["interval"].removesuffix("s")) >= int(endpoint["scrapeTimeout"].removesuffix("s"))
+
+
+# ---- the docs ---------------------------------------------------------------------------------
+
+
+def test_the_docs_tell_how_to_import_the_dashboard_load_the_rules_and_what_each_alert_means():
+    section = " ".join(DEPLOY_README.read_text().split("## Dashboards and alerts", 1)[1].split())
+    for path in (DASHBOARD, RULES):
+        assert str(path.relative_to(ROOT)) in section, path
+    assert f"`{MONITORING}` component" in section
+    documented = set(re.findall(r"`(Awardpath\w+)`", section))
+    assert documented == {rule["alert"] for rule in all_rules() if "alert" in rule}
+    assert "deploy/README.md#dashboards-and-alerts" in README.read_text()
