@@ -11,6 +11,8 @@ import ast
 import inspect
 import json
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,6 +36,8 @@ from tests.support import kustomize, prometheus_rule
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "awardpath.json"
 RULES = ROOT / "deploy" / "prometheus" / "awardpath-rules.yaml"
+# promtool's unit tests of the rules: series in, alerts (labels and annotations) out.
+RULE_TESTS = ROOT / "deploy" / "prometheus" / "awardpath-rules.test.yaml"
 README = ROOT / "README.md"
 DEPLOY_README = ROOT / "deploy" / "README.md"
 K8S_DIR = ROOT / "deploy" / "k8s"
@@ -361,6 +365,25 @@ def test_runbooks_name_commands_the_cli_has():
         assert command is not None, f"`awardpath {verb}` is not a command"
         if isinstance(command, click.Group):
             assert argument in command.list_commands(root), f"`awardpath {verb} {argument}` is not a command"
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Prometheus) is not installed")
+def test_promtool_accepts_the_rules_and_they_fire_as_their_unit_tests_expect():
+    """Prometheus' own checks: the rule file loads (expressions and annotation templates),
+    and each alert fires, or stays quiet, on the series of awardpath-rules.test.yaml."""
+    for command in (["check", "rules", str(RULES)], ["test", "rules", str(RULE_TESTS)]):
+        done = subprocess.run(["promtool", *command], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_rule_unit_tests_test_every_alert():
+    tested = {
+        case["alertname"]
+        for test in yaml.safe_load(RULE_TESTS.read_text())["tests"]
+        for case in test.get("alert_rule_test", [])
+        if case["exp_alerts"]
+    }
+    assert tested == {rule["alert"] for rule in all_rules() if "alert" in rule}
 
 
 def test_recording_rules_are_named_by_convention_and_used():
