@@ -38,6 +38,10 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 DEPLOY_README = ROOT / "deploy" / "README.md"
 # The optional component that authenticates KEDA's Kafka scaler (TLS and/or SASL).
 KAFKA_AUTH = "kafka-auth"
+# The optional component that has the Prometheus Operator scrape and alert
+# (tests/unit/test_observability_files.py checks what it holds).
+MONITORING = "monitoring"
+COMPONENTS = (KAFKA_AUTH, MONITORING)
 IMAGE = "awardpath"
 # Commands whose argument names exactly one service: one process per service and role.
 PER_SERVICE_COMMANDS = ("serve", "worker")
@@ -431,18 +435,16 @@ def test_the_image_leaves_local_state_out_of_the_build_context():
 
 
 def test_kustomization_lists_every_manifest():
-    for directory in (K8S_DIR, K8S_DIR / KAFKA_AUTH):
+    for directory in (K8S_DIR, *(K8S_DIR / component for component in COMPONENTS)):
         kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
         manifests = {path.name for path in directory.glob("*.yaml")} - {"kustomization.yaml"}
         assert set(kustomization["resources"]) == manifests, directory
-    namespaces = {
-        doc["metadata"].get("namespace") for doc in k8s_documents((KAFKA_AUTH,)) if doc["kind"] != "Namespace"
-    }
+    namespaces = {doc["metadata"].get("namespace") for doc in k8s_documents(COMPONENTS) if doc["kind"] != "Namespace"}
     assert namespaces == {k8s_of_kind("Namespace")[0]["metadata"]["name"]}
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (its kustomize) is not installed")
-@pytest.mark.parametrize("components", [(), (KAFKA_AUTH,)], ids=["base", KAFKA_AUTH])
+@pytest.mark.parametrize("components", [(), *((c,) for c in COMPONENTS)], ids=["base", *COMPONENTS])
 def test_the_offline_rendering_is_kustomizes(components, tmp_path):
     """What these tests read is what `kubectl apply -k` applies: the real kustomize renders
     the same documents (an overlay of the base, with the component when given)."""
@@ -463,7 +465,7 @@ def test_the_offline_rendering_is_kustomizes(components, tmp_path):
 
 def test_no_secret_ships_with_the_manifests():
     """The operator creates the Secrets (deploy/README.md); the Deployments name them."""
-    for components in ((), (KAFKA_AUTH,)):
+    for components in ((), *((c,) for c in COMPONENTS)):
         assert not [doc for doc in k8s_documents(components) if doc["kind"] == "Secret"]
     config = k8s_named("ConfigMap", "awardpath-config")["data"]
     assert not set(config) & {*K8S_SECRET_VARIABLES, AWARD_SECRET}, "a secret in the ConfigMap"
