@@ -11,7 +11,17 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-install: $(UV)
+# promtool (Prometheus' rule checker) for the alert rules' tests: Debian's package, unpacked
+# here, not installed (installing it would start a Prometheus server).
+PROMTOOL := .tools/bin/promtool
+
+$(PROMTOOL): $(UV)
+	@apt-cache show prometheus > /dev/null 2>&1 || apt-get update -qq
+	rm -rf .tools/prometheus && mkdir -p .tools/prometheus
+	cd .tools/prometheus && apt-get download -qq prometheus && dpkg-deb -x prometheus_*.deb root
+	ln -sf ../prometheus/root/usr/bin/promtool $(PROMTOOL)
+
+install: $(UV) $(PROMTOOL)
 	$(UV) sync --frozen --all-packages
 
 run: install

@@ -11,7 +11,6 @@ import ast
 import inspect
 import json
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +34,7 @@ from tests.support import kustomize, prometheus_rule
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "awardpath.json"
+PROMTOOL = ROOT / ".tools" / "bin" / "promtool"
 RULES = ROOT / "deploy" / "prometheus" / "awardpath-rules.yaml"
 # promtool's unit tests of the rules: series in, alerts (labels and annotations) out.
 RULE_TESTS = ROOT / "deploy" / "prometheus" / "awardpath-rules.test.yaml"
@@ -367,12 +367,12 @@ def test_runbooks_name_commands_the_cli_has():
             assert argument in command.list_commands(root), f"`awardpath {verb} {argument}` is not a command"
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Prometheus) is not installed")
 def test_promtool_accepts_the_rules_and_they_fire_as_their_unit_tests_expect():
     """Prometheus' own checks: the rule file loads (expressions and annotation templates),
-    and each alert fires, or stays quiet, on the series of awardpath-rules.test.yaml."""
+    and each alert fires, or stays quiet, on the series of awardpath-rules.test.yaml.
+    `make install` unpacks promtool into .tools/bin."""
     for command in (["check", "rules", str(RULES)], ["test", "rules", str(RULE_TESTS)]):
-        done = subprocess.run(["promtool", *command], capture_output=True, text=True)
+        done = subprocess.run([str(PROMTOOL), *command], capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
 
 
