@@ -8,8 +8,6 @@ import subprocess
 import sys
 
 import pytest
-from aiokafka import AIOKafkaProducer
-from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import func, select
 
 from awardpath.services import SERVICES
@@ -17,15 +15,13 @@ from awardpath_assessment.models import Base as AssessmentBase
 from awardpath_award.models import Award, Credential, Decision
 from awardpath_award.models import Base as AwardBase
 from awardpath_shared.db import create_engine
-from awardpath_shared.events import SubmissionSubmitted
-from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.messaging.kafka_dead_letters import read_topics
-from awardpath_shared.messaging.kafka_topics import EVENT_TOPICS, KafkaNames, from_record, to_kafka_message
+from awardpath_shared.messaging.kafka_topics import EVENT_TOPICS, KafkaNames, from_record
 from awardpath_submission.models import Base as SubmissionBase
 from tests.support.award_path import Earner, open_award_path, review
-from tests.support.broker import kafka_env
+from tests.support.broker import kafka_env, produce_poison
 from tests.support.databases import create_database, drop_database
 from tests.support.polling import eventually, steady
 from tests.support.system import ProcessSystem
@@ -188,29 +184,7 @@ async def test_replaying_every_topic_from_offset_zero_changes_nothing(system, cl
 
 
 async def test_a_poison_message_is_dead_lettered_and_the_next_submission_is_processed(system, clients):
-    poison = CloudEvent(
-        attributes={
-            "id": new_id(),
-            "source": "/somewhere-else",
-            "type": SubmissionSubmitted.event_type(),
-            "subject": "poison",
-            "time": utcnow(),
-            "datacontenttype": "application/json",
-        },
-        data={"not": "a submission"},
-    )
-    message = to_kafka_message("poison", poison)
-    producer = AIOKafkaProducer(bootstrap_servers=system.env["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            names(system).topic(SubmissionSubmitted.topic),
-            value=message.value,
-            key=b"poison",
-            headers=list(message.headers.items()),
-        )
-    finally:
-        await producer.stop()
+    poison_id = await produce_poison(system.env["KAFKA_BOOTSTRAP_SERVERS"], system.env["AWARDPATH_KAFKA_NAMESPACE"])
 
     path = await open_award_path(clients, policy="auto")
     await path.submit(Earner())
@@ -225,9 +199,9 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_submission_is_proc
         )
 
     listed = await eventually(
-        lambda: asyncio.to_thread(dead_letters, "list"), lambda result: poison.get_id() in result.stdout, timeout=60
+        lambda: asyncio.to_thread(dead_letters, "list"), lambda result: poison_id in result.stdout, timeout=60
     )
-    [line] = [line for line in listed.stdout.splitlines() if poison.get_id() in line]
+    [line] = [line for line in listed.stdout.splitlines() if poison_id in line]
     assert "\tpending\t" in line and "Field required" in line and "\tawardpath.submission\t" in line
     replayed = dead_letters("replay")  # still invalid: reported, kept, exit status 1
     assert replayed.returncode == 1 and "failed" in replayed.stdout

@@ -5,15 +5,11 @@ a service's workers are stopped."""
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from cloudevents.core.v1.event import CloudEvent
 from prometheus_client.parser import text_string_to_metric_families
 
 from awardpath_shared.events import SubmissionSubmitted
-from awardpath_shared.ids import new_id, utcnow
-from awardpath_shared.messaging.kafka_topics import KafkaNames, to_kafka_message
 from tests.support.award_path import Earner, open_award_path
-from tests.support.broker import kafka_env
+from tests.support.broker import kafka_env, produce_poison
 from tests.support.databases import create_database, drop_database
 from tests.support.polling import eventually
 from tests.support.system import ProcessSystem
@@ -81,25 +77,7 @@ async def test_a_poison_message_raises_the_dead_letter_count(system):
     worker = system.worker_url("assessment-worker-1")
     dead = {"service": "assessment", "event_type": SubmissionSubmitted.event_type()}
     before = total(await scrape(worker), "awardpath_dead_letters_total", **dead)
-    poison = CloudEvent(
-        attributes={
-            "id": new_id(),
-            "source": "/somewhere-else",
-            "type": SubmissionSubmitted.event_type(),
-            "subject": "poison",
-            "time": utcnow(),
-            "datacontenttype": "application/json",
-        },
-        data={"not": "a submission"},
-    )
-    message = to_kafka_message("poison", poison)
-    producer = AIOKafkaProducer(bootstrap_servers=system.env["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
-    await producer.start()
-    try:
-        topic = KafkaNames(system.env["AWARDPATH_KAFKA_NAMESPACE"]).topic(SubmissionSubmitted.topic)
-        await producer.send_and_wait(topic, value=message.value, key=b"poison", headers=list(message.headers.items()))
-    finally:
-        await producer.stop()
+    await produce_poison(system.env["KAFKA_BOOTSTRAP_SERVERS"], system.env["AWARDPATH_KAFKA_NAMESPACE"])
 
     async def dead_letters() -> float:
         return total(await scrape(worker), "awardpath_dead_letters_total", **dead)

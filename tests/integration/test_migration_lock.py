@@ -9,7 +9,6 @@ import sys
 import asyncpg
 import pytest
 
-from awardpath_shared.db import is_sqlite
 from awardpath_shared.migrations import migration_lock_key, upgrade
 from tests.support.databases import create_database, drop_database
 from tests.support.polling import eventually
@@ -22,9 +21,8 @@ WAITING_ADVISORY_LOCKS = """
 
 
 @pytest.fixture
-async def empty_postgres_url(template_database_url, tmp_path):
-    if is_sqlite(template_database_url):
-        pytest.skip("advisory locks are PostgreSQL's")
+async def empty_postgres_url(tmp_path):
+    """PostgreSQL only: advisory locks are PostgreSQL's."""
     url = await create_database("postgres", tmp_path)
     yield url
     await drop_database(url)

@@ -16,6 +16,12 @@ import uuid
 from importlib.resources import files
 from pathlib import Path
 
+from aiokafka import AIOKafkaProducer
+from cloudevents.core.v1.event import CloudEvent
+
+from awardpath_shared.events import SubmissionSubmitted
+from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.messaging.kafka_topics import KafkaNames, to_kafka_message
 from tests.support.system import free_port
 
 BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"
@@ -111,3 +117,28 @@ def kafka_env(bootstrap_servers: str) -> dict[str, str]:
         "AWARDPATH_KAFKA_NAMESPACE": new_namespace(),
         **{f"AWARDPATH_{name.upper()}": str(value) for name, value in FAST_GROUP_SETTINGS.items()},
     }
+
+
+async def produce_poison(bootstrap_servers: str, namespace: str) -> str:
+    """A `submission.submitted` message whose data is not a submission, straight onto its
+    topic in `namespace` (as a buggy or foreign producer would send it); returns its event id."""
+    poison = CloudEvent(
+        attributes={
+            "id": new_id(),
+            "source": "/somewhere-else",
+            "type": SubmissionSubmitted.event_type(),
+            "subject": "poison",
+            "time": utcnow(),
+            "datacontenttype": "application/json",
+        },
+        data={"not": "a submission"},
+    )
+    message = to_kafka_message("poison", poison)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        topic = KafkaNames(namespace).topic(SubmissionSubmitted.topic)
+        await producer.send_and_wait(topic, value=message.value, key=b"poison", headers=list(message.headers.items()))
+    finally:
+        await producer.stop()
+    return poison.get_id()
