@@ -79,7 +79,7 @@ def serve(
 def worker(
     target: Annotated[str, typer.Argument(help="submission, assessment or award (Kafka); all (in-process)")],
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
-    host: Annotated[str, typer.Option(help="address of a service worker's health and metrics endpoints")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="address of the worker's health and metrics endpoints")] = "127.0.0.1",
     wake_fd: Annotated[int | None, typer.Option(hidden=True, help="set by `serve all`")] = None,
 ) -> None:
     """Run one service's consumers and outbox relay (AWARDPATH_TRANSPORT=kafka; run as many
@@ -100,7 +100,7 @@ def worker(
         for name in names:
             upgrade(name, settings[name].database_url)
     if target == "all":
-        raise typer.Exit(asyncio.run(run_worker_all(settings, wake_fd)))
+        raise typer.Exit(asyncio.run(run_worker_all(settings, wake_fd, host)))
     raise typer.Exit(asyncio.run(run_worker(target, first, host)))
 
 

@@ -157,11 +157,15 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None) -> int:
+async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None, host: str) -> int:
     """The relays, in-process deliveries and background workers of every service until
-    SIGINT/SIGTERM; woken through `wake_fd` when `serve all` started it."""
-    transport = create_transport(next(iter(settings.values())), client_id="awardpath-all-worker")
+    SIGINT/SIGTERM; woken through `wake_fd` when `serve all` started it. Its health and
+    metrics endpoints answer on `worker_all_port`."""
+    first = next(iter(settings.values()))
+    transport = create_transport(first, client_id="awardpath-all-worker")
     runtimes = build_runtimes(transport, settings)
+    operations = _Server(server_config(create_worker_app(runtimes), host, first.worker_all_port))
+    serving_operations = asyncio.create_task(operations.serve())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
@@ -181,6 +185,8 @@ async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None) 
     # cancelled and its row stays unsent (the next start sends it again, the inbox drops it).
     for runtime in runtimes.values():
         await runtime.relay.stop()
+    operations.should_exit = True
+    await serving_operations
     await transport.stop()
     for runtime in runtimes.values():
         await runtime.close()

@@ -9,8 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from awardpath_shared.events import RecipientIdentified, SubmissionSubmitted
+from tests.support.award_path import Earner, open_award_path
 from tests.support.databases import create_database, drop_database
 from tests.support.polling import eventually
 from tests.support.proc import process_stat, process_table
@@ -71,3 +75,36 @@ def test_a_process_refuses_to_start_on_placeholders_saying_what_to_set(tmp_path,
     assert "Refusing to start" in ended.stderr and all(f"- {variable}" in ended.stderr for variable in named)
     assert "AWARDPATH_DEVELOPMENT=true" in ended.stderr
     assert not list(tmp_path.iterdir())  # refused before migrating: no database made
+
+
+async def test_the_worker_of_serve_all_answers_health_and_shows_the_path_in_its_metrics(tmp_path):
+    url = await create_database("sqlite", tmp_path)
+    system = RunningSystem(url, tmp_path / "awardpath.log")
+    system.start()
+    opened: list[httpx.AsyncClient] = []
+
+    def clients(service: str, role: str, subject: str) -> httpx.AsyncClient:
+        opened.append(system.client(service, role, subject))
+        return opened[-1]
+
+    try:
+        path = await open_award_path(clients, policy="auto")
+        await path.submit(Earner())
+        await path.claim("assessor-a")  # the worker process handled the attempt
+        async with httpx.AsyncClient(base_url=system.worker_url, timeout=10) as worker:
+            assert (await worker.get("/health/live")).status_code == 200
+            assert (await worker.get("/health/ready")).status_code == 200
+            metrics = (await worker.get("/metrics")).text
+        handled = {
+            (sample.labels["service"], sample.labels["event_type"])
+            for family in text_string_to_metric_families(metrics)
+            for sample in family.samples
+            if sample.name == "awardpath_handler_duration_seconds_count" and sample.value > 0
+        }
+        assert ("assessment", SubmissionSubmitted.event_type()) in handled
+        assert ("award", RecipientIdentified.event_type()) in handled
+    finally:
+        for client in opened:
+            await client.aclose()
+        system.stop()
+        await drop_database(url)

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -116,8 +117,19 @@ class RunningSystem(_System):
     """`awardpath serve all` in a child process on free loopback ports (in-process transport)."""
 
     def start(self) -> None:
+        self.env["AWARDPATH_WORKER_ALL_PORT"] = str(self.worker_port)
         self.process = self._spawn("serve", "all")
         self._wait_ready([self.process])
+        self._wait_ready([self.process], urls=[self.worker_url])
+
+    @cached_property
+    def worker_port(self) -> int:
+        return free_port()
+
+    @property
+    def worker_url(self) -> str:
+        """Where its worker process (`worker all`) answers its health and metrics."""
+        return f"http://127.0.0.1:{self.worker_port}"
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         self._stop(self.process, sig)

@@ -97,6 +97,8 @@ class ServiceSettings(BaseSettings):
     # How long a POST's Idempotency-Key replays its first response (the draft suggests 24 h).
     idempotency_key_ttl_hours: float = 24
     log_level: str = "INFO"
+    # `awardpath worker all` (the worker `serve all` starts): its health and metrics endpoints.
+    worker_all_port: int = 9104
     # Development (`serve all --demo` implies it): the development secrets and loopback URLs
     # are accepted. Outside it a process refuses to start on them (`unsafe_settings`).
     development: bool = False
