@@ -21,7 +21,7 @@ $(PROMTOOL): $(UV)
 	cd .tools/prometheus && apt-get download -qq prometheus && dpkg-deb -x prometheus_*.deb root
 	ln -sf ../prometheus/root/usr/bin/promtool $(PROMTOOL)
 
-install: $(UV) $(PROMTOOL)
+install: $(UV)
 	$(UV) sync --frozen --all-packages
 
 run: install
@@ -35,7 +35,7 @@ lint: install
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
-test: lint
+test: lint $(PROMTOOL)
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 migrate: install

@@ -69,7 +69,8 @@ def serve(
             upgrade(name, settings[name].database_url)
     on_started = (lambda: _announce_demo(settings, host)) if demo else None
     if target == "all" and first.transport == "inprocess":
-        raise typer.Exit(asyncio.run(serve_all_beside_worker(settings, host, on_started)))
+        development = demo or first.development
+        raise typer.Exit(asyncio.run(serve_all_beside_worker(settings, host, on_started, development=development)))
     # The API of one service consumes nothing; `all` on Kafka runs every consumer group here.
     transport = create_transport(first, client_id=f"awardpath-{target}-api", consume=target == "all")
     asyncio.run(serve_apps(build_apps(transport, settings), settings, host, transport, on_started))
@@ -93,8 +94,7 @@ def worker(
         raise typer.BadParameter("on Kafka run one worker per service: `awardpath worker SERVICE`")
     if target != "all" and first.transport != "kafka":
         raise typer.BadParameter("a service's worker needs AWARDPATH_TRANSPORT=kafka; `serve all` delivers in-process")
-    # `serve all` starts its worker (with the wake-up socket) after checking the same settings.
-    _refuse_unsafe(settings, development=wake_fd is not None or first.development)
+    _refuse_unsafe(settings, development=first.development)
     _observe(target, first)
     if migrate_first:
         for name in names:
@@ -110,7 +110,16 @@ def reseal() -> None:
     AWARDPATH_AWARD_PREVIOUS_MASTER_KEYS): seal every issuer key and webhook secret under the
     new key, in one transaction. Running it again changes nothing; afterwards the previous
     keys can be removed."""
-    resealed = asyncio.run(operations.reseal(AwardSettings()))
+    settings = AwardSettings()
+    _refuse_unsafe({"award": settings}, development=settings.development)
+    if not settings.previous_master_keys or settings.master_key in settings.previous_master_keys:
+        typer.echo(
+            "Nothing to reseal from: set the new key in AWARDPATH_AWARD_MASTER_KEY and the old one in "
+            "AWARDPATH_AWARD_PREVIOUS_MASTER_KEYS (different keys)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    resealed = asyncio.run(operations.reseal(settings))
     typer.echo(f"resealed: {resealed.issuer_keys} issuer keys, {resealed.webhook_secrets} webhook secrets")
 
 

@@ -24,6 +24,7 @@ import contextlib
 import copy
 import ctypes
 import logging
+import os
 import signal
 import socket
 import sys
@@ -105,10 +106,15 @@ async def serve_apps(
 
 
 async def serve_all_beside_worker(
-    settings: dict[str, AnySettings], host: str, on_started: Callable[[], Awaitable[None]] | None = None
+    settings: dict[str, AnySettings],
+    host: str,
+    on_started: Callable[[], Awaitable[None]] | None = None,
+    *,
+    development: bool = False,
 ) -> int:
     """`serve all` on the in-process transport: the APIs here, `worker all` in a child process
-    woken by this one's commits. Returns the exit code (1: the worker ended on its own)."""
+    woken by this one's commits (in development too when this one is: `--demo`). Returns the
+    exit code (1: the worker ended on its own)."""
     waking, woken = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -119,6 +125,7 @@ async def serve_all_beside_worker(
         "--no-migrate",
         f"--wake-fd={woken.fileno()}",
         pass_fds=[woken.fileno()],
+        env={**os.environ, "AWARDPATH_DEVELOPMENT": "true"} if development else None,
         preexec_fn=_die_with_parent,
         # Not in the terminal's process group: Ctrl+C reaches this process, which stops the
         # worker after the APIs (so the worker ending first means it failed).

@@ -108,3 +108,20 @@ async def test_the_worker_of_serve_all_answers_health_and_shows_the_path_in_its_
             await client.aclose()
         system.stop()
         await drop_database(url)
+
+
+@pytest.mark.parametrize(
+    ("variables", "said"),
+    [
+        ({"AWARDPATH_DEVELOPMENT": "true"}, "Nothing to reseal from"),  # no previous key
+        ({"AWARDPATH_AWARD_PREVIOUS_MASTER_KEYS": "k" * 40}, "AWARDPATH_AWARD_MASTER_KEY is not set"),
+    ],
+)
+def test_reseal_refuses_to_seal_under_a_development_key_or_without_a_previous_one(tmp_path, variables, said):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWARDPATH_")}
+    environment |= variables | {"AWARDPATH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'untouched.db'}"}
+    ended = subprocess.run(
+        [sys.executable, "-m", "awardpath", "reseal"], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert ended.returncode == 2 and said in ended.stderr, ended.stderr
+    assert not list(tmp_path.iterdir())  # nothing opened

@@ -100,6 +100,8 @@ async def test_oauthbearer_fetches_a_client_credentials_token_and_reuses_it(toke
     provider = connection_options(settings)["sasl_oauth_token_provider"]
     assert isinstance(provider, ClientCredentialsTokens)
     assert [await provider.token(), await provider.token()] == ["token-1", "token-1"]
+    # Another client of the process (a lag probe, say) shares the token.
+    assert await connection_options(settings)["sasl_oauth_token_provider"].token() == "token-1"
     assert requests == [
         {"form": {"grant_type": ["client_credentials"], "scope": ["kafka"]}, "client": "awardpath-worker:client-secret"}
     ]

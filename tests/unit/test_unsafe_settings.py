@@ -57,6 +57,10 @@ def test_a_production_configuration_has_no_problems(environment):
         (MASTER, "replace-me-with-a-long-random-master-key", "placeholder"),
         (URL, "http://127.0.0.1:8003", "loopback"),
         (URL, "https://localhost/awardpath", "loopback"),
+        (URL, "https://localhost./awardpath", "loopback"),
+        (URL, "https://127.0.0.2", "loopback"),
+        (URL, "https://0.0.0.0:8003", "loopback"),
+        (URL, "https://[::ffff:127.0.0.1]", "loopback"),
         (URL, "http://badges.example.org", "not https"),
     ],
 )

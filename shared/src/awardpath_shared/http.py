@@ -5,20 +5,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awardpath_shared.auth import verified
 from awardpath_shared.errors import Unauthenticated
 from awardpath_shared.idempotent_requests import Replayed, claim_key, replayed_response
-from awardpath_shared.observability import RequestTracing, install_observability
+from awardpath_shared.observability import NO_FASTAPI_TELEMETRY, RequestTracing, install_observability
 from awardpath_shared.openapi import with_edge_behaviour
 from awardpath_shared.problems import install_problem_handlers, problem_response
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.unit_of_work import UnitOfWork
-
-# FastAPI's own OpenTelemetry instrumentation, off (see `create_service_app`).
-NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 # Requests that only read: their unit of work takes no write lock.
 READING_METHODS = frozenset({"GET", "HEAD"})

@@ -70,16 +70,16 @@ def _timed(service: str, event_type: str, handler: "Handler[U]") -> "Handler[U]"
     return timed
 
 
-class OneService(Collector):
-    """The process registry's series of one service (`service` label): in `serve all` three
+class ServicesSeries(Collector):
+    """The process registry's series of some services (`service` label): in `serve all` three
     services share a process, and each API shows its own."""
 
-    def __init__(self, service: str) -> None:
-        self.service = service
+    def __init__(self, services: set[str]) -> None:
+        self.services = services
 
     def collect(self) -> Iterable[Metric]:
         for metric in PROCESS_REGISTRY.collect():
-            kept = [sample for sample in metric.samples if sample.labels.get("service") == self.service]
+            kept = [sample for sample in metric.samples if sample.labels.get("service") in self.services]
             if kept:
                 metric.samples = kept
                 yield metric

@@ -7,15 +7,20 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from awardpath_shared.metrics import OneService
+from awardpath_shared.metrics import ServicesSeries
 from awardpath_shared.problems import problem_response
 from awardpath_shared.readiness import SchemaCheck
 from awardpath_shared.tracing import served, serving
 
 logger = logging.getLogger(__name__)
+
+# FastAPI's own OpenTelemetry, off: it would record paths and query strings (earner ids) and a
+# span per dependency; `tracing` makes the spans Awardpath wants.
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 # A scrape waits this long at most for each part of the backlog.
 BACKLOG_READ_SECONDS = 5.0
@@ -136,8 +141,14 @@ class BacklogGauges:
             registry=registry,
         )
 
-    async def read(self, service: str, runtime: Any) -> None:
-        self.pending.clear()
+    async def read(self, runtimes: dict[str, Any]) -> None:
+        """The backlog of each service (one scrape): what cannot be read now is left out."""
+        for gauge in (self.unsent, self.oldest, self.dead, self.pending, self.lag):
+            gauge.clear()
+        for service, runtime in runtimes.items():
+            await self._read(service, runtime)
+
+    async def _read(self, service: str, runtime: Any) -> None:
         try:
             async with asyncio.timeout(BACKLOG_READ_SECONDS), runtime.reading() as uow:
                 backlog = await runtime.relay.backlog(uow.session)
@@ -148,15 +159,12 @@ class BacklogGauges:
             for kind, count in (item for counts in pending for item in counts.items()):
                 self.pending.labels(service, kind).set(count)
         except Exception as error:  # a scrape reports what it can, nothing stale
-            logger.warning("reading the outbox backlog failed: %r", error)
-            for gauge in (self.unsent, self.oldest, self.dead):
-                gauge.clear()
-        self.lag.clear()
+            logger.warning("reading the outbox backlog of %s failed: %r", service, error)
         try:
             async with asyncio.timeout(BACKLOG_READ_SECONDS):
                 lag = await runtime.transport.consumer_lag(runtime.consumer.group, runtime.consumer.topics)
         except Exception as error:
-            logger.warning("reading the consumer lag failed: %r", error)
+            logger.warning("reading the consumer lag of %s failed: %r", service, error)
             return
         for (topic, partition), messages in lag.items():
             self.lag.labels(service, topic, str(partition)).set(messages)
@@ -174,7 +182,7 @@ def install_observability(app: FastAPI, service: str) -> None:
         registry=registry,
     )
     backlog = BacklogGauges(registry)
-    registry.register(OneService(service))
+    registry.register(ServicesSeries({service}))
     app.state.metrics_registry = registry
 
     app.add_middleware(RequestMetrics, service=service, requests=requests, latency=latency)
@@ -203,7 +211,7 @@ def install_observability(app: FastAPI, service: str) -> None:
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        await backlog.read(service, request.app.state.runtime)
+        await backlog.read({service: request.app.state.runtime})
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(router)
@@ -214,11 +222,12 @@ def create_worker_app(runtimes: dict[str, Any]) -> FastAPI:
     databases answer at the expected schema revision, its brokers answer), and the Prometheus
     metrics of its services: the backlog as on the APIs, its handlers' durations, dead letters
     and relay passes."""
-    app = FastAPI(title="Awardpath worker", openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Awardpath worker", openapi_url=None, docs_url=None, redoc_url=None, telemetry=NO_FASTAPI_TELEMETRY
+    )
     registry = CollectorRegistry()
     backlog = BacklogGauges(registry)
-    for name in runtimes:
-        registry.register(OneService(name))
+    registry.register(ServicesSeries(set(runtimes)))
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:
@@ -237,8 +246,7 @@ def create_worker_app(runtimes: dict[str, Any]) -> FastAPI:
 
     @app.get("/metrics")
     async def metrics() -> Response:
-        for name, runtime in runtimes.items():
-            await backlog.read(name, runtime)
+        await backlog.read(runtimes)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -25,7 +25,10 @@ def per_service(service: str, name: str, default: Any) -> Any:
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AWARDPATH_", extra="ignore", populate_by_name=True)
+    # A refused setting is named, never echoed: the input holds the secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="AWARDPATH_", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     transport: Literal["inprocess", "kafka"] = "inprocess"
     kafka_bootstrap_servers: str = Field(

@@ -1,3 +1,4 @@
+import ipaddress
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -66,13 +67,22 @@ def public_url_problems(public_url: str) -> list[str]:
     """Every credential issued names this URL (its id, the issuer's did:web): verifiers must
     reach it, over https (did:web requires it)."""
     how = "set AWARDPATH_AWARD_PUBLIC_URL to the https URL where verifiers reach the award service"
-    parsed = urlsplit(public_url)
-    if (
-        parsed.hostname is None
-        or parsed.hostname in ("localhost", "127.0.0.1", "::1")
-        or parsed.hostname.endswith(".localhost")
-    ):
+    host = (urlsplit(public_url).hostname or "").rstrip(".")
+    if _local(host):
         return [f"AWARDPATH_AWARD_PUBLIC_URL is {public_url!r}, a loopback address: {how}"]
-    if parsed.scheme != "https":
+    if urlsplit(public_url).scheme != "https":
         return [f"AWARDPATH_AWARD_PUBLIC_URL is {public_url!r}, not https: {how}"]
     return []
+
+
+def _local(host: str) -> bool:
+    """No host, localhost, or an address only this machine reaches (127/8, ::1, 0.0.0.0, ...)."""
+    if host == "" or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: resolved by verifiers, not here
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified

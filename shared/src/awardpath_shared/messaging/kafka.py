@@ -42,6 +42,7 @@ class KafkaTransport:
         self._consumers: list[Consumer] = []
         self._loops: list[GroupLoop] = []
         self._producer: AIOKafkaProducer | None = None
+        self._started = False
 
     def subscribe(self, consumer: Consumer) -> None:
         if self._consume:
@@ -61,6 +62,7 @@ class KafkaTransport:
             loop = GroupLoop(self._settings, consumer, RetryPolicy.of(self._settings), sink, client_id=self._client_id)
             await loop.start()
             self._loops.append(loop)
+        self._started = True
 
     async def join(self) -> None:
         """Wait until a group loop ends on its own (it failed: the process should exit)."""
@@ -69,6 +71,7 @@ class KafkaTransport:
     async def stop(self) -> None:
         """Finish the in-flight messages (within the grace period), leave the groups, flush
         the producer; every step is bounded."""
+        self._started = False
         await asyncio.gather(*(loop.stop() for loop in self._loops))
         self._loops = []
         if self._producer is not None:
@@ -80,8 +83,9 @@ class KafkaTransport:
                 logger.warning("the Kafka producer did not flush within %ss", timeout)
 
     async def reachable(self) -> bool:
-        """The brokers answer a metadata request within the operation timeout."""
-        if self._producer is None:
+        """Started (topics made, every group joined), and the brokers answer a metadata
+        request within the operation timeout."""
+        if self._producer is None or not self._started:
             return False
         try:
             async with asyncio.timeout(self._settings.kafka_operation_timeout_seconds):

@@ -15,6 +15,7 @@ from awardpath_shared.settings import ServiceSettings
 # A token is fetched again this long before it expires.
 TOKEN_REFRESH_MARGIN_SECONDS = 60.0
 TOKEN_REQUEST_TIMEOUT_SECONDS = 10.0
+_TOKEN_PROVIDERS: dict[tuple[str | None, str | None, str | None], "ClientCredentialsTokens"] = {}
 
 
 def connection_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -31,11 +32,20 @@ def connection_options(settings: ServiceSettings) -> dict[str, Any]:
     if protocol.startswith("SASL"):
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         if settings.kafka_sasl_mechanism == "OAUTHBEARER":
-            options["sasl_oauth_token_provider"] = ClientCredentialsTokens(settings)
+            options["sasl_oauth_token_provider"] = _tokens_for(settings)
         else:
             options["sasl_plain_username"] = settings.kafka_sasl_username
             options["sasl_plain_password"] = settings.kafka_sasl_password
     return options
+
+
+def _tokens_for(settings: ServiceSettings) -> "ClientCredentialsTokens":
+    """One token provider per OAuth client in a process: every Kafka client (a lag probe per
+    scrape among them) shares its token instead of asking the identity provider again."""
+    client = (settings.kafka_sasl_oauth_token_url, settings.kafka_sasl_oauth_client_id, settings.kafka_sasl_oauth_scope)
+    if client not in _TOKEN_PROVIDERS:
+        _TOKEN_PROVIDERS[client] = ClientCredentialsTokens(settings)
+    return _TOKEN_PROVIDERS[client]
 
 
 class ClientCredentialsTokens(AbstractTokenProvider):

@@ -176,11 +176,13 @@ class OutboxRelay:
         lock)."""
         table = inspect(self._model).local_table
         waiting = and_(table.c.sent_at.is_(None), table.c.dead_at.is_(None))
+        # Unsent rows only (dead ones included): sent rows are kept, and the index on
+        # `sent_at` keeps this read as small as the backlog however long the history.
         query = select(
             func.count().filter(waiting),
             func.min(table.c.created_at).filter(waiting),
             func.count().filter(table.c.dead_at.is_not(None)),
-        )
+        ).where(table.c.sent_at.is_(None))
         unsent, oldest, dead = (await session.execute(query)).one()
         age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
         return Backlog(unsent=unsent, oldest_unsent_age_seconds=age, dead=dead)
