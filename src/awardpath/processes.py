@@ -28,7 +28,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -171,8 +171,6 @@ async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None, 
     first = next(iter(settings.values()))
     transport = create_transport(first, client_id="awardpath-all-worker")
     runtimes = build_runtimes(transport, settings)
-    operations = _Server(server_config(create_worker_app(runtimes), host, first.worker_all_port))
-    serving_operations = asyncio.create_task(operations.serve())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
@@ -181,23 +179,37 @@ async def run_worker_all(settings: dict[str, AnySettings], wake_fd: int | None, 
     if wake_fd is not None:
         channel = socket.socket(fileno=wake_fd)
         stop_listening = listen_for_wake_ups(channel, partial(_wake_relay, runtimes))
-    await transport.start()
-    for runtime in runtimes.values():
-        runtime.start_background()
-    logger.info("worker running the relays and deliveries of %s", ", ".join(runtimes))
-    await stop.wait()
-    if stop_listening is not None:
-        stop_listening()
-    # Every relay and delivery stops before any database closes: a delivery in flight is
-    # cancelled and its row stays unsent (the next start sends it again, the inbox drops it).
-    for runtime in runtimes.values():
-        await runtime.relay.stop()
-    operations.should_exit = True
-    await serving_operations
+    async with _operations_served(runtimes, host, first.worker_all_port):
+        await transport.start()
+        for runtime in runtimes.values():
+            runtime.start_background()
+        logger.info("worker running the relays and deliveries of %s", ", ".join(runtimes))
+        await stop.wait()
+        if stop_listening is not None:
+            stop_listening()
+        # Every relay and delivery stops before any database closes: a delivery in flight is
+        # cancelled and its row stays unsent (the next start sends it again, the inbox drops it).
+        for runtime in runtimes.values():
+            await runtime.relay.stop()
     await transport.stop()
     for runtime in runtimes.values():
         await runtime.close()
     return 0
+
+
+@contextlib.asynccontextmanager
+async def _operations_served(
+    runtimes: dict[str, ServiceRuntime[Any, Any]], host: str, port: int
+) -> AsyncIterator[None]:
+    """A worker's health and metrics endpoints, served while the block runs: up first, live at
+    once, ready once the transport runs (joining the groups takes a while)."""
+    server = _Server(server_config(create_worker_app(runtimes), host, port))
+    serving = asyncio.create_task(server.serve())
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await serving
 
 
 def _wake_relay(runtimes: dict[str, ServiceRuntime[Any, Any]], service: str) -> None:
@@ -222,20 +234,16 @@ async def run_worker(name: str, settings: AnySettings, host: str) -> int:
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop.set)
-    # Up first: live at once, ready once the transport runs (joining the groups takes a while).
-    operations = _Server(server_config(create_worker_app({name: runtime}), host, settings.worker_port))
-    serving_operations = asyncio.create_task(operations.serve())
-    await transport.start()
-    runtime.start_background()
-    logger.info("%s worker running (group %s)", name, runtime.consumer.group)
-    stopping = asyncio.create_task(stop.wait())
-    failing = asyncio.create_task(transport.join())
-    await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
-    failed = failing.done()
-    for task in (stopping, failing):
-        task.cancel()
-    operations.should_exit = True
-    await serving_operations
+    async with _operations_served({name: runtime}, host, settings.worker_port):
+        await transport.start()
+        runtime.start_background()
+        logger.info("%s worker running (group %s)", name, runtime.consumer.group)
+        stopping = asyncio.create_task(stop.wait())
+        failing = asyncio.create_task(transport.join())
+        await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
+        failed = failing.done()
+        for task in (stopping, failing):
+            task.cancel()
     await runtime.relay.stop()  # stop publishing before the producer goes away
     await transport.stop()
     await runtime.close()

@@ -46,6 +46,26 @@ def access_log_filter() -> logging.Filter:
     return _ACCESS_LOG_FILTER
 
 
+class AnsweredStatus:
+    """`send`, noting the status the app answers: 500 until it answers (an unhandled error
+    passes through the middlewares before the server error handler answers it)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
+
+
+def route_of(scope: Scope) -> str | None:
+    """The template of the route that answered (`/v1/submissions/{submission_id}`), never the
+    path; None when no route matched."""
+    return getattr(scope.get("route"), "path", None)
+
+
 class RequestMetrics:
     """Counts and times every request by route and status, a 500 included (an unhandled error
     passes through here before the server error handler answers). Pure ASGI: a request body
@@ -62,19 +82,12 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_measured(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answered = AnsweredStatus(send)
         try:
-            await self.app(scope, receive, send_measured)
+            await self.app(scope, receive, answered)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            self.requests.labels(self.service, scope["method"], route, str(status)).inc()
+            route = route_of(scope) or "unmatched"
+            self.requests.labels(self.service, scope["method"], route, str(answered.status)).inc()
             self.latency.labels(self.service, scope["method"], route).observe(time.perf_counter() - started)
 
 
@@ -92,19 +105,12 @@ class RequestTracing:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500
-
-        async def send_traced(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answered = AnsweredStatus(send)
         with serving(scope["method"], scope["headers"], self.service) as span:
             try:
-                await self.app(scope, receive, send_traced)
+                await self.app(scope, receive, answered)
             finally:
-                served(span, scope["method"], getattr(scope.get("route"), "path", None), status)
+                served(span, scope["method"], route_of(scope), answered.status)
 
 
 class BacklogGauges:

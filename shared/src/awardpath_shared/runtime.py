@@ -23,7 +23,7 @@ from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.messaging.kafka import KafkaTransport
 from awardpath_shared.messaging.relay import OutboxRelay
 from awardpath_shared.messaging.transport import Transport
-from awardpath_shared.metrics import timed_handlers
+from awardpath_shared.metrics import GROUP_PREFIX, timed_handlers
 from awardpath_shared.periodic import PeriodicTask
 from awardpath_shared.settings import ServiceSettings
 from awardpath_shared.unit_of_work import U, transaction
@@ -111,7 +111,7 @@ class ServiceRuntime(Generic[U, S]):
             max_attempts=settings.relay_max_attempts,
             claim_lease_seconds=settings.relay_claim_lease_seconds,
         )
-        group = f"awardpath-{name}"
+        group = f"{GROUP_PREFIX}{name}"
 
         def open_transaction() -> AbstractAsyncContextManager[U]:
             return transaction(sessions, lambda session: unit_of_work(session, runtime.events_staged))

@@ -13,6 +13,8 @@ consumer group. Dead letters go to `<topic>.dlq` (`kafka_dead_letters`).
 
 import asyncio
 import logging
+from functools import cached_property
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from cloudevents.core.base import BaseCloudEvent
@@ -44,6 +46,12 @@ class KafkaTransport:
         self._producer: AIOKafkaProducer | None = None
         self._started = False
 
+    @cached_property
+    def _connection(self) -> dict[str, Any]:
+        """How this transport's own clients reach the brokers, built once (TLS context, token
+        provider): the lag probe, one per scrape, reuses it."""
+        return connection_options(self._settings)
+
     def subscribe(self, consumer: Consumer) -> None:
         if self._consume:
             self._consumers.append(consumer)
@@ -51,7 +59,7 @@ class KafkaTransport:
     async def start(self) -> None:
         await ensure_topics(self._settings)
         self._producer = AIOKafkaProducer(
-            **connection_options(self._settings),
+            **self._connection,
             client_id=self._client_id,
             acks="all",
             enable_idempotence=False,
@@ -100,7 +108,7 @@ class KafkaTransport:
         backlog), asked of the brokers: any process of the service can report it. The probe
         names the group to read its offsets and never joins it."""
         probe = AIOKafkaConsumer(
-            **connection_options(self._settings),
+            **self._connection,
             client_id=self._client_id,
             group_id=self._names.group(group),
             enable_auto_commit=False,
