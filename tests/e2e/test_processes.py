@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from awardpath_shared.events import RecipientIdentified, SubmissionSubmitted
 from tests.support.award_path import Earner, open_award_path
 from tests.support.databases import create_database, drop_database
+from tests.support.metrics import scrape, total
 from tests.support.polling import eventually
 from tests.support.proc import process_stat, process_table
 from tests.support.system import RunningSystem
@@ -32,6 +32,18 @@ def command_line(pid: int) -> str:
 def running(pid: int) -> bool:
     stat = process_stat(pid)
     return stat is not None and stat.state != "Z"
+
+
+def awardpath(arguments: list[str], variables: dict[str, str]) -> subprocess.CompletedProcess:
+    """`awardpath ARGUMENTS` with only `variables` of Awardpath's settings set."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWARDPATH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "awardpath", *arguments],
+        env=environment | variables,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def test_the_worker_process_dies_with_a_killed_serve_all(tmp_path):
@@ -66,11 +78,7 @@ PLACEHOLDERS = {
 )
 def test_a_process_refuses_to_start_on_placeholders_saying_what_to_set(tmp_path, command, named):
     database = tmp_path / "untouched.db"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWARDPATH_")}
-    environment |= PLACEHOLDERS | {"AWARDPATH_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
-    ended = subprocess.run(
-        [sys.executable, "-m", "awardpath", *command], env=environment, capture_output=True, text=True, timeout=60
-    )
+    ended = awardpath(command, PLACEHOLDERS | {"AWARDPATH_DATABASE_URL": f"sqlite+aiosqlite:///{database}"})
     assert ended.returncode == 2, ended.stderr
     assert "Refusing to start" in ended.stderr and all(f"- {variable}" in ended.stderr for variable in named)
     assert "AWARDPATH_DEVELOPMENT=true" in ended.stderr
@@ -94,15 +102,10 @@ async def test_the_worker_of_serve_all_answers_health_and_shows_the_path_in_its_
         async with httpx.AsyncClient(base_url=system.worker_url, timeout=10) as worker:
             assert (await worker.get("/health/live")).status_code == 200
             assert (await worker.get("/health/ready")).status_code == 200
-            metrics = (await worker.get("/metrics")).text
-        handled = {
-            (sample.labels["service"], sample.labels["event_type"])
-            for family in text_string_to_metric_families(metrics)
-            for sample in family.samples
-            if sample.name == "awardpath_handler_duration_seconds_count" and sample.value > 0
-        }
-        assert ("assessment", SubmissionSubmitted.event_type()) in handled
-        assert ("award", RecipientIdentified.event_type()) in handled
+        metrics = await scrape(system.worker_url)
+        for service, event_type in (("assessment", SubmissionSubmitted), ("award", RecipientIdentified)):
+            handled = {"service": service, "event_type": event_type.event_type()}
+            assert total(metrics, "awardpath_handler_duration_seconds_count", **handled) > 0, handled
     finally:
         for client in opened:
             await client.aclose()
@@ -118,10 +121,8 @@ async def test_the_worker_of_serve_all_answers_health_and_shows_the_path_in_its_
     ],
 )
 def test_reseal_refuses_to_seal_under_a_development_key_or_without_a_previous_one(tmp_path, variables, said):
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWARDPATH_")}
-    environment |= variables | {"AWARDPATH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'untouched.db'}"}
-    ended = subprocess.run(
-        [sys.executable, "-m", "awardpath", "reseal"], env=environment, capture_output=True, text=True, timeout=60
+    ended = awardpath(
+        ["reseal"], variables | {"AWARDPATH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'untouched.db'}"}
     )
     assert ended.returncode == 2 and said in ended.stderr, ended.stderr
     assert not list(tmp_path.iterdir())  # nothing opened

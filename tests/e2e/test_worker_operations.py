@@ -5,12 +5,12 @@ a service's workers are stopped."""
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from awardpath_shared.events import SubmissionSubmitted
 from tests.support.award_path import Earner, open_award_path
 from tests.support.broker import kafka_env, produce_poison
 from tests.support.databases import create_database, drop_database
+from tests.support.metrics import scrape, total
 from tests.support.polling import eventually
 from tests.support.system import ProcessSystem
 
@@ -26,25 +26,6 @@ async def system(tmp_path_factory, kafka_bootstrap_servers):
     yield running
     running.stop()
     await drop_database(url)
-
-
-async def scrape(url: str) -> dict[tuple[str, frozenset], float]:
-    """`/metrics` at `url` as {(sample name, labels): value}."""
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.get(f"{url}/metrics")
-    assert response.status_code == 200, response.text
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def total(metrics: dict, name: str, **labels: str) -> float:
-    wanted = set(labels.items())
-    return sum(
-        value for (sample, sample_labels), value in metrics.items() if sample == name and wanted <= sample_labels
-    )
 
 
 async def test_every_worker_is_live_and_ready(system):
