@@ -1,5 +1,7 @@
 """Integration tier: service code against a migrated database, rolled back after each test."""
 
+from collections.abc import AsyncIterator
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +14,7 @@ from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
 from tests.support.assessment import AssessmentCalls, published
 from tests.support.databases import BACKENDS, create_database, drop_database, migrate_all
+from tests.support.s3 import MotoServer, moto_s3, new_prefix
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -110,3 +113,20 @@ def intake(submission_uow) -> IntakeService:
 @pytest.fixture
 def progress(submission_uow) -> ProgressService:
     return ProgressService(submission_uow)
+
+
+@pytest.fixture(scope="session")
+async def s3_server(tmp_path_factory) -> AsyncIterator[MotoServer]:
+    """A moto S3 server with a bucket, for the whole run; give each test its own prefix
+    (`storage_overrides(new_prefix())` for `EvidenceStorageSettings`, `storage_env` for processes)."""
+    async with moto_s3(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_overrides(request, tmp_path) -> dict:
+    """Where the running apps keep evidence files: a directory of the test's own, or a prefix of
+    its own in the moto server's bucket."""
+    if request.param == "local":
+        return {"storage_backend": "local", "storage_path": str(tmp_path / "files")}
+    return request.getfixturevalue("s3_server").storage_overrides(new_prefix())

@@ -132,12 +132,13 @@ class AwardPath:
     assessor_facing: list[str] = field(default_factory=list)
     platform_id: str = ""
 
-    async def submit(self, earner: Earner, attempt: int = 1) -> str:
-        """A new submission for the earner, accepted at `attempt` (their next at the micro-credential)."""
+    async def submit(self, earner: Earner, attempt: int = 1, items: list[dict[str, Any]] | None = None) -> str:
+        """A new submission for the earner, accepted at `attempt` (their next at the
+        micro-credential), with `items` as its evidence (else the usual)."""
         body = {
             "micro_credential_id": self.micro_credential_id,
             "earner": earner.as_json(),
-            "evidence": evidence("attempt 1", earner),
+            "evidence": items or evidence("attempt 1", earner),
         }
         # Accepted once the catalog event reached the submission service (asynchronous).
         response = await eventually(

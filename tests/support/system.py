@@ -43,6 +43,8 @@ class _System:
             # Loopback URLs and the development master key: allowed in development only.
             "AWARDPATH_DEVELOPMENT": "true",
             "AWARDPATH_RELAY_POLL_INTERVAL_SECONDS": "0.2",
+            # Evidence files in a directory of the run's own, shared by every process.
+            "AWARDPATH_STORAGE_PATH": str(log_path.parent / "evidence-files"),
             "AWARDPATH_MIN_FEEDBACK_CHARS": "10",
             "AWARDPATH_AWARD_PUBLIC_URL": self.urls["award"],
             # Webhook receivers in tests listen on loopback over http, and retries are quick. The

@@ -11,7 +11,9 @@ JWT = "AWARDPATH_JWT_SECRET"
 CONFLICT = "AWARDPATH_CONFLICT_HASH_KEY"
 MASTER = "AWARDPATH_AWARD_MASTER_KEY"
 URL = "AWARDPATH_AWARD_PUBLIC_URL"
+FILE_LINK = "AWARDPATH_FILE_LINK_SECRET"
 FIT = {
+    FILE_LINK: "f1L3l1nK5s1gN1nGk3y0fAtl3aSt32ch",
     JWT: "Jf3y0Zq8nB2LwVt6sXk1eR9uPa4cHm7d",
     CONFLICT: "p0Q9r8S7t6U5v4W3x2Y1z0A9b8C7d6E5",
     MASTER: "M1n2B3v4C5x6Z7l8K9j0H1g2F3d4S5a6",
@@ -52,6 +54,7 @@ def test_a_production_configuration_has_no_problems(environment):
         (JWT, "short-but-random-Zq8nB2", "shorter than 32"),
         (CONFLICT, "awardpath-local-conflict-hash-key-change-me", "not set"),
         (CONFLICT, "change-me-conflict-hash-key-for-the-demo", "placeholder"),
+        (FILE_LINK, "awardpath-local-file-link-secret-change-me", "not set"),
         (MASTER, "awardpath-local-master-key-change-me", "not set"),
         (MASTER, "", "not set"),
         (MASTER, "replace-me-with-a-long-random-master-key", "placeholder"),

@@ -44,3 +44,15 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """The request breaks a rule of the domain (evidence that does not fit the rubric)."""
+
+
+class Gone(DomainError):
+    """What was asked for existed and was removed for good (an evidence file deleted)."""
+
+
+class TooLarge(DomainError):
+    """The content is bigger than a limit allows (an evidence file over its size limit)."""
+
+
+class UnsupportedContent(DomainError):
+    """The content is of a kind the service does not take (a file that is no accepted type)."""

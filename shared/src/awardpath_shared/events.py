@@ -23,7 +23,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from awardpath_shared.rubrics import Recommendation, RubricSection, SectionEvidence, SectionResult
+from awardpath_shared.rubrics import FileRef, Recommendation, RubricSection, SectionEvidence, SectionResult
 from awardpath_shared.vocabulary import (
     DEFAULT_TURNAROUND_BUSINESS_DAYS,
     DecidedBy,
@@ -193,6 +193,9 @@ class AssessmentCompleted(Event):
     recommendation: Recommendation
     completed_at: datetime
     note_to_issuer: str | None = None
+    # The attempt's evidence files (the stored copies), for the issuer deciding. Added to v1
+    # as optional: assessments sent before evidence files carry none.
+    files: list[FileRef] = Field(default_factory=list)
 
     def subject(self) -> str:
         return self.submission_id

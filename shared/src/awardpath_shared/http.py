@@ -14,6 +14,7 @@ from awardpath_shared.observability import NO_FASTAPI_TELEMETRY, RequestTracing,
 from awardpath_shared.openapi import with_edge_behaviour
 from awardpath_shared.problems import install_problem_handlers, problem_response
 from awardpath_shared.runtime import ServiceRuntime
+from awardpath_shared.storage import EvidenceStorage
 from awardpath_shared.unit_of_work import UnitOfWork
 
 # Requests that only read: their unit of work takes no write lock.
@@ -28,6 +29,11 @@ def runtime_of(request: Request) -> ServiceRuntime[Any, Any]:
 def request_settings(request: Request) -> Any:
     """The settings of the service answering (declare with the service's settings type)."""
     return runtime_of(request).settings
+
+
+def request_storage(request: Request) -> EvidenceStorage:
+    """Where the service's evidence files are stored."""
+    return runtime_of(request).storage
 
 
 async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
@@ -60,12 +66,13 @@ class BodySizeLimit:
     """Refuse request bodies over `max_bytes` with a 413 problem. (Starlette's own limiter
     answers in text/plain; every error here must be application/problem+json.)"""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streamed_paths = streamed_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(self.streamed_paths):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")
@@ -107,8 +114,11 @@ def create_service_app(
     title: str,
     description: str,
     routers: list[APIRouter],
+    streamed_paths: tuple[str, ...] = (),
 ) -> FastAPI:
-    """The app shell of one service; its lifespan starts and stops the runtime's relay and workers."""
+    """The app shell of one service; its lifespan starts and stops the runtime's relay and workers.
+    Bodies are limited to `max_request_bytes` but under `streamed_paths` (path prefixes), whose
+    endpoints stream a file's bytes and hold them to the file's own limits."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -131,7 +141,7 @@ def create_service_app(
     install_observability(app, runtime.name)
     for router in routers:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_bytes, streamed_paths=streamed_paths)
     # Outermost: a refused body is traced too, and every log line of the request has its ids.
     app.add_middleware(RequestTracing, service=f"awardpath-{runtime.name}")
     return app

@@ -15,10 +15,13 @@ from awardpath_shared.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Gone,
     Invalid,
     Malformed,
     NotFound,
+    TooLarge,
     Unauthenticated,
+    UnsupportedContent,
 )
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,9 @@ STATUS_OF: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
+    TooLarge: 413,
+    UnsupportedContent: 415,
     Invalid: 422,
 }
 
@@ -44,6 +50,7 @@ _CODES_BY_STATUS = {
     409: "conflict",
     413: "payload-too-large",
     415: "unsupported-media-type",
+    416: "range-not-satisfiable",
     422: "validation-error",
 }
 

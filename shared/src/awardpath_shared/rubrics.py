@@ -55,11 +55,24 @@ class ArtifactRef(BaseModel):
     sha256: str
 
 
+class FileRef(BaseModel):
+    """An evidence file stored by Awardpath (not a URL): the copy an assessor sees, with its
+    identifying metadata removed. `sha256` and `size` are of that stored copy."""
+
+    model_config = ConfigDict(frozen=True)
+    file_id: str
+    media_type: str
+    size: int
+    sha256: str
+
+
 class SectionEvidence(BaseModel):
     model_config = ConfigDict(frozen=True)
     section_id: str
     text: str
     artifacts: list[ArtifactRef] = Field(default_factory=list)
+    # Added to v1 as optional: attempts stored before evidence files have none.
+    files: list[FileRef] = Field(default_factory=list)
 
 
 class SectionResult(BaseModel):

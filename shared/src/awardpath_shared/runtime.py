@@ -26,6 +26,7 @@ from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.metrics import GROUP_PREFIX, timed_handlers
 from awardpath_shared.periodic import PeriodicTask
 from awardpath_shared.settings import ServiceSettings
+from awardpath_shared.storage import EvidenceStorage
 from awardpath_shared.unit_of_work import U, transaction
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -76,6 +77,8 @@ class ServiceRuntime(Generic[U, S]):
     consumer: EventConsumer[U]
     token_verifier: TokenVerifier
     idempotency_keys: IdempotencyKeys
+    storage: EvidenceStorage
+    """Where evidence files are: written by the submission service, read by the others."""
     workers: list[BackgroundWorker] = field(default_factory=list)
     pending_work: list[PendingWork] = field(default_factory=list)
     """Readers of the service's own waiting work, reported beside the outbox backlog on
@@ -97,6 +100,7 @@ class ServiceRuntime(Generic[U, S]):
         unit_of_work: type[U],
         tables: ServiceTables,
         handlers: Callable[[S], HandlerMap[U]],
+        storage: EvidenceStorage,
     ) -> "ServiceRuntime[U, S]":
         engine = create_engine(database_url, name, settings.database_pool_size, settings.database_pool_overflow)
         sessions = create_session_factory(engine)
@@ -140,6 +144,7 @@ class ServiceRuntime(Generic[U, S]):
             consumer=consumer,
             token_verifier=TokenVerifier(settings),
             idempotency_keys=idempotency_keys,
+            storage=storage,
         )
         runtime.workers.append(PeriodicTask(f"{name}-idempotency-key-purge", runtime._purge_keys, 3600))
         return runtime
@@ -161,4 +166,5 @@ class ServiceRuntime(Generic[U, S]):
         for worker in self.workers:
             await worker.stop()
         await self.relay.stop()
+        await self.storage.close()
         await self.engine.dispose()

@@ -6,6 +6,7 @@ from awardpath_assessment.assignment import endpoints as assignment
 from awardpath_assessment.calibration import endpoints as calibration
 from awardpath_assessment.consumers import handlers
 from awardpath_assessment.database import DeadLetter, IdempotencyKey, ProcessedEvent
+from awardpath_assessment.evidence_files import endpoints as evidence_files
 from awardpath_assessment.pool import endpoints as pool
 from awardpath_assessment.queue import endpoints as queue
 from awardpath_assessment.queue.tasks import queue_sweeper
@@ -17,6 +18,7 @@ from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.runtime import ServiceRuntime, ServiceTables
+from awardpath_shared.storage import open_storage
 
 AssessmentRuntime = ServiceRuntime[AssessmentUnitOfWork, AssessmentSettings]
 
@@ -30,6 +32,7 @@ def build_runtime(settings: AssessmentSettings, transport: Transport) -> Assessm
         unit_of_work=AssessmentUnitOfWork,
         tables=ServiceTables(processed_events=ProcessedEvent, dead_letters=DeadLetter, idempotency_keys=IdempotencyKey),
         handlers=handlers,
+        storage=open_storage(settings),
     )
     runtime.workers.append(queue_sweeper(runtime))
     return runtime
@@ -47,6 +50,7 @@ def create_app(runtime: AssessmentRuntime) -> FastAPI:
             assignment.router,
             turnaround.router,
             queue.router,
+            evidence_files.router,
             review.router,
             calibration.router,
             reports.router,

@@ -18,6 +18,7 @@ from awardpath_award.webhooks.worker import WebhookDeliveryWorker
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.runtime import ServiceRuntime, ServiceTables
+from awardpath_shared.storage import open_storage
 
 AwardRuntime = ServiceRuntime[AwardUnitOfWork, AwardSettings]
 
@@ -31,6 +32,7 @@ def build_runtime(settings: AwardSettings, transport: Transport) -> AwardRuntime
         unit_of_work=AwardUnitOfWork,
         tables=ServiceTables(processed_events=ProcessedEvent, dead_letters=DeadLetter, idempotency_keys=IdempotencyKey),
         handlers=handlers,
+        storage=open_storage(settings),
     )
     runtime.workers.append(WebhookDeliveryWorker(runtime))
     runtime.pending_work.append(lambda session: WebhookRepository(session).delivery_backlog())

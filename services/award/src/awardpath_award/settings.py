@@ -5,13 +5,14 @@ from urllib.parse import urlsplit
 from pydantic import IPvAnyNetwork, field_validator
 from pydantic_settings import NoDecode
 
-from awardpath_shared.settings import ServiceSettings, per_service, secret_problems
+from awardpath_shared.settings import per_service, secret_problems
+from awardpath_shared.storage import EvidenceStorageSettings
 
 SERVICE = "award"
 DEV_MASTER_KEY = "awardpath-local-master-key-change-me"
 
 
-class AwardSettings(ServiceSettings):
+class AwardSettings(EvidenceStorageSettings):
     database_url: str = per_service(SERVICE, "database_url", "sqlite+aiosqlite:///./var/awardpath.db")
     port: int = per_service(SERVICE, "port", 8003)
     # A worker's (`awardpath worker award`) health and metrics endpoints.

@@ -5,8 +5,11 @@ from fastapi import FastAPI
 from awardpath_shared.http import create_service_app
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.runtime import ServiceRuntime, ServiceTables
+from awardpath_shared.storage import open_storage
 from awardpath_submission.consumers import handlers
 from awardpath_submission.database import DeadLetter, IdempotencyKey, ProcessedEvent
+from awardpath_submission.files import endpoints as files
+from awardpath_submission.files.tasks import file_sweeper
 from awardpath_submission.intake import endpoints as intake
 from awardpath_submission.progress import endpoints as progress
 from awardpath_submission.settings import SERVICE, SubmissionSettings
@@ -16,7 +19,7 @@ SubmissionRuntime = ServiceRuntime[SubmissionUnitOfWork, SubmissionSettings]
 
 
 def build_runtime(settings: SubmissionSettings, transport: Transport) -> SubmissionRuntime:
-    return ServiceRuntime.build(
+    runtime = ServiceRuntime.build(
         name=SERVICE,
         settings=settings,
         database_url=settings.database_url,
@@ -24,7 +27,10 @@ def build_runtime(settings: SubmissionSettings, transport: Transport) -> Submiss
         unit_of_work=SubmissionUnitOfWork,
         tables=ServiceTables(processed_events=ProcessedEvent, dead_letters=DeadLetter, idempotency_keys=IdempotencyKey),
         handlers=handlers,
+        storage=open_storage(settings),
     )
+    runtime.workers.append(file_sweeper(runtime))
+    return runtime
 
 
 def create_app(runtime: SubmissionRuntime) -> FastAPI:
@@ -33,5 +39,7 @@ def create_app(runtime: SubmissionRuntime) -> FastAPI:
         title="Awardpath submission service",
         description="Intake: platforms submit and resubmit evidence and follow status, "
         "timeline and feedback. The only service that holds earner identity.",
-        routers=[intake.router, progress.router],
+        routers=[intake.router, files.router, progress.router],
+        # Files stream in (parts, small files in one request) and are held to their own limits.
+        streamed_paths=("/v1/uploads/", "/v1/files"),
     )

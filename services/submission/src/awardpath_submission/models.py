@@ -2,6 +2,7 @@
 
 from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.database import Base, DeadLetter, IdempotencyKey, OutboxMessage, ProcessedEvent
+from awardpath_submission.files.models import EvidenceFile
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
 from awardpath_submission.progress.models import Review
 
@@ -10,6 +11,7 @@ __all__ = [
     "Base",
     "DeadLetter",
     "Earner",
+    "EvidenceFile",
     "IdempotencyKey",
     "MicroCredential",
     "OutboxMessage",

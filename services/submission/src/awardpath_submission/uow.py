@@ -5,6 +5,7 @@ from functools import cached_property
 from awardpath_shared.unit_of_work import UnitOfWork
 from awardpath_submission.catalog.repository import CatalogRepository
 from awardpath_submission.database import OutboxMessage
+from awardpath_submission.files.repository import FileRepository
 from awardpath_submission.intake.repository import SubmissionRepository
 from awardpath_submission.progress.repository import ProgressRepository
 
@@ -23,3 +24,7 @@ class SubmissionUnitOfWork(UnitOfWork):
     @cached_property
     def progress(self) -> ProgressRepository:
         return ProgressRepository(self.session)
+
+    @cached_property
+    def files(self) -> FileRepository:
+        return FileRepository(self.session)

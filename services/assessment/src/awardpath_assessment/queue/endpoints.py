@@ -3,12 +3,13 @@ view, releasing."""
 
 from typing import Annotated
 
-from fastapi import Depends, Response, status
+from fastapi import Depends, Request, Response, status
 
 from awardpath_assessment.assignment.models import Assignment
 from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, RequestUnitOfWork, Settings
+from awardpath_assessment.evidence_files.endpoints import link_views
 from awardpath_assessment.queue.schemas import BlindAssignmentView, ClaimView, QueueItemView, ReleaseView
-from awardpath_assessment.queue.service import BlindAssignment, QueueService
+from awardpath_assessment.queue.service import QueueService
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
@@ -45,10 +46,16 @@ async def claim_next(assessor: AssessorCaller, queue: Queue) -> Assignment | Res
 @router.get(
     "/v1/assignments/{assignment_id}", response_model=BlindAssignmentView, responses={403: PROBLEM, 404: PROBLEM}
 )
-async def get_assignment(assignment_id: PathId, assessor: AssessorCaller, queue: Queue) -> BlindAssignment:
-    """The blind view: micro-credential, rubric, attempt number, evidence and earlier
-    feedback on this submission. No earner identity, no other assessor's identity."""
-    return await queue.blind_view(assessor.subject, assignment_id)
+async def get_assignment(
+    assignment_id: PathId, assessor: AssessorCaller, queue: Queue, request: Request
+) -> BlindAssignmentView:
+    """The blind view: micro-credential, rubric, attempt number, evidence with links to its
+    files, and earlier feedback on this submission. No earner identity, no other assessor's
+    identity, no file name."""
+    blind = await queue.blind_view(assessor.subject, assignment_id)
+    view = BlindAssignmentView.model_validate(blind)
+    view.files = link_views(request, blind.file_links)
+    return view
 
 
 @router.post(

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import AliasPath, Field
 
 from awardpath_assessment.assignment.models import AssignmentState
+from awardpath_assessment.evidence_files.schemas import EvidenceFileLinkView
 from awardpath_assessment.rubrics.schemas import MicroCredentialView
 from awardpath_shared.rubrics import Recommendation, RubricSection, SectionEvidence, SectionResult
 from awardpath_shared.schemas import View
@@ -55,3 +56,8 @@ class BlindAssignmentView(View):
     rubric: list[RubricSection] = Field(validation_alias=AliasPath("assignment", "attempt", "rubric", "sections"))
     evidence: list[SectionEvidence] = Field(validation_alias=AliasPath("assignment", "attempt", "evidence"))
     earlier_feedback: list[EarlierFeedbackView] = Field(validation_alias="earlier_attempts")
+    files: list[EvidenceFileLinkView] = Field(
+        validation_alias="file_links",
+        description="The evidence files of every section, each with a short-lived link (none once the "
+        "assignment ended); `evidence[].files` names them by id",
+    )

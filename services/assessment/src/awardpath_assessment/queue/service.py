@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from awardpath_assessment.assignment.models import Assignment, AssignmentState, Attempt
 from awardpath_assessment.assignment.service import AssignmentService
+from awardpath_assessment.evidence_files.service import EvidenceFileService, FileLink
 from awardpath_assessment.pool.service import PoolService
 from awardpath_assessment.settings import AssessmentSettings
 from awardpath_assessment.turnaround.service import TurnaroundService
@@ -27,6 +28,7 @@ class BlindAssignment:
 
     assignment: Assignment
     earlier_attempts: list[Attempt]
+    file_links: list[FileLink]
 
 
 class QueueService:
@@ -67,7 +69,8 @@ class QueueService:
     async def blind_view(self, assessor_id: str, assignment_id: str) -> BlindAssignment:
         assignment = await self.own_assignment(assessor_id, assignment_id)
         attempt = assignment.attempt
-        return BlindAssignment(assignment, await self.uow.queue.earlier_attempts(attempt.submission_id, attempt.number))
+        earlier = await self.uow.queue.earlier_attempts(attempt.submission_id, attempt.number)
+        return BlindAssignment(assignment, earlier, EvidenceFileService(self.uow, self.settings).links(assignment))
 
     async def expire_leases(self, now: datetime | None = None) -> int:
         """Return claimed assignments whose lease ran out to the pool and reassign them;

@@ -78,5 +78,6 @@ class ReviewService:
                 recommendation=review.recommendation,
                 note_to_issuer=review.note_to_issuer,
                 completed_at=review.completed_at,
+                files=[ref for section in attempt.evidence for ref in section.files],
             )
         )

@@ -2,14 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Header
+from fastapi.responses import StreamingResponse
 
 from awardpath_award.decisions.models import Decision, DecisionState
 from awardpath_award.decisions.schemas import DecisionRequest, DecisionView
 from awardpath_award.decisions.service import DecisionService
-from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork
+from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork, Storage
+from awardpath_shared.file_responses import stored_file_response
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.routes import service_router
+from awardpath_shared.storage.names import download_name, stored_key
 from awardpath_shared.validation import PathId
 
 router = service_router(tags=["decisions"])
@@ -44,3 +47,28 @@ async def decide(decision_id: PathId, body: DecisionRequest, decisions: Decision
     """Decide a pending decision: award, deny, or deny with resubmission open (if attempts
     remain; on the last attempt a deny is final and the note says so). Decided once: 409 after."""
     return await decisions.decide(principal.subject, decision_id, body)
+
+
+@router.get(
+    "/v1/decisions/{decision_id}/files/{file_id}",
+    response_class=StreamingResponse,
+    responses={200: {"description": "The file"}, 206: {"description": "A range of it"}},
+)
+async def decision_file(
+    decision_id: PathId,
+    file_id: PathId,
+    decisions: Decisions,
+    principal: IssuerCaller,
+    storage: Storage,
+    range_header: Annotated[str | None, Header(alias="Range", max_length=200)] = None,
+) -> StreamingResponse:
+    """A file of the attempt's evidence (`files` of the decision), as the assessor saw it;
+    Range requests welcome. 410 once it was deleted under the retention rules."""
+    ref = await decisions.evidence_file(principal.subject, decision_id, file_id)
+    return await stored_file_response(
+        storage,
+        stored_key(ref.file_id),
+        media_type=ref.media_type,
+        download_name=download_name(ref.file_id, ref.media_type),
+        range_header=range_header,
+    )

@@ -22,7 +22,7 @@ from awardpath_award.decisions.policy import Choice, DecisionChoice, decision_ou
 from awardpath_shared.db import EnumText, PydanticJson, UtcDateTime
 from awardpath_shared.errors import Conflict
 from awardpath_shared.ids import new_id
-from awardpath_shared.rubrics import Recommendation, SectionResult
+from awardpath_shared.rubrics import FileRef, Recommendation, SectionResult
 from awardpath_shared.states import advance
 from awardpath_shared.vocabulary import DecidedBy, DecisionOutcome
 
@@ -64,6 +64,8 @@ class Decision(Base):
     sections: Mapped[list[SectionResult]] = mapped_column(PydanticJson(list[SectionResult]))
     # The assessor's private note to the issuer (never sent on to the earner).
     assessor_note: Mapped[str | None] = mapped_column(Text)
+    # The attempt's evidence files, for the issuer to open while deciding.
+    files: Mapped[list[FileRef]] = mapped_column(PydanticJson(list[FileRef]), default=list, server_default="[]")
     state: Mapped[DecisionState] = mapped_column(EnumText(DecisionState, 20))
     decision: Mapped[DecisionChoice | None] = mapped_column(EnumText(DecisionChoice, 10))
     resubmission_allowed: Mapped[bool] = mapped_column(Boolean, default=False)

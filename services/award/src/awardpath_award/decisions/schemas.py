@@ -7,7 +7,7 @@ from pydantic import AliasPath, ConfigDict, Field, model_validator
 
 from awardpath_award.decisions.models import DecisionState
 from awardpath_award.decisions.policy import DecisionChoice
-from awardpath_shared.rubrics import Recommendation, SectionResult
+from awardpath_shared.rubrics import FileRef, Recommendation, SectionResult
 from awardpath_shared.schemas import RequestBody, View
 from awardpath_shared.validation import LongText
 from awardpath_shared.vocabulary import DecidedBy, DecisionOutcome
@@ -48,6 +48,10 @@ class DecisionView(View):
     sections: list[SectionResult]
     assessor_note: str | None = Field(
         description="The assessor's private note to the issuer; never shown to the earner."
+    )
+    files: list[FileRef] = Field(
+        description="The attempt's evidence files as the assessor saw them: GET "
+        "`/v1/decisions/{id}/files/{file_id}` (Range requests welcome)"
     )
     state: DecisionState
     decision: DecisionChoice | None

@@ -12,6 +12,7 @@ from awardpath_shared.errors import Conflict, Forbidden, NotFound
 from awardpath_shared.events import AssessmentCompleted, AwardDecided, AwardGranted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.pagination import Paged, fetch_page
+from awardpath_shared.rubrics import FileRef
 from awardpath_shared.vocabulary import DecidedBy, DecisionOutcome, DecisionPolicy
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class DecisionService:
             recommendation=event.recommendation,
             sections=event.sections,
             assessor_note=event.note_to_issuer,
+            files=event.files,
             state=DecisionState.PENDING,
             resubmission_allowed=False,
             created_at=utcnow(),
@@ -91,6 +93,14 @@ class DecisionService:
 
     async def get(self, caller_issuer_id: str, decision_id: str) -> Decision:
         return _owned_by(caller_issuer_id, decision_id, await self.uow.decisions.get(decision_id))
+
+    async def evidence_file(self, caller_issuer_id: str, decision_id: str, file_id: str) -> FileRef:
+        """A file of the decided attempt's evidence, for the issuer deciding."""
+        decision = await self.get(caller_issuer_id, decision_id)
+        ref = next((ref for ref in decision.files if ref.file_id == file_id), None)
+        if ref is None:
+            raise NotFound("file", file_id)
+        return ref
 
     async def decide(self, caller_issuer_id: str, decision_id: str, request: DecisionRequest) -> Decision:
         """The issuer decides a pending decision; a decision is made once."""

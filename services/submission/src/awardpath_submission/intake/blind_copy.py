@@ -1,13 +1,13 @@
 """What leaves intake about an earner: a blind copy of each attempt for assessment (evidence
 with every form of the earner's name, e-mail and ids redacted, keyed hashes of organisations;
-artifact URLs that identify the earner are refused at intake), and for the award service only
+artifact URLs that identify the earner are refused at intake, files named by id with their
+identifying metadata removed when they were uploaded), and for the award service only
 the salted hash a credential names its earner by."""
 
 import secrets
 
 from awardpath_shared.events import AttemptSubmitted, RecipientIdentified
 from awardpath_shared.privacy import conflict_hash, identity_hash
-from awardpath_shared.rubrics import SectionEvidence
 from awardpath_submission.intake.identity import EarnerIdentity
 from awardpath_submission.intake.models import Attempt, Earner, Submission
 
@@ -27,10 +27,8 @@ def attempt_event(
         attempt=attempt.number,
         micro_credential_id=submission.micro_credential_id,
         micro_credential_version=attempt.micro_credential_version,
-        evidence=[
-            SectionEvidence(section_id=item.section_id, text=identity.redact(item.text), artifacts=item.artifacts)
-            for item in attempt.evidence
-        ],
+        # Files go as stored: named by id, their identifying metadata removed at upload.
+        evidence=[item.model_copy(update={"text": identity.redact(item.text)}) for item in attempt.evidence],
         conflict_hashes=submission.conflict_hashes,
         submitted_at=attempt.submitted_at,
     )

@@ -207,6 +207,15 @@ class Submission(Base):
         detail = f"withdrawn by the platform: {reason}" if reason else "withdrawn by the platform"
         return self.move_to(SubmissionStatus.WITHDRAWN, detail, now)
 
+    def check_final_for(self, action: str) -> None:
+        if not self.status.is_final:
+            raise Conflict(
+                "submission-open",
+                "The submission is still open",
+                f"submission {self.id} is {self.status}: {action} waits until it is awarded, denied or withdrawn",
+                submission_status=self.status,
+            )
+
     def check_resubmittable(self, max_attempts: int) -> None:
         """A resubmission is accepted only while resubmission is open and attempts remain."""
         if self.status != SubmissionStatus.RESUBMISSION_OPEN:

@@ -23,10 +23,18 @@ class ArtifactCreate(RequestBody):
         return url
 
 
+class EvidenceFileCreate(RequestBody):
+    file_id: Id = Field(description="A file uploaded by this platform (`POST /v1/uploads` or `/v1/files`), ready")
+
+
 class EvidenceCreate(RequestBody):
     section_id: Id
     text: str = Field(min_length=1, description="The earner's evidence for this rubric section")
     artifacts: list[ArtifactCreate] = Field(default_factory=list)
+    files: list[EvidenceFileCreate] = Field(
+        default_factory=list,
+        description="Uploaded files (classroom video, student work); an earlier attempt's files may be named again",
+    )
 
     @field_validator("text")
     @classmethod

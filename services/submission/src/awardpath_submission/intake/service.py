@@ -10,9 +10,10 @@ from awardpath_shared.errors import Forbidden, Invalid, NotFound
 from awardpath_shared.events import SubmissionResubmitted, SubmissionSubmitted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.logs import note_submission
-from awardpath_shared.rubrics import SectionEvidence
+from awardpath_shared.rubrics import ArtifactRef, SectionEvidence
 from awardpath_submission.catalog.models import MicroCredential
 from awardpath_submission.catalog.service import CatalogService
+from awardpath_submission.files.service import attach_files
 from awardpath_submission.intake import attempt_rule, blind_copy
 from awardpath_submission.intake.identity import EarnerIdentity
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
@@ -50,7 +51,7 @@ class IntakeService:
             open_one = await self.uow.submissions.latest_of(earner.id, micro_credential.id)
             assert open_one is not None and not open_one.status.is_final
             raise attempt_rule.open_submission(open_one)
-        attempt = self._attempt(submission, micro_credential, request.evidence)
+        attempt = await self._attempt(platform_id, submission, micro_credential, request.evidence)
         self.uow.submissions.add(attempt)
         self.uow.publish(blind_copy.attempt_event(SubmissionSubmitted, submission, attempt, identity))
         self.uow.publish(blind_copy.recipient_event(submission, earner))
@@ -68,7 +69,7 @@ class IntakeService:
         identity = EarnerIdentity.of(await self.uow.submissions.earner_of(submission))
         check_artifacts(identity, request.evidence)
         status_change = submission.open_next_attempt(micro_credential.max_attempts, utcnow())
-        attempt = self._attempt(submission, micro_credential, request.evidence)
+        attempt = await self._attempt(platform_id, submission, micro_credential, request.evidence)
         self.uow.submissions.add(attempt)
         self.uow.publish(blind_copy.attempt_event(SubmissionResubmitted, submission, attempt, identity))
         record_status(self.uow, status_change)
@@ -111,10 +112,12 @@ class IntakeService:
                 problems.append(
                     f"section {item.section_id}: text over {self.settings.max_evidence_text_chars} characters"
                 )
-            if len(item.artifacts) > self.settings.max_artifacts_per_section:
-                problems.append(
-                    f"section {item.section_id}: more than {self.settings.max_artifacts_per_section} artifacts"
-                )
+            limit = self.settings.max_artifacts_per_section
+            if len(item.artifacts) + len(item.files) > limit:
+                problems.append(f"section {item.section_id}: more than {limit} artifacts and files")
+        named = [file.file_id for item in evidence for file in item.files]
+        if len(set(named)) != len(named):
+            problems.append("a file is named more than once")
         if problems:
             raise Invalid(
                 "invalid-evidence",
@@ -128,15 +131,30 @@ class IntakeService:
         identity = {"name": given.name, "email": str(given.email), "organization_id": given.organization_id}
         return await self.uow.submissions.earner(platform_id, given.external_id, identity=identity)
 
-    def _attempt(
-        self, submission: Submission, micro_credential: MicroCredential, evidence: Sequence[EvidenceCreate]
+    async def _attempt(
+        self,
+        platform_id: str,
+        submission: Submission,
+        micro_credential: MicroCredential,
+        evidence: Sequence[EvidenceCreate],
     ) -> Attempt:
+        """The attempt, its evidence naming stored files by what assessors will receive."""
+        named = [file.file_id for item in evidence for file in item.files]
+        files = await attach_files(self.uow, platform_id, submission.id, submission.current_attempt, named)
         return Attempt(
             id=new_id(),
             submission_id=submission.id,
             number=submission.current_attempt,
             micro_credential_version=micro_credential.version,
-            evidence=[SectionEvidence.model_validate(item.model_dump(mode="json")) for item in evidence],
+            evidence=[
+                SectionEvidence(
+                    section_id=item.section_id,
+                    text=item.text,
+                    artifacts=[ArtifactRef.model_validate(a.model_dump(mode="json")) for a in item.artifacts],
+                    files=[files[file.file_id] for file in item.files],
+                )
+                for item in evidence
+            ],
             submitted_at=utcnow(),
         )
 

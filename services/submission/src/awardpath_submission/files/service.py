@@ -1,0 +1,231 @@
+"""Evidence files: a platform uploads a file in parts (S3-style multipart: each part PUT to a
+short-lived URL, straight to the object store where it signs them, else to this service), asks
+which parts arrived to resume after a dropped connection, and completes the upload; or sends
+a small file in one request. Completing verifies the bytes (`verification`) before the file
+is `ready` for an attempt's evidence to name it. Deleting and retention: `retention`."""
+
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from awardpath_shared import signed_links
+from awardpath_shared.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, UnsupportedContent
+from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.rubrics import FileRef
+from awardpath_shared.storage import EvidenceStorage, StoredPart
+from awardpath_submission.files.media import ACCEPTED_MEDIA_TYPES
+from awardpath_submission.files.models import EvidenceFile, FileState, staging_key
+from awardpath_submission.files.verification import store_verified_copy
+from awardpath_submission.settings import SubmissionSettings
+from awardpath_submission.uow import SubmissionUnitOfWork
+
+PART_LINK = "awardpath-upload-part"
+
+
+@dataclass(frozen=True)
+class PartTarget:
+    """Where a part goes: an object store's presigned `url`, or this service's part endpoint
+    with `signature`."""
+
+    number: int
+    size: int
+    expires_at: datetime
+    url: str | None = None
+    signature: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    file: EvidenceFile
+    received: list[StoredPart]
+    missing: list[PartTarget]
+
+
+class FileService:
+    def __init__(self, uow: SubmissionUnitOfWork, settings: SubmissionSettings, storage: EvidenceStorage) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.storage = storage
+
+    async def start_upload(self, platform_id: str, size: int, sha256: str, media_type: str) -> UploadProgress:
+        self._check_declared(size, media_type, self.settings.max_file_bytes)
+        now = utcnow()
+        file = EvidenceFile(
+            id=new_id(),
+            platform_id=platform_id,
+            state=FileState.RECEIVING,
+            declared_media_type=media_type,
+            declared_size=size,
+            sha256=sha256,
+            part_size=self.settings.upload_part_bytes,
+            created_at=now,
+            expires_at=now + timedelta(hours=self.settings.upload_expiry_hours),
+        )
+        file.upload_ref = await self.storage.start_upload(staging_key(file.id))
+        self.uow.files.add(file)
+        await self.uow.flush()
+        return await self._progress(file, received=[])
+
+    async def progress(self, platform_id: str, file_id: str) -> UploadProgress:
+        file = await self._owned(platform_id, file_id)
+        if file.state != FileState.RECEIVING:
+            return UploadProgress(file, received=[], missing=[])
+        return await self._progress(file, await self._received(file))
+
+    async def receive_part(self, file_id: str, number: int, signature: str, chunks: AsyncIterable[bytes]) -> StoredPart:
+        """Store one part sent to its signed URL: exactly the part's length, else nothing."""
+        claims = signed_links.verify(self.settings.file_link_secret, PART_LINK, signature)
+        if claims.get("fid") != file_id or claims.get("part") != number:
+            raise Forbidden("this link is for another part")
+        file = await self.uow.files.file(file_id)
+        if file is None or file.state != FileState.RECEIVING or file.upload_ref is None:
+            raise Conflict("upload-not-receiving", "The upload takes no more parts", "it was completed or ended")
+        expected = file.part_length(number)
+        return await self.storage.put_part(staging_key(file.id), file.upload_ref, number, _exactly(chunks, expected))
+
+    async def complete(self, platform_id: str, file_id: str) -> EvidenceFile:
+        """Join the parts, verify the bytes and store the copy without metadata; the same file
+        again when it was completed already (a retried call)."""
+        file = await self._owned(platform_id, file_id, for_update=True)
+        if file.state != FileState.RECEIVING:
+            return _usable(file)
+        assert file.upload_ref is not None
+        # A completion that died after joining the parts left the joined object behind.
+        if await self.storage.size(staging_key(file.id)) != file.declared_size:
+            received = await self._received(file)
+            missing = sorted(set(range(1, file.part_count + 1)) - {part.number for part in received})
+            if missing:
+                raise Conflict(
+                    "upload-incomplete",
+                    "Parts are missing",
+                    f"parts {', '.join(map(str, missing))} of {file.part_count} have not arrived",
+                    missing_parts=missing,
+                )
+            await self.storage.complete_upload(staging_key(file.id), file.upload_ref, received)
+        return await self._verify(file)
+
+    async def upload_whole(
+        self, platform_id: str, size: int, sha256: str, media_type: str, chunks: AsyncIterable[bytes]
+    ) -> EvidenceFile:
+        """A small file in one request (up to `max_single_request_file_bytes`)."""
+        self._check_declared(size, media_type, self.settings.max_single_request_file_bytes)
+        now = utcnow()
+        file = EvidenceFile(
+            id=new_id(),
+            platform_id=platform_id,
+            state=FileState.RECEIVING,
+            declared_media_type=media_type,
+            declared_size=size,
+            sha256=sha256,
+            part_size=size,
+            created_at=now,
+        )
+        await self.storage.write(staging_key(file.id), _exactly(chunks, size))
+        self.uow.files.add(file)
+        return await self._verify(file)
+
+    async def file_of(self, platform_id: str, file_id: str) -> EvidenceFile:
+        return await self._owned(platform_id, file_id)
+
+    async def cancel(self, platform_id: str, file_id: str) -> EvidenceFile:
+        """The platform gives up an upload, or a file no evidence names yet."""
+        file = await self._owned(platform_id, file_id, for_update=True)
+        if file.state == FileState.ATTACHED:
+            raise Conflict("file-attached", "The file is evidence", "delete it with its submission's files")
+        if file.state in (FileState.RECEIVING, FileState.READY):
+            file.start_deletion("cancelled by the platform")
+            await self.uow.flush()
+        return file
+
+    async def _verify(self, file: EvidenceFile) -> EvidenceFile:
+        try:
+            copy = await store_verified_copy(self.storage, file)
+        finally:
+            await self.storage.delete(staging_key(file.id))
+        now = utcnow()
+        file.verified(copy.media_type, copy.size, copy.sha256, now)
+        file.expires_at = now + timedelta(hours=self.settings.unattached_file_hours)
+        await self.uow.flush()
+        return file
+
+    async def _owned(self, platform_id: str, file_id: str, *, for_update: bool = False) -> EvidenceFile:
+        file = await self.uow.files.file(file_id, for_update=for_update)
+        if file is None or file.platform_id != platform_id:
+            raise NotFound("file", file_id)
+        return file
+
+    async def _received(self, file: EvidenceFile) -> list[StoredPart]:
+        assert file.upload_ref is not None
+        parts = await self.storage.parts(staging_key(file.id), file.upload_ref)
+        return [part for part in parts if part.number <= file.part_count and part.size == file.part_length(part.number)]
+
+    async def _progress(self, file: EvidenceFile, received: list[StoredPart]) -> UploadProgress:
+        assert file.upload_ref is not None
+        ttl = timedelta(seconds=self.settings.file_link_seconds)
+        done = {part.number for part in received}
+        missing = []
+        for number in range(1, file.part_count + 1):
+            if number in done:
+                continue
+            size = file.part_length(number)
+            url = await self.storage.presigned_part_url(
+                staging_key(file.id), file.upload_ref, number, int(ttl.total_seconds())
+            )
+            link = signed_links.sign(self.settings.file_link_secret, PART_LINK, {"fid": file.id, "part": number}, ttl)
+            signature = None if url else link.token
+            missing.append(PartTarget(number, size, link.expires_at, url=url, signature=signature))
+        return UploadProgress(file, received, missing)
+
+    def _check_declared(self, size: int, media_type: str, limit: int) -> None:
+        if media_type not in ACCEPTED_MEDIA_TYPES:
+            raise UnsupportedContent(
+                "unsupported-file-type",
+                "Unsupported file type",
+                f"{media_type} is not accepted; accepted: {', '.join(sorted(ACCEPTED_MEDIA_TYPES))}",
+            )
+        if size > limit:
+            raise TooLarge("file-too-large", "File too large", f"files here are limited to {limit} bytes", limit=limit)
+
+
+async def attach_files(
+    uow: SubmissionUnitOfWork, platform_id: str, submission_id: str, attempt: int, file_ids: Sequence[str]
+) -> dict[str, FileRef]:
+    """Files named by an attempt's evidence: the platform's own, ready, and not evidence of
+    another submission; Invalid naming each that is not."""
+    found = await uow.files.files(file_ids)
+    problems = []
+    for file_id in file_ids:
+        file = found.get(file_id)
+        if file is None or file.platform_id != platform_id:
+            problems.append(f"file {file_id}: no such file")
+        elif file.state == FileState.RECEIVING:
+            problems.append(f"file {file_id}: its upload is not complete")
+        elif file.state not in (FileState.READY, FileState.ATTACHED) or file.submission_id not in (
+            None,
+            submission_id,
+        ):
+            problems.append(f"file {file_id}: deleted, or evidence of another submission")
+    if problems:
+        raise Invalid("unusable-file", "A file cannot be evidence", "; ".join(problems), errors=problems)
+    now = utcnow()
+    for file_id in file_ids:
+        found[file_id].attach(submission_id, attempt, now)
+    return {file_id: found[file_id].ref() for file_id in file_ids}
+
+
+def _usable(file: EvidenceFile) -> EvidenceFile:
+    if file.state in (FileState.DELETING, FileState.DELETED):
+        raise Conflict("file-deleted", "The file was deleted", file.deletion_reason or "deleted")
+    return file
+
+
+async def _exactly(chunks: AsyncIterable[bytes], length: int) -> AsyncIterator[bytes]:
+    """The chunks, refused (by raising, so storage keeps nothing) unless they are `length` bytes."""
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > length:
+            raise TooLarge("part-too-large", "Too many bytes", f"this part or file takes {length} bytes")
+        yield chunk
+    if received != length:
+        raise Invalid("part-incomplete", "Too few bytes", f"{received} bytes arrived, {length} were expected")

@@ -1,0 +1,30 @@
+"""Evidence files (classroom videos up to 2 GB, PDFs, images) behind one interface,
+`EvidenceStorage`, kept in a directory (`LocalEvidenceStorage`) or an S3 bucket
+(`S3EvidenceStorage`); `open_storage` opens the one the settings name."""
+
+from awardpath_shared.storage.base import (
+    MAX_PART_NUMBER,
+    MIN_PART_SIZE,
+    READ_CHUNK_SIZE,
+    EvidenceStorage,
+    StoredObjectMissing,
+    StoredPart,
+    UploadRejected,
+)
+from awardpath_shared.storage.local import LocalEvidenceStorage
+from awardpath_shared.storage.s3 import S3EvidenceStorage
+from awardpath_shared.storage.settings import EvidenceStorageSettings, open_storage
+
+__all__ = [
+    "MAX_PART_NUMBER",
+    "MIN_PART_SIZE",
+    "READ_CHUNK_SIZE",
+    "EvidenceStorage",
+    "EvidenceStorageSettings",
+    "LocalEvidenceStorage",
+    "S3EvidenceStorage",
+    "StoredObjectMissing",
+    "StoredPart",
+    "UploadRejected",
+    "open_storage",
+]
