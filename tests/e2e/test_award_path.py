@@ -1,7 +1,9 @@
 """The whole award path across the three services, as their users drive it."""
 
+import hashlib
 import json
 
+import httpx
 from sqlalchemy import select
 
 from awardpath_assessment.models import Base as AssessmentBase
@@ -10,6 +12,15 @@ from awardpath_award.models import OutboxMessage as AwardOutbox
 from awardpath_shared.db import create_engine
 from awardpath_submission.models import OutboxMessage as SubmissionOutbox
 from tests.support.award_path import Earner, evidence, open_award_path, review
+from tests.support.evidence_files import (
+    PART_BYTES,
+    classroom_video,
+    drop_midway,
+    jpeg_with_metadata,
+    put_parts,
+    start_upload,
+    upload_whole,
+)
 from tests.support.polling import eventually
 
 OUTBOX_MODELS = {"submission": SubmissionOutbox, "assessment": AssessmentOutbox, "award": AwardOutbox}
@@ -258,3 +269,51 @@ async def assessment_database_rows(system) -> list[str]:
             return rows
     finally:
         await engine.dispose()
+
+
+async def test_a_classroom_video_upload_survives_a_dropped_connection_and_reaches_the_assessor_blind(system, clients):
+    """A 12 MiB video in three parts; the connection drops in the middle of the second. The
+    assessor then streams the stored copy by its signed link: ranges seek, and no file name,
+    header or metadata carries the earner's identity."""
+    path = await open_award_path(clients, policy="manual")
+    earner = Earner()
+    media = hashlib.shake_256(earner.external_id.encode()).digest(12 * 1024 * 1024)
+    video = classroom_video(earner.name, media)
+    started = await start_upload(path.platform, video, "video/mp4")
+    assert len(started["parts_to_send"]) == 3
+
+    second = started["parts_to_send"][1]
+    await drop_midway(second["url"], video[PART_BYTES : 2 * PART_BYTES])
+    await put_parts(path.platform, started, video, numbers={1, 3})
+    resumed = (await path.platform.get(f"/v1/uploads/{started['id']}")).json()
+    assert [part["number"] for part in resumed["received_parts"]] == [1, 3]
+    await put_parts(path.platform, resumed, video)
+    completed = await path.platform.post(f"/v1/uploads/{started['id']}/complete")
+    assert completed.status_code == 200, completed.text
+    assert completed.json()["stored_size"] == len(video)  # metadata blanked in place: offsets hold
+
+    photo = await upload_whole(path.platform, jpeg_with_metadata(earner.name), "image/jpeg")
+    items = evidence("attempt 1", earner)
+    items[1]["files"] = [{"file_id": started["id"]}, {"file_id": photo["id"]}]
+    await path.submit(earner, items=items)
+    claimed = await path.claim("assessor-a")
+    view = await path.assessor_get("assessor-a", f"/v1/assignments/{claimed['assignment_id']}")
+    links = {file["file_id"]: file for file in view.json()["files"]}
+
+    async with httpx.AsyncClient(timeout=30) as browser:  # a video element: no bearer token
+        whole = await browser.get(links[started["id"]]["url"])
+        seek = await browser.get(links[started["id"]]["url"], headers={"Range": "bytes=6000000-6000099"})
+        image = await browser.get(links[photo["id"]]["url"])
+    assert whole.status_code == 200 and whole.headers["content-type"] == "video/mp4"
+    assert whole.content.endswith(media) and len(whole.content) == len(video)
+    assert seek.status_code == 206 and seek.content == whole.content[6000000:6000100]
+    served = [whole, seek, image]
+    assert [response.headers["content-disposition"] for response in served] == [
+        'inline; filename="practice-1.mp4"',
+        'inline; filename="practice-1.mp4"',
+        'inline; filename="practice-2.jpg"',
+    ]
+    for leak in earner.identity_strings():
+        for response in served:
+            assert leak.encode() not in response.content and leak not in str(response.headers)
+        assert leak not in view.text and leak not in system.log_text()

@@ -63,6 +63,7 @@ async def test_the_worker_process_dies_with_a_killed_serve_all(tmp_path):
 PLACEHOLDERS = {
     "AWARDPATH_JWT_SECRET": "change-me-jwt-secret-at-least-32-bytes-long",
     "AWARDPATH_CONFLICT_HASH_KEY": "change-me-conflict-hash-key",
+    "AWARDPATH_FILE_LINK_SECRET": "change-me-file-link-secret",
     "AWARDPATH_AWARD_PUBLIC_URL": "http://127.0.0.1:8003",
     "AWARDPATH_TRANSPORT": "kafka",
 }
@@ -71,9 +72,23 @@ PLACEHOLDERS = {
 @pytest.mark.parametrize(
     ("command", "named"),
     [
-        (["serve", "all"], ["AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY", "AWARDPATH_AWARD_MASTER_KEY"]),
-        (["serve", "award"], ["AWARDPATH_AWARD_MASTER_KEY", "AWARDPATH_AWARD_PUBLIC_URL"]),
-        (["worker", "submission"], ["AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY"]),
+        (
+            ["serve", "all"],
+            [
+                "AWARDPATH_JWT_SECRET",
+                "AWARDPATH_CONFLICT_HASH_KEY",
+                "AWARDPATH_FILE_LINK_SECRET",
+                "AWARDPATH_AWARD_MASTER_KEY",
+            ],
+        ),
+        (
+            ["serve", "award"],
+            ["AWARDPATH_FILE_LINK_SECRET", "AWARDPATH_AWARD_MASTER_KEY", "AWARDPATH_AWARD_PUBLIC_URL"],
+        ),
+        (
+            ["worker", "submission"],
+            ["AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY", "AWARDPATH_FILE_LINK_SECRET"],
+        ),
     ],
 )
 def test_a_process_refuses_to_start_on_placeholders_saying_what_to_set(tmp_path, command, named):

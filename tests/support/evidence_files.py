@@ -1,10 +1,12 @@
 """Evidence files for tests: files that carry an earner's name in their metadata, and a
 platform's upload of them through the API (in parts, or in one request)."""
 
+import asyncio
 import base64
 import hashlib
 import io
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pikepdf
@@ -48,6 +50,35 @@ def pdf_with_author(name: str) -> bytes:
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
+
+
+def box(kind: bytes, payload: bytes) -> bytes:
+    """An ISO media box: its size, its type, its payload."""
+    return (8 + len(payload)).to_bytes(4) + kind + payload
+
+
+def classroom_video(name: str, media: bytes) -> bytes:
+    """An MP4 as a phone records it: the teacher's name in the movie's user data, `media` as
+    the coded frames."""
+    artist = box(b"\xa9ART", box(b"data", bytes(8) + name.encode()))
+    location = box(b"\xa9xyz", f"+40.7128-074.0060/ {name}'s classroom".encode())
+    moov = box(
+        b"moov", box(b"mvhd", bytes(100)) + box(b"udta", box(b"meta", bytes(4) + box(b"ilst", artist)) + location)
+    )
+    return box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2avc1mp41") + moov + box(b"mdat", media)
+
+
+async def drop_midway(url: str, body: bytes) -> None:
+    """PUT `body` to `url` over a real connection that breaks after half of it, as a train
+    entering a tunnel does: the server sees the client go."""
+    target = urlsplit(url)
+    _, writer = await asyncio.open_connection(target.hostname, target.port)
+    request = (
+        f"PUT {target.path}?{target.query} HTTP/1.1\r\nHost: {target.netloc}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    writer.write(request.encode() + body[: len(body) // 2])
+    await writer.drain()
+    writer.transport.abort()
 
 
 async def put_parts(platform: httpx.AsyncClient, upload: dict[str, Any], data: bytes, numbers=None) -> None:

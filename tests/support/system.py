@@ -45,6 +45,8 @@ class _System:
             "AWARDPATH_RELAY_POLL_INTERVAL_SECONDS": "0.2",
             # Evidence files in a directory of the run's own, shared by every process.
             "AWARDPATH_STORAGE_PATH": str(log_path.parent / "evidence-files"),
+            # Parts as small as S3 takes: a few MiB make an upload of several parts.
+            "AWARDPATH_UPLOAD_PART_BYTES": str(5 * 1024 * 1024),
             "AWARDPATH_MIN_FEEDBACK_CHARS": "10",
             "AWARDPATH_AWARD_PUBLIC_URL": self.urls["award"],
             # Webhook receivers in tests listen on loopback over http, and retries are quick. The

@@ -45,25 +45,32 @@ COMPONENTS = (KAFKA_AUTH, MONITORING)
 IMAGE = "awardpath"
 # Commands whose argument names exactly one service: one process per service and role.
 PER_SERVICE_COMMANDS = ("serve", "worker")
-SECRET_VARIABLES = ("AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY")
+SECRET_VARIABLES = ("AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY", "AWARDPATH_FILE_LINK_SECRET")
 # What an operator exports before `docker compose up`: Compose has no default for any of them.
 # The database password has every character a URL would need escaped.
 COMPOSE_OPERATOR_ENV = {
     "POSTGRES_PASSWORD": "p@ss/w:rd%41 #1",
     "AWARDPATH_JWT_SECRET": "operator-jwt-secret-7Qm2vX9pL4sT8wK1nB6cR3yH5jD0fG",
     "AWARDPATH_CONFLICT_HASH_KEY": "operator-conflict-hash-key-Zr8Nq3Wt6Ye1Ua4Io7Pb2Lc5",
+    "AWARDPATH_FILE_LINK_SECRET": "operator-file-link-secret-Kt5Wp2Xa9Qe4Rb7Ns3Jm8Vd1",
     "AWARDPATH_AWARD_MASTER_KEY": "operator-award-master-key-Hx4Jv9Kc2Md7Ns1Qf6Tg3Wb8",
     "AWARDPATH_AWARD_PUBLIC_URL": "https://awards.operator.example",
 }
 # Read by the database driver (asyncpg, like libpq) when the URL names no password.
 DRIVER_VARIABLES = ("PGPASSWORD",)
+# Kubernetes keeps evidence files in S3 (pods on several nodes share no directory); its keys
+# are secrets too (a pod role may replace them, deploy/README.md).
+S3_CREDENTIAL_VARIABLES = ("AWARDPATH_S3_ACCESS_KEY_ID", "AWARDPATH_S3_SECRET_ACCESS_KEY")
 # Every secret a Kubernetes pod gets, from a Secret the operator creates (deploy/README.md).
-K8S_SECRET_VARIABLES = (*SECRET_VARIABLES, *DRIVER_VARIABLES)
+K8S_SECRET_VARIABLES = (*SECRET_VARIABLES, *DRIVER_VARIABLES, *S3_CREDENTIAL_VARIABLES)
 # What the `restricted` Pod Security Standard lets a pod mount.
 RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim"}
 RESTRICTED_VOLUME_TYPES |= {"projected", "secret"}
 # Seals the issuer signing keys: the award service's processes hold it, no other.
 AWARD_SECRET = "AWARDPATH_AWARD_MASTER_KEY"
+# Compose: the one-shot that gives the evidence volume to the image's user (its entrypoint is
+# not `awardpath`).
+VOLUME_OWNER = "evidence-files-owner"
 # Where a running service needs an explicit value (the defaults are for a laptop).
 REQUIRED_VARIABLES = (
     "AWARDPATH_TRANSPORT",
@@ -153,7 +160,7 @@ def interpolate(value: Any, env: dict[str, str]) -> str:
 def compose_containers() -> list[Container]:
     containers = []
     for name, service in compose()["services"].items():
-        if not service.get("image", "").startswith(f"{IMAGE}:"):
+        if not service.get("image", "").startswith(f"{IMAGE}:") or name == VOLUME_OWNER:
             continue
         env = {key: interpolate(value, COMPOSE_OPERATOR_ENV) for key, value in service.get("environment", {}).items()}
         probes = {}
@@ -363,6 +370,7 @@ def test_compose_starts_processes_after_migrations_and_a_healthy_broker():
         if service.get("command", [None])[0] in PER_SERVICE_COMMANDS:
             assert service["depends_on"] == {
                 "migrate": {"condition": "service_completed_successfully"},
+                VOLUME_OWNER: {"condition": "service_completed_successfully"},
                 "kafka": {"condition": "service_healthy"},
             }, name
 
@@ -394,12 +402,35 @@ def test_compose_gives_the_database_password_verbatim_beside_a_url_without_one()
         assert container.env["PGPASSWORD"] == server_password, container.where
 
 
-def test_compose_restarts_what_runs_and_not_the_one_shot():
+def test_compose_restarts_what_runs_and_not_the_one_shots():
     for name, service in compose()["services"].items():
-        if service.get("command", [None])[0] == "migrate":
+        if service.get("command", [None])[0] == "migrate" or name == VOLUME_OWNER:
             assert service.get("restart", "no") == "no", name
         else:
             assert service.get("restart") in ("always", "unless-stopped"), f"compose {name}: needs a restart policy"
+
+
+def test_compose_shares_one_evidence_directory_the_processes_can_write():
+    """Submission writes evidence files, assessment and award read them: with the local
+    backend every API and worker mounts one named volume where AWARDPATH_STORAGE_PATH points,
+    and the one-shot owner hands it to the image's user first (a new volume is root's)."""
+    services = compose()["services"]
+    mounts = set()
+    for container in compose_containers():
+        if container.verb not in PER_SERVICE_COMMANDS:
+            continue
+        path = container.env["AWARDPATH_STORAGE_PATH"]
+        assert container.env["AWARDPATH_STORAGE_BACKEND"] == "local", container.where
+        (volume,) = services[container.where.removeprefix("compose:")]["volumes"]
+        assert volume.endswith(f":{path}"), container.where
+        mounts.add(volume)
+    (mount,) = mounts
+    volume_name, path = mount.split(":")
+    assert volume_name in compose()["volumes"], "a named volume, not a host directory"
+    owner = services[VOLUME_OWNER]
+    assert owner["volumes"] == [mount] and owner["restart"] == "no"
+    (user,) = re.findall(r"^USER (\S+)$", DOCKERFILE.read_text().rsplit("\nFROM ", 1)[1], re.M)
+    assert owner["entrypoint"] == ["chown", user, path]
 
 
 def test_compose_uses_the_broker_it_runs():
@@ -481,6 +512,17 @@ def test_no_secret_ships_with_the_manifests():
         if "secretRef" in source
     }
     assert referenced == {"awardpath-secrets", "awardpath-award-secrets"}
+
+
+@pytest.mark.parametrize("container", by_where([c for c in k8s_containers() if c.verb in PER_SERVICE_COMMANDS]))
+def test_kubernetes_keeps_evidence_files_in_one_bucket(container, monkeypatch):
+    """Pods on several nodes share no directory: every process reads and writes the same S3
+    bucket, named in the ConfigMap, with the keys from the operator's Secret."""
+    config = k8s_named("ConfigMap", "awardpath-config")["data"]
+    settings = settings_in(SERVICES[container.target], container.env, monkeypatch)
+    assert settings.storage_backend == "s3", container.where
+    assert settings.s3_bucket == config["AWARDPATH_S3_BUCKET"], container.where
+    assert settings.s3_access_key_id == operator_secrets()["awardpath-secrets"]["AWARDPATH_S3_ACCESS_KEY_ID"]
 
 
 def test_the_image_is_named_by_a_registry():

@@ -3,7 +3,7 @@ documented as the RFC 9457 problem document it is (FastAPI documents only its ow
 which is never served). Which errors an operation can give follows from what it takes:
 a token (401, 403), a path id (404), query values or a body (400, 422; a body also 413), a
 state change (404, 409), an Idempotency-Key on a POST (400, 422; the header is documented
-on every POST here). Statuses only one operation knows (410, 415, 503) it declares with
+on every POST here). Statuses only one operation knows (410, 415, 416, 503) it declares with
 `responses=`; they get the problem schema here too."""
 
 from typing import Any
@@ -39,6 +39,7 @@ DESCRIPTIONS = {
     410: "Gone.",
     413: "The body is larger than the service accepts.",
     415: "The body's media type is not accepted.",
+    416: "The range asked for is past the end of the file.",
     422: "The request breaks a rule: each finding is listed in `errors`.",
     503: "The service cannot answer now.",
 }

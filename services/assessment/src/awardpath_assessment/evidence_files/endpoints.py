@@ -38,14 +38,20 @@ def link_views(request: Request, links: list[FileLink]) -> list[EvidenceFileLink
     "/v1/evidence-files/{file_id}",
     name="evidence_file",
     response_class=StreamingResponse,
-    responses={200: {"description": "The file"}, 206: {"description": "A range of it"}, 403: PROBLEM, 410: PROBLEM},
+    responses={
+        200: {"description": "The file"},
+        206: {"description": "A range of it"},
+        403: PROBLEM,
+        410: PROBLEM,
+        416: PROBLEM,
+    },
 )
 async def evidence_file(
     file_id: PathId,
     link: Annotated[str, Query(max_length=2000, description="The signed link's token")],
     files: Files,
     storage: Storage,
-    range_header: Annotated[str | None, Header(alias="Range", max_length=200)] = None,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> StreamingResponse:
     """An evidence file by the link the blind view gave (403 once it expired or the assignment
     ended, 410 once the file was deleted)."""

@@ -52,7 +52,7 @@ async def decide(decision_id: PathId, body: DecisionRequest, decisions: Decision
 @router.get(
     "/v1/decisions/{decision_id}/files/{file_id}",
     response_class=StreamingResponse,
-    responses={200: {"description": "The file"}, 206: {"description": "A range of it"}},
+    responses={200: {"description": "The file"}, 206: {"description": "A range of it"}, 410: {}, 416: {}},
 )
 async def decision_file(
     decision_id: PathId,
@@ -60,7 +60,7 @@ async def decision_file(
     decisions: Decisions,
     principal: IssuerCaller,
     storage: Storage,
-    range_header: Annotated[str | None, Header(alias="Range", max_length=200)] = None,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> StreamingResponse:
     """A file of the attempt's evidence (`files` of the decision), as the assessor saw it;
     Range requests welcome. 410 once it was deleted under the retention rules."""

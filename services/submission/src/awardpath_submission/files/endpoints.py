@@ -27,6 +27,8 @@ from awardpath_submission.files.schemas import (
 from awardpath_submission.files.service import FileService, PartTarget, UploadProgress
 
 router = service_router(tags=["files"])
+# A file's bytes as the body, streamed to storage (never parsed, never held whole).
+RAW_BODY = {"requestBody": {"required": True, "content": {"*/*": {"schema": {"format": "binary"}}}}}
 # The one digest algorithm taken: `Content-Digest: sha-256=:<base64>:` (RFC 9530).
 _SHA256_DIGEST = re.compile(r"sha-256=:([A-Za-z0-9+/=]{44}):")
 
@@ -59,7 +61,9 @@ def _upload_view(request: Request, progress: UploadProgress) -> UploadView:
     return view
 
 
-@router.post("/v1/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadView)
+@router.post(
+    "/v1/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadView, responses={413: {}, 415: {}}
+)
 async def start_upload(
     body: UploadCreate, platform: Platform, files: Files, request: Request, response: Response
 ) -> UploadView:
@@ -77,7 +81,13 @@ async def get_upload(file_id: PathId, platform: Platform, files: Files, request:
     return _upload_view(request, await files.progress(platform.subject, file_id))
 
 
-@router.put("/v1/uploads/{file_id}/parts/{number}", response_model=PartReceivedView, name="put_part")
+@router.put(
+    "/v1/uploads/{file_id}/parts/{number}",
+    response_model=PartReceivedView,
+    name="put_part",
+    responses={403: {}, 413: {}},
+    openapi_extra=RAW_BODY,
+)
 async def put_part(
     file_id: PathId,
     number: Annotated[int, Path(ge=1, le=10_000)],
@@ -92,7 +102,7 @@ async def put_part(
     return PartReceivedView.model_validate(part)
 
 
-@router.post("/v1/uploads/{file_id}/complete", response_model=FileView)
+@router.post("/v1/uploads/{file_id}/complete", response_model=FileView, responses={415: {}})
 async def complete_upload(file_id: PathId, platform: Platform, files: Files) -> EvidenceFile:
     """Join the parts and verify the file: its size, SHA-256 and media type (read from the
     content) must be as declared, else 4xx and nothing is kept. Then it is `ready`: name it
@@ -100,7 +110,13 @@ async def complete_upload(file_id: PathId, platform: Platform, files: Files) -> 
     return await files.complete(platform.subject, file_id)
 
 
-@router.post("/v1/files", status_code=status.HTTP_201_CREATED, response_model=FileView)
+@router.post(
+    "/v1/files",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FileView,
+    responses={413: {}, 415: {}},
+    openapi_extra=RAW_BODY,
+)
 async def upload_file(
     platform: Platform,
     files: Files,
