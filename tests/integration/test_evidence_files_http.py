@@ -70,7 +70,7 @@ async def test_an_upload_in_parts_resumes_after_a_lost_part_and_is_verified(clie
     assert again.json()["stored_sha256"] == file["stored_sha256"]  # a retried call answers the same
 
 
-async def test_a_part_of_the_wrong_length_or_with_a_forged_signature_is_refused(database_url, tmp_path):
+async def test_a_part_of_the_wrong_length_forged_or_too_late_is_refused(database_url, tmp_path):
     """On the local backend parts come to the service (an object store checks its own URLs)."""
     local = {"storage_backend": "local", "storage_path": str(tmp_path)}
     async with running_clients(database_url, SECRET, **local) as clients:
@@ -89,6 +89,10 @@ async def _refuses_bad_parts(path) -> None:
     assert problem(forged, 403)
     status = (await path.platform.get(f"/v1/uploads/{started['id']}")).json()
     assert status["received_parts"] == []
+    assert (await path.platform.put(target["url"], content=data)).status_code == 200
+    assert (await path.platform.post(f"/v1/uploads/{started['id']}/complete")).status_code == 200
+    late = await path.platform.put(target["url"], content=data)
+    assert problem(late, 409)["type"].endswith("/upload-not-receiving")
 
 
 @pytest.mark.parametrize(

@@ -103,3 +103,18 @@ async def test_an_unreachable_database_is_not_ready(template_database_url, tmp_p
         assert_not_ready(response, "database unreachable")
     # The operator reads the driver's own words in the log.
     assert [record for record in caplog.records if record.levelname == "WARNING" and "unreachable" in record.message]
+
+
+async def test_evidence_file_storage_that_does_not_answer_is_not_ready(database_url, tmp_path):
+    """The directory the files live in went away (a volume unmounted)."""
+    entry = SERVICES["assessment"]
+    settings = entry.settings(database_url=database_url, storage_path=str(tmp_path / "files"))
+    runtime = entry.build_runtime(settings, InProcessTransport(RetryPolicy.of(settings)))
+    app = entry.create_app(runtime)
+    try:
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+            assert (await client.get("/health/ready")).status_code == 200
+            (tmp_path / "files").rmdir()
+            assert_not_ready(await client.get("/health/ready"), "evidence file storage unreachable")
+    finally:
+        await runtime.engine.dispose()

@@ -18,6 +18,8 @@ from awardpath_shared.tracing import served, serving
 
 logger = logging.getLogger(__name__)
 
+STORAGE_UNREACHABLE = "evidence file storage unreachable"
+
 # FastAPI's own OpenTelemetry, off: it would record paths and query strings (earner ids) and a
 # span per dependency; `tracing` makes the spans Awardpath wants.
 NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
@@ -203,14 +205,21 @@ def install_observability(app: FastAPI, service: str) -> None:
 
     @router.get(
         "/health/ready",
-        summary="The process can serve: its database answers at the schema revision this code expects",
+        summary="The process can serve: its database answers at the schema revision this code expects, "
+        "and its evidence file storage answers",
         response_model=None,
         responses={
-            503: {"description": "The database does not answer, or its schema is not migrated to this code's head."}
+            503: {
+                "description": "The database does not answer, or its schema is not migrated to this code's head; "
+                "or the evidence file storage does not answer."
+            }
         },
     )
     async def ready(request: Request) -> Response | dict[str, str]:
-        problem = await schema.problem(request.app.state.runtime.engine)
+        runtime = request.app.state.runtime
+        problem = await schema.problem(runtime.engine)
+        if problem is None and not await runtime.storage.reachable():
+            problem = STORAGE_UNREACHABLE
         if problem is not None:
             return problem_response(503, "not-ready", "Not ready", problem)
         return {"status": "ok"}
@@ -225,7 +234,7 @@ def install_observability(app: FastAPI, service: str) -> None:
 
 def create_worker_app(runtimes: dict[str, Any]) -> FastAPI:
     """A worker's operations endpoints (no API): live (its event loop answers), ready (its
-    databases answer at the expected schema revision, its brokers answer), and the Prometheus
+    databases answer at the expected schema revision, its brokers and storage answer), and the Prometheus
     metrics of its services: the backlog as on the APIs, its handlers' durations, dead letters
     and relay passes."""
     app = FastAPI(
@@ -248,6 +257,8 @@ def create_worker_app(runtimes: dict[str, Any]) -> FastAPI:
                 return problem_response(503, "not-ready", "Not ready", f"{name}: {problem}")
             if not await runtime.transport.reachable():
                 return problem_response(503, "not-ready", "Not ready", f"{name}: the brokers do not answer")
+            if not await runtime.storage.reachable():
+                return problem_response(503, "not-ready", "Not ready", f"{name}: {STORAGE_UNREACHABLE}")
         return {"status": "ok"}
 
     @app.get("/metrics")

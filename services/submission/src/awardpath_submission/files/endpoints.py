@@ -24,7 +24,7 @@ from awardpath_submission.files.schemas import (
     UploadCreate,
     UploadView,
 )
-from awardpath_submission.files.service import FileService, PartTarget, UploadProgress
+from awardpath_submission.files.service import FileService, PartTarget, UploadProgress, receive_part
 
 router = service_router(tags=["files"])
 # A file's bytes as the body, streamed to storage (never parsed, never held whole).
@@ -91,13 +91,14 @@ async def get_upload(file_id: PathId, platform: Platform, files: Files, request:
 async def put_part(
     file_id: PathId,
     number: Annotated[int, Path(ge=1, le=10_000)],
-    signature: Annotated[str, Query(max_length=2000)],
-    files: Files,
+    signature: Annotated[str, Query(max_length=4000)],
+    settings: Settings,
+    storage: Storage,
     request: Request,
     response: Response,
 ) -> PartReceivedView:
     """One part's bytes (exactly the part's length), to the URL the upload gave for it."""
-    part = await files.receive_part(file_id, number, signature, request.stream())
+    part = await receive_part(settings, storage, file_id, number, signature, request.stream())
     response.headers["ETag"] = f'"{part.etag}"'
     return PartReceivedView.model_validate(part)
 

@@ -12,7 +12,7 @@ from awardpath_shared import signed_links
 from awardpath_shared.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, UnsupportedContent
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.rubrics import FileRef
-from awardpath_shared.storage import EvidenceStorage, StoredPart
+from awardpath_shared.storage import EvidenceStorage, StoredPart, UploadRejected
 from awardpath_submission.files.media import ACCEPTED_MEDIA_TYPES
 from awardpath_submission.files.models import EvidenceFile, FileState, staging_key
 from awardpath_submission.files.verification import store_verified_copy
@@ -71,17 +71,6 @@ class FileService:
         if file.state != FileState.RECEIVING:
             return UploadProgress(file, received=[], missing=[])
         return await self._progress(file, await self._received(file))
-
-    async def receive_part(self, file_id: str, number: int, signature: str, chunks: AsyncIterable[bytes]) -> StoredPart:
-        """Store one part sent to its signed URL: exactly the part's length, else nothing."""
-        claims = signed_links.verify(self.settings.file_link_secret, PART_LINK, signature)
-        if claims.get("fid") != file_id or claims.get("part") != number:
-            raise Forbidden("this link is for another part")
-        file = await self.uow.files.file(file_id)
-        if file is None or file.state != FileState.RECEIVING or file.upload_ref is None:
-            raise Conflict("upload-not-receiving", "The upload takes no more parts", "it was completed or ended")
-        expected = file.part_length(number)
-        return await self.storage.put_part(staging_key(file.id), file.upload_ref, number, _exactly(chunks, expected))
 
     async def complete(self, platform_id: str, file_id: str) -> EvidenceFile:
         """Join the parts, verify the bytes and store the copy without metadata; the same file
@@ -171,7 +160,9 @@ class FileService:
             url = await self.storage.presigned_part_url(
                 staging_key(file.id), file.upload_ref, number, int(ttl.total_seconds())
             )
-            link = signed_links.sign(self.settings.file_link_secret, PART_LINK, {"fid": file.id, "part": number}, ttl)
+            # The link names all a part needs: receiving it takes no database.
+            claims: dict[str, str | int] = {"fid": file.id, "ref": file.upload_ref, "part": number, "len": size}
+            link = signed_links.sign(self.settings.file_link_secret, PART_LINK, claims, ttl)
             signature = None if url else link.token
             missing.append(PartTarget(number, size, link.expires_at, url=url, signature=signature))
         return UploadProgress(file, received, missing)
@@ -185,6 +176,27 @@ class FileService:
             )
         if size > limit:
             raise TooLarge("file-too-large", "File too large", f"files here are limited to {limit} bytes", limit=limit)
+
+
+async def receive_part(
+    settings: SubmissionSettings,
+    storage: EvidenceStorage,
+    file_id: str,
+    number: int,
+    signature: str,
+    chunks: AsyncIterable[bytes],
+) -> StoredPart:
+    """Store one part sent to its signed URL: exactly the part's length, else nothing. The
+    link says which upload and how long; the store refuses an upload completed or ended."""
+    claims = signed_links.verify(settings.file_link_secret, PART_LINK, signature)
+    if claims.get("fid") != file_id or claims.get("part") != number:
+        raise Forbidden("this link is for another part")
+    try:
+        return await storage.put_part(staging_key(file_id), claims["ref"], number, _exactly(chunks, claims["len"]))
+    except UploadRejected as rejected:
+        raise Conflict(
+            "upload-not-receiving", "The upload takes no more parts", "it was completed or ended"
+        ) from rejected
 
 
 async def attach_files(
