@@ -271,7 +271,7 @@ def rate(size: int, seconds: float) -> str:
 
 def report(size: int, args: argparse.Namespace, written: float, plain: dict[str, float], result: Upload) -> None:
     mib = size // MIB
-    print(f"\n{mib} MiB video, {args.part_mib} MiB parts, {args.parallel} parts at once")
+    print(f"\n{mib} MiB video, {args.part_mib} MiB parts, {args.parallel} sent at once")
     print(f"(writing the test file: {written:.1f} s, {rate(size, written)}, urandom + sha256 + fsync)\n")
     print("| step | seconds | MiB/s | services CPU s | client CPU s |")
     print("|---|---:|---:|---:|---:|")

@@ -179,7 +179,7 @@ async def _receive(path: Path, chunks: AsyncIterable[bytes], digest: "hashlib._H
     file = await asyncio.to_thread(path.open, "xb")
     size = 0
     try:
-        async for chunk in chunks:
+        async for chunk in _coalesced(chunks):
             await asyncio.to_thread(_write_chunk, file, chunk, digest)
             size += len(chunk)
         await asyncio.to_thread(_fsync, file)
@@ -189,6 +189,19 @@ async def _receive(path: Path, chunks: AsyncIterable[bytes], digest: "hashlib._H
         raise
     file.close()
     return size
+
+
+async def _coalesced(chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    """The chunks joined into pieces of about READ_CHUNK_SIZE: an HTTP body arrives in pieces of
+    a few KiB, and one thread hop per piece would cost more than its write."""
+    pending = bytearray()
+    async for chunk in chunks:
+        pending += chunk
+        if len(pending) >= READ_CHUNK_SIZE:
+            yield bytes(pending)
+            pending.clear()
+    if pending:
+        yield bytes(pending)
 
 
 def _write_chunk(file: IO[bytes], chunk: bytes, digest: "hashlib._Hash | None") -> None:

@@ -48,18 +48,13 @@ class FileService:
         self.storage = storage
 
     async def start_upload(self, platform_id: str, size: int, sha256: str, media_type: str) -> UploadProgress:
-        self._check_declared(size, media_type, self.settings.max_file_bytes)
-        now = utcnow()
-        file = EvidenceFile(
-            id=new_id(),
-            platform_id=platform_id,
-            state=FileState.RECEIVING,
-            declared_media_type=media_type,
-            declared_size=size,
-            sha256=sha256,
+        file = self._receiving(
+            platform_id,
+            size,
+            sha256,
+            media_type,
+            limit=self.settings.max_file_bytes,
             part_size=self.settings.upload_part_bytes,
-            created_at=now,
-            expires_at=now + timedelta(hours=self.settings.upload_expiry_hours),
         )
         file.upload_ref = await self.storage.start_upload(staging_key(file.id))
         self.uow.files.add(file)
@@ -97,18 +92,8 @@ class FileService:
         self, platform_id: str, size: int, sha256: str, media_type: str, chunks: AsyncIterable[bytes]
     ) -> EvidenceFile:
         """A small file in one request (up to `max_single_request_file_bytes`)."""
-        self._check_declared(size, media_type, self.settings.max_single_request_file_bytes)
-        now = utcnow()
-        file = EvidenceFile(
-            id=new_id(),
-            platform_id=platform_id,
-            state=FileState.RECEIVING,
-            declared_media_type=media_type,
-            declared_size=size,
-            sha256=sha256,
-            part_size=size,
-            created_at=now,
-        )
+        limit = self.settings.max_single_request_file_bytes
+        file = self._receiving(platform_id, size, sha256, media_type, limit=limit, part_size=size)  # one part
         await self.storage.write(staging_key(file.id), _exactly(chunks, size))
         self.uow.files.add(file)
         return await self._verify(file)
@@ -167,7 +152,10 @@ class FileService:
             missing.append(PartTarget(number, size, link.expires_at, url=url, signature=signature))
         return UploadProgress(file, received, missing)
 
-    def _check_declared(self, size: int, media_type: str, limit: int) -> None:
+    def _receiving(
+        self, platform_id: str, size: int, sha256: str, media_type: str, *, limit: int, part_size: int
+    ) -> EvidenceFile:
+        """A new file as declared, refused when of a type not taken or over `limit` bytes."""
         if media_type not in ACCEPTED_MEDIA_TYPES:
             raise UnsupportedContent(
                 "unsupported-file-type",
@@ -176,6 +164,18 @@ class FileService:
             )
         if size > limit:
             raise TooLarge("file-too-large", "File too large", f"files here are limited to {limit} bytes", limit=limit)
+        now = utcnow()
+        return EvidenceFile(
+            id=new_id(),
+            platform_id=platform_id,
+            state=FileState.RECEIVING,
+            declared_media_type=media_type,
+            declared_size=size,
+            sha256=sha256,
+            part_size=part_size,
+            created_at=now,
+            expires_at=now + timedelta(hours=self.settings.upload_expiry_hours),
+        )
 
 
 async def receive_part(
