@@ -83,7 +83,7 @@ PLACEHOLDERS = {
         ),
         (
             ["serve", "award"],
-            ["AWARDPATH_FILE_LINK_SECRET", "AWARDPATH_AWARD_MASTER_KEY", "AWARDPATH_AWARD_PUBLIC_URL"],
+            ["AWARDPATH_AWARD_MASTER_KEY", "AWARDPATH_AWARD_PUBLIC_URL"],
         ),
         (
             ["worker", "submission"],

@@ -12,6 +12,7 @@ from PIL import Image
 from tests.support.award_path import Earner, evidence, open_award_path
 from tests.support.evidence_files import (
     PART_BYTES,
+    classroom_video,
     content_digest,
     drop_midway,
     jpeg_with_metadata,
@@ -108,8 +109,10 @@ async def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_is_kept(cl
     await put_parts(path.platform, started, data)
     refused = await path.platform.post(f"/v1/uploads/{started['id']}/complete")
     assert problem(refused, status)["type"].endswith(f"/{code}")
-    after = (await path.platform.get(f"/v1/uploads/{started['id']}")).json()
-    assert after["state"] == "receiving" and after["received_parts"] == []
+    after = (await path.platform.get(f"/v1/files/{started['id']}")).json()
+    assert after["state"] in ("deleting", "deleted") and after["deletion_reason"].startswith(f"refused: {code}")
+    again = await path.platform.post(f"/v1/uploads/{started['id']}/complete")
+    assert problem(again, 409)["type"].endswith("/file-deleted")
     named = await path.platform.post(
         "/v1/submissions",
         json={
@@ -119,6 +122,14 @@ async def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_is_kept(cl
         },
     )
     assert problem(named, 422)["type"].endswith("/unusable-file")
+
+
+async def test_audio_in_an_mp4_container_is_taken_as_declared(clients):
+    """Audio-only MP4 often carries a video brand: the container is one, the declaration decides."""
+    path = await open_award_path(clients)
+    recording = classroom_video("Ada Teacher", b"\x00" * 1000)
+    file = await upload_whole(path.platform, recording, "audio/mp4")
+    assert file["state"] == "ready" and file["media_type"] == "audio/mp4"
 
 
 async def test_a_hash_mismatch_is_refused(clients):
@@ -169,7 +180,10 @@ async def test_the_assessor_reaches_the_blind_copy_by_a_signed_link_with_ranges(
     tail = await path.assessors["assessor-a"].get(files[photo["id"]]["url"], headers={"Range": "bytes=-5"})
     assert tail.content == image.content[-5:]
     beyond = await path.assessors["assessor-a"].get(files[photo["id"]]["url"], headers={"Range": "bytes=999999-"})
-    assert problem(beyond, 416)
+    assert problem(beyond, 416) and beyond.headers["content-range"] == f"bytes */{len(image.content)}"
+    backwards = await path.assessors["assessor-a"].get(files[photo["id"]]["url"], headers={"Range": "bytes=10-5"})
+    assert backwards.status_code == 200 and backwards.content == image.content  # not a range: ignored
+    assert image.headers["referrer-policy"] == "no-referrer"  # the link is the permission
 
     other = await path.assessors["assessor-b"].get(f"/v1/assignments/{claimed['assignment_id']}")
     assert problem(other, 403)

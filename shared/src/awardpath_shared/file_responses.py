@@ -19,12 +19,16 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     if match is None or match.groups() == ("", ""):
         return None  # no Range, several ranges or a syntax we do not know: the whole file
     first, last = match.groups()
+    if first and last and int(first) > int(last):
+        return None  # not a valid range: ignored, as RFC 9110 says
     if first == "":  # the final N bytes
         start, end = max(size - int(last), 0), size - 1
     else:
         start, end = int(first), min(int(last), size - 1) if last else size - 1
-    if start >= size or start > end:
-        raise Problem(416, "range-not-satisfiable", "Range not satisfiable", f"the file has {size} bytes")
+    if start >= size or end < start:
+        detail = f"the file has {size} bytes"
+        headers = {"Content-Range": f"bytes */{size}"}
+        raise Problem(416, "range-not-satisfiable", "Range not satisfiable", detail, headers)
     return start, end
 
 
@@ -41,6 +45,8 @@ async def stored_file_response(
         # Never cached by a shared cache, never reinterpreted as another type by a browser.
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
+        # The link is the permission: a page the file opens must not learn it.
+        "Referrer-Policy": "no-referrer",
     }
     wanted = byte_range(range_header, size)
     start, end = wanted if wanted else (0, size - 1)

@@ -58,12 +58,15 @@ _CODES_BY_STATUS = {
 class Problem(Exception):
     """An error only HTTP can name (media type, body size). `code` becomes the problem `type`."""
 
-    def __init__(self, status: int, code: str, title: str, detail: str | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, title: str, detail: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.code = code
         self.title = title
         self.detail = detail
+        self.headers = headers
 
 
 def problem_response(
@@ -107,7 +110,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _problem(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, Problem)
-    return problem_response(error.status, error.code, error.title, error.detail, request.url.path)
+    return problem_response(error.status, error.code, error.title, error.detail, request.url.path, error.headers)
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,12 +1,12 @@
 from pydantic import AliasChoices, Field
 
 from awardpath_shared.settings import ConflictHashingSettings, per_service
-from awardpath_shared.storage import EvidenceStorageSettings
+from awardpath_shared.storage import FileLinkSettings
 
 SERVICE = "assessment"
 
 
-class AssessmentSettings(ConflictHashingSettings, EvidenceStorageSettings):
+class AssessmentSettings(ConflictHashingSettings, FileLinkSettings):
     database_url: str = per_service(SERVICE, "database_url", "sqlite+aiosqlite:///./var/awardpath.db")
     port: int = per_service(SERVICE, "port", 8002)
     # A worker's (`awardpath worker assessment`) health and metrics endpoints.

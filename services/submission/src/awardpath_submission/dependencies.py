@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from awardpath_shared.auth import Principal, require_role
-from awardpath_shared.http import request_settings, request_storage, request_unit_of_work
+from awardpath_shared.http import request_settings, request_storage, request_unit_of_work, runtime_of
+from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.storage import EvidenceStorage
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
@@ -15,4 +16,6 @@ from awardpath_submission.uow import SubmissionUnitOfWork
 RequestUnitOfWork = Annotated[SubmissionUnitOfWork, Depends(request_unit_of_work, scope="function")]
 Settings = Annotated[SubmissionSettings, Depends(request_settings)]
 Storage = Annotated[EvidenceStorage, Depends(request_storage)]
+# For the requests that move a file's bytes outside a transaction (`files/streaming.py`).
+Runtime = Annotated[ServiceRuntime[SubmissionUnitOfWork, SubmissionSettings], Depends(runtime_of)]
 Platform = Annotated[Principal, Depends(require_role("platform"))]

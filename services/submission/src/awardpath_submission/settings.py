@@ -1,10 +1,14 @@
+from typing import Self
+
+from pydantic import Field, model_validator
+
 from awardpath_shared.settings import ConflictHashingSettings, per_service
-from awardpath_shared.storage import EvidenceStorageSettings
+from awardpath_shared.storage import MAX_PART_NUMBER, MIN_PART_SIZE, FileLinkSettings
 
 SERVICE = "submission"
 
 
-class SubmissionSettings(ConflictHashingSettings, EvidenceStorageSettings):
+class SubmissionSettings(ConflictHashingSettings, FileLinkSettings):
     database_url: str = per_service(SERVICE, "database_url", "sqlite+aiosqlite:///./var/awardpath.db")
     port: int = per_service(SERVICE, "port", 8001)
     # A worker's (`awardpath worker submission`) health and metrics endpoints.
@@ -15,7 +19,7 @@ class SubmissionSettings(ConflictHashingSettings, EvidenceStorageSettings):
     # upload in parts (S3 wants at least 5 MiB but for the last part).
     max_file_bytes: int = 2 * 1024**3
     max_single_request_file_bytes: int = 32 * 1024**2
-    upload_part_bytes: int = 32 * 1024**2
+    upload_part_bytes: int = Field(default=32 * 1024**2, ge=MIN_PART_SIZE)
     # An upload not completed in this time is removed, and so is a file no evidence names.
     upload_expiry_hours: float = 24
     unattached_file_hours: float = 72
@@ -23,3 +27,11 @@ class SubmissionSettings(ConflictHashingSettings, EvidenceStorageSettings):
     # deleted this long after; files of a valid credential stay until the platform asks.
     evidence_retention_days: float = 90
     file_sweep_seconds: float = 300
+
+    @model_validator(mode="after")
+    def _largest_file_fits_in_parts(self) -> Self:
+        if -(-self.max_file_bytes // self.upload_part_bytes) > MAX_PART_NUMBER:
+            raise ValueError(
+                f"AWARDPATH_MAX_FILE_BYTES over AWARDPATH_UPLOAD_PART_BYTES is more than {MAX_PART_NUMBER} parts"
+            )
+        return self

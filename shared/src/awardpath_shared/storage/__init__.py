@@ -13,7 +13,7 @@ from awardpath_shared.storage.base import (
 )
 from awardpath_shared.storage.local import LocalEvidenceStorage
 from awardpath_shared.storage.s3 import S3EvidenceStorage
-from awardpath_shared.storage.settings import EvidenceStorageSettings, open_storage
+from awardpath_shared.storage.settings import EvidenceStorageSettings, FileLinkSettings, open_storage
 
 __all__ = [
     "MAX_PART_NUMBER",
@@ -21,6 +21,7 @@ __all__ = [
     "READ_CHUNK_SIZE",
     "EvidenceStorage",
     "EvidenceStorageSettings",
+    "FileLinkSettings",
     "LocalEvidenceStorage",
     "S3EvidenceStorage",
     "StoredObjectMissing",

@@ -29,16 +29,20 @@ class EvidenceStorageSettings(ServiceSettings):
     s3_secret_access_key: str | None = None
     # The bucket in the URL's path, not its host name: what most S3-compatible servers want.
     s3_path_style: bool = False
-    # Signed links to evidence files (an assessor's file, an upload's part): the key that
-    # signs them and how long one works.
-    file_link_secret: str = DEV_FILE_LINK_SECRET
-    file_link_seconds: int = Field(default=900, ge=1, le=24 * 3600)
 
     @model_validator(mode="after")
     def _bucket_given(self) -> "EvidenceStorageSettings":
         if self.storage_backend == "s3" and not self.s3_bucket:
             raise ValueError("AWARDPATH_STORAGE_BACKEND=s3 needs AWARDPATH_S3_BUCKET")
         return self
+
+
+class FileLinkSettings(EvidenceStorageSettings):
+    """Submission and assessment: they sign links to evidence files (an upload's part, an
+    assessor's file); each verifies only its own, by purpose."""
+
+    file_link_secret: str = DEV_FILE_LINK_SECRET
+    file_link_seconds: int = Field(default=900, ge=1, le=24 * 3600)
 
     def unsafe_settings(self) -> list[str]:
         return [

@@ -12,8 +12,10 @@ from fastapi import Depends, Header, Path, Query, Request, Response, status
 from awardpath_shared.pagination import Page, Paged
 from awardpath_shared.problems import Problem
 from awardpath_shared.routes import service_router
+from awardpath_shared.storage import MAX_PART_NUMBER
 from awardpath_shared.validation import PathId
-from awardpath_submission.dependencies import Platform, RequestUnitOfWork, Settings, Storage
+from awardpath_submission.dependencies import Platform, RequestUnitOfWork, Runtime, Settings, Storage
+from awardpath_submission.files import streaming
 from awardpath_submission.files.models import EvidenceFile
 from awardpath_submission.files.retention import RetentionService
 from awardpath_submission.files.schemas import (
@@ -90,7 +92,7 @@ async def get_upload(file_id: PathId, platform: Platform, files: Files, request:
 )
 async def put_part(
     file_id: PathId,
-    number: Annotated[int, Path(ge=1, le=10_000)],
+    number: Annotated[int, Path(ge=1, le=MAX_PART_NUMBER)],
     signature: Annotated[str, Query(max_length=4000)],
     settings: Settings,
     storage: Storage,
@@ -104,11 +106,11 @@ async def put_part(
 
 
 @router.post("/v1/uploads/{file_id}/complete", response_model=FileView, responses={415: {}})
-async def complete_upload(file_id: PathId, platform: Platform, files: Files) -> EvidenceFile:
+async def complete_upload(file_id: PathId, platform: Platform, runtime: Runtime) -> EvidenceFile:
     """Join the parts and verify the file: its size, SHA-256 and media type (read from the
     content) must be as declared, else 4xx and nothing is kept. Then it is `ready`: name it
     in an attempt's evidence (`files: [{"file_id": ...}]`). Calling again answers the same."""
-    return await files.complete(platform.subject, file_id)
+    return await streaming.complete_upload(runtime, platform.subject, file_id)
 
 
 @router.post(
@@ -120,7 +122,7 @@ async def complete_upload(file_id: PathId, platform: Platform, files: Files) -> 
 )
 async def upload_file(
     platform: Platform,
-    files: Files,
+    runtime: Runtime,
     request: Request,
     response: Response,
     content_type: Annotated[str, Header(max_length=100)],
@@ -129,13 +131,8 @@ async def upload_file(
 ) -> EvidenceFile:
     """A small file (up to `max_single_request_file_bytes`, 32 MiB by default) in one request:
     the body is the file, `Content-Type` its media type, `Content-Digest` its SHA-256."""
-    file = await files.upload_whole(
-        platform.subject,
-        content_length,
-        _sha256_of(content_digest),
-        content_type.split(";")[0].strip(),
-        request.stream(),
-    )
+    media_type, sha256 = content_type.split(";")[0].strip(), _sha256_of(content_digest)
+    file = await streaming.upload_whole(runtime, platform.subject, content_length, sha256, media_type, request.stream())
     response.headers["Location"] = f"/v1/files/{file.id}"
     return file
 

@@ -5,8 +5,8 @@ ended; files of an awarded one stay while its credential is valid (they go that 
 revocation) unless the platform asks for their deletion, which leaves the credential
 verifiable (it names no file). Uploads never completed, and files no evidence named, go
 when they expire. A file is first marked `deleting` (committed), then its stored bytes are
-removed and it is marked `deleted` with a log line: a crash in between repeats the removal
-(a no-op on bytes already gone) and the log line is written once.
+removed and it is marked `deleted`, logged once that is committed: a crash in between repeats
+the removal (a no-op on bytes already gone) and the log line is written once.
 """
 
 import logging
@@ -68,18 +68,25 @@ class RetentionService:
         await self.uow.flush()
         return due
 
-    async def remove_marked(self, now: datetime | None = None) -> int:
-        """Remove the stored bytes of files marked `deleting` and mark them `deleted`."""
-        files = await self.uow.files.deleting(BATCH)
-        for file in files:
-            if file.upload_ref is not None:
-                await self.storage.abort_upload(staging_key(file.id), file.upload_ref)
-            await self.storage.delete(staging_key(file.id))
-            await self.storage.delete(stored_key(file.id))
+    async def remove_marked(self, now: datetime | None = None) -> list[EvidenceFile]:
+        """Remove the stored bytes of files marked `deleting` and mark them `deleted`; returns
+        them. A file whose bytes cannot be removed now stays marked for the next sweep."""
+        removed = []
+        for file in await self.uow.files.deleting(BATCH):
+            try:
+                await self._remove_bytes(file)
+            except Exception:
+                logger.warning(
+                    "evidence file %s: bytes not removed, the next sweep tries again", file.id, exc_info=True
+                )
+                continue
             file.deletion_done(now or utcnow())
-            logger.info(
-                "evidence file deleted",
-                extra={"file_id": file.id, "submission_id": file.submission_id, "reason": file.deletion_reason},
-            )
+            removed.append(file)
         await self.uow.flush()
-        return len(files)
+        return removed
+
+    async def _remove_bytes(self, file: EvidenceFile) -> None:
+        if file.upload_ref is not None:
+            await self.storage.abort_upload(staging_key(file.id), file.upload_ref)
+        await self.storage.delete(staging_key(file.id))
+        await self.storage.delete(stored_key(file.id))

@@ -9,13 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from awardpath_shared import signed_links
-from awardpath_shared.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, UnsupportedContent
+from awardpath_shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    UnsupportedContent,
+)
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.rubrics import FileRef
 from awardpath_shared.storage import EvidenceStorage, StoredPart, UploadRejected
 from awardpath_submission.files.media import ACCEPTED_MEDIA_TYPES
 from awardpath_submission.files.models import EvidenceFile, FileState, staging_key
-from awardpath_submission.files.verification import store_verified_copy
+from awardpath_submission.files.verification import VerifiedCopy
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
 
@@ -65,38 +73,35 @@ class FileService:
         file = await self._owned(platform_id, file_id)
         if file.state != FileState.RECEIVING:
             return UploadProgress(file, received=[], missing=[])
-        return await self._progress(file, await self._received(file))
+        return await self._progress(file, await received_parts(self.storage, file))
 
-    async def complete(self, platform_id: str, file_id: str) -> EvidenceFile:
-        """Join the parts, verify the bytes and store the copy without metadata; the same file
-        again when it was completed already (a retried call)."""
-        file = await self._owned(platform_id, file_id, for_update=True)
-        if file.state != FileState.RECEIVING:
-            return _usable(file)
-        assert file.upload_ref is not None
-        # A completion that died after joining the parts left the joined object behind.
-        if await self.storage.size(staging_key(file.id)) != file.declared_size:
-            received = await self._received(file)
-            missing = sorted(set(range(1, file.part_count + 1)) - {part.number for part in received})
-            if missing:
-                raise Conflict(
-                    "upload-incomplete",
-                    "Parts are missing",
-                    f"parts {', '.join(map(str, missing))} of {file.part_count} have not arrived",
-                    missing_parts=missing,
-                )
-            await self.storage.complete_upload(staging_key(file.id), file.upload_ref, received)
-        return await self._verify(file)
-
-    async def upload_whole(
-        self, platform_id: str, size: int, sha256: str, media_type: str, chunks: AsyncIterable[bytes]
-    ) -> EvidenceFile:
-        """A small file in one request (up to `max_single_request_file_bytes`)."""
+    async def start_whole(self, platform_id: str, size: int, sha256: str, media_type: str) -> EvidenceFile:
+        """A file sent in one request: its row, committed before its bytes arrive (the sweep
+        removes what a request that died left)."""
         limit = self.settings.max_single_request_file_bytes
         file = self._receiving(platform_id, size, sha256, media_type, limit=limit, part_size=size)  # one part
-        await self.storage.write(staging_key(file.id), _exactly(chunks, size))
         self.uow.files.add(file)
-        return await self._verify(file)
+        await self.uow.flush()
+        return file
+
+    async def verified(self, file_id: str, copy: VerifiedCopy) -> EvidenceFile:
+        """Record a file's verified copy; the file as it is when another call recorded it first."""
+        file = await self.uow.files.file(file_id, for_update=True)
+        assert file is not None  # files are never removed, only marked deleted
+        if file.state != FileState.RECEIVING:
+            return usable(file)
+        now = utcnow()
+        file.verified(copy.media_type, copy.size, copy.sha256, now)
+        file.expires_at = now + timedelta(hours=self.settings.unattached_file_hours)
+        await self.uow.flush()
+        return file
+
+    async def refused(self, file_id: str, refusal: DomainError) -> None:
+        """A file whose bytes are not what was declared: deleted, with why."""
+        file = await self.uow.files.file(file_id, for_update=True)
+        if file is not None and file.state == FileState.RECEIVING:
+            file.start_deletion(f"refused: {refusal.code}: {refusal.detail}")
+            await self.uow.flush()
 
     async def file_of(self, platform_id: str, file_id: str) -> EvidenceFile:
         return await self._owned(platform_id, file_id)
@@ -111,27 +116,11 @@ class FileService:
             await self.uow.flush()
         return file
 
-    async def _verify(self, file: EvidenceFile) -> EvidenceFile:
-        try:
-            copy = await store_verified_copy(self.storage, file)
-        finally:
-            await self.storage.delete(staging_key(file.id))
-        now = utcnow()
-        file.verified(copy.media_type, copy.size, copy.sha256, now)
-        file.expires_at = now + timedelta(hours=self.settings.unattached_file_hours)
-        await self.uow.flush()
-        return file
-
     async def _owned(self, platform_id: str, file_id: str, *, for_update: bool = False) -> EvidenceFile:
         file = await self.uow.files.file(file_id, for_update=for_update)
         if file is None or file.platform_id != platform_id:
             raise NotFound("file", file_id)
         return file
-
-    async def _received(self, file: EvidenceFile) -> list[StoredPart]:
-        assert file.upload_ref is not None
-        parts = await self.storage.parts(staging_key(file.id), file.upload_ref)
-        return [part for part in parts if part.number <= file.part_count and part.size == file.part_length(part.number)]
 
     async def _progress(self, file: EvidenceFile, received: list[StoredPart]) -> UploadProgress:
         assert file.upload_ref is not None
@@ -142,14 +131,17 @@ class FileService:
             if number in done:
                 continue
             size = file.part_length(number)
+            expires_at = utcnow() + ttl
             url = await self.storage.presigned_part_url(
                 staging_key(file.id), file.upload_ref, number, int(ttl.total_seconds())
             )
+            if url is not None:
+                missing.append(PartTarget(number, size, expires_at, url=url))
+                continue
             # The link names all a part needs: receiving it takes no database.
             claims: dict[str, str | int] = {"fid": file.id, "ref": file.upload_ref, "part": number, "len": size}
             link = signed_links.sign(self.settings.file_link_secret, PART_LINK, claims, ttl)
-            signature = None if url else link.token
-            missing.append(PartTarget(number, size, link.expires_at, url=url, signature=signature))
+            missing.append(PartTarget(number, size, link.expires_at, signature=link.token))
         return UploadProgress(file, received, missing)
 
     def _receiving(
@@ -192,11 +184,18 @@ async def receive_part(
     if claims.get("fid") != file_id or claims.get("part") != number:
         raise Forbidden("this link is for another part")
     try:
-        return await storage.put_part(staging_key(file_id), claims["ref"], number, _exactly(chunks, claims["len"]))
+        return await storage.put_part(staging_key(file_id), claims["ref"], number, exactly(chunks, claims["len"]))
     except UploadRejected as rejected:
         raise Conflict(
             "upload-not-receiving", "The upload takes no more parts", "it was completed or ended"
         ) from rejected
+
+
+async def received_parts(storage: EvidenceStorage, file: EvidenceFile) -> list[StoredPart]:
+    """The upload's parts that arrived whole (a part of another length is sent again)."""
+    assert file.upload_ref is not None
+    parts = await storage.parts(staging_key(file.id), file.upload_ref)
+    return [part for part in parts if part.number <= file.part_count and part.size == file.part_length(part.number)]
 
 
 async def attach_files(
@@ -225,13 +224,13 @@ async def attach_files(
     return {file_id: found[file_id].ref() for file_id in file_ids}
 
 
-def _usable(file: EvidenceFile) -> EvidenceFile:
+def usable(file: EvidenceFile) -> EvidenceFile:
     if file.state in (FileState.DELETING, FileState.DELETED):
         raise Conflict("file-deleted", "The file was deleted", file.deletion_reason or "deleted")
     return file
 
 
-async def _exactly(chunks: AsyncIterable[bytes], length: int) -> AsyncIterator[bytes]:
+async def exactly(chunks: AsyncIterable[bytes], length: int) -> AsyncIterator[bytes]:
     """The chunks, refused (by raising, so storage keeps nothing) unless they are `length` bytes."""
     received = 0
     async for chunk in chunks:

@@ -3,6 +3,7 @@
 are removed. `sweep_files` is one pass (tests call it directly); `file_sweeper` the loop every
 process running the service's relay starts."""
 
+import logging
 from datetime import datetime
 
 from awardpath_shared.periodic import PeriodicTask
@@ -10,6 +11,8 @@ from awardpath_shared.runtime import ServiceRuntime
 from awardpath_submission.files.retention import BATCH, RetentionService
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
+
+logger = logging.getLogger(__name__)
 
 SubmissionRuntime = ServiceRuntime[SubmissionUnitOfWork, SubmissionSettings]
 
@@ -20,7 +23,12 @@ async def sweep_files(runtime: SubmissionRuntime, now: datetime | None = None) -
         marked = await RetentionService(uow, runtime.settings, runtime.storage).mark_due(now)
     async with runtime.transaction() as uow:
         removed = await RetentionService(uow, runtime.settings, runtime.storage).remove_marked(now)
-    return marked >= BATCH or removed >= BATCH
+    for file in removed:  # once committed: a deletion is logged once
+        logger.info(
+            "evidence file deleted",
+            extra={"file_id": file.id, "submission_id": file.submission_id, "reason": file.deletion_reason},
+        )
+    return marked >= BATCH or len(removed) >= BATCH
 
 
 def file_sweeper(runtime: SubmissionRuntime) -> PeriodicTask:

@@ -15,6 +15,8 @@ from awardpath_submission.files.media import SNIFF_BYTES, sniff
 from awardpath_submission.files.metadata import without_metadata
 from awardpath_submission.files.models import EvidenceFile, staging_key
 
+ISO_MEDIA = frozenset({"video/mp4", "audio/mp4"})
+
 
 @dataclass(frozen=True)
 class VerifiedCopy:
@@ -73,6 +75,8 @@ def _checked_media_type(declared: str, found: str | None) -> str:
             "audio/mpeg, image/jpeg, image/png, application/pdf, text/plain)",
             declared_media_type=declared,
         )
+    if found in ISO_MEDIA and declared in ISO_MEDIA:
+        return declared  # one container: audio-only MP4 often carries a video brand
     if found != declared:
         raise Invalid(
             "media-type-mismatch",
