@@ -313,7 +313,9 @@ async def test_a_classroom_video_upload_survives_a_dropped_connection_and_reache
         'inline; filename="practice-1.mp4"',
         'inline; filename="practice-2.jpg"',
     ]
+    events = await all_event_payloads(system)
     for leak in earner.identity_strings():
         for response in served:
             assert leak.encode() not in response.content and leak not in str(response.headers)
         assert leak not in view.text and leak not in system.log_text()
+        assert not [event for event in events if leak in event]
