@@ -75,6 +75,34 @@ async def test_a_jpeg_keeps_its_pixels_and_colours_and_loses_what_names_its_make
     assert image.tobytes() == Image.open(io.BytesIO(original)).tobytes()
 
 
+def exif_segment(order: str, orientation: int) -> bytes:
+    """An APP1 EXIF segment in either byte order: Orientation, then Artist (the teacher)."""
+
+    def number(value: int, size: int) -> bytes:
+        return value.to_bytes(size, "little" if order == "II" else "big")
+
+    artist = NAME + b"\x00"
+    strings_at = 8 + 2 + 2 * 12 + 4
+    directory = number(2, 2)
+    directory += number(0x0112, 2) + number(3, 2) + number(1, 4) + number(orientation, 2) + bytes(2)
+    directory += number(0x013B, 2) + number(2, 2) + number(len(artist), 4) + number(strings_at, 4)
+    tiff = order.encode() + number(42, 2) + number(8, 4) + directory + bytes(4) + artist
+    return segment(0xE1, b"Exif\x00\x00" + tiff)
+
+
+@pytest.mark.parametrize(("order", "orientation"), [("II", 6), ("MM", 8)])
+async def test_a_jpeg_keeps_which_way_is_up_and_nothing_else_of_its_exif(order, orientation):
+    """A phone photo held sideways: only its Orientation tag survives, so it shows upright."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(out, "JPEG")
+    plain = out.getvalue()
+    original = plain[:20] + exif_segment(order, orientation) + plain[20:]  # after APP0
+    assert Image.open(io.BytesIO(original)).getexif()[0x013B] == NAME.decode()  # a real EXIF
+    cleaned = await stripped("image/jpeg", original)
+    assert NAME not in cleaned
+    assert dict(Image.open(io.BytesIO(cleaned)).getexif()) == {0x0112: orientation}
+
+
 # ---- PNG ---------------------------------------------------------------------------------
 
 

@@ -5,7 +5,9 @@ box up to 64 MiB); a PDF, read whole, waits on disk.
 Removed, per media type:
 - JPEG: every APPn segment but APP0 (JFIF), APP2 holding an ICC profile and APP14 (Adobe), so
   EXIF (camera owner, GPS, dates, software, thumbnail), XMP, IPTC/Photoshop, MPF, APP12; every
-  COM segment, before or between scans; anything after the end-of-image marker.
+  COM segment, before or between scans; anything after the end-of-image marker. An EXIF
+  Orientation tag that turns the picture is kept, alone in a new EXIF segment (else a phone
+  photo of student work reaches the assessor sideways).
 - PNG: tEXt, zTXt, iTXt, eXIf, tIME chunks, and caBX (C2PA content credentials); anything
   after IEND.
 - MP4, QuickTime, M4A: every udta and meta box at the top level and inside moov, trak, mdia,
@@ -35,6 +37,7 @@ import tempfile
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from contextlib import aclosing
 from pathlib import Path
+from typing import Literal
 
 import anyio
 import pikepdf
@@ -77,6 +80,8 @@ async def _jpeg(data: ChunkedInput) -> AsyncGenerator[bytes, None]:
         segment = await data.read(int.from_bytes(length) - 2, "a JPEG segment")
         if _jpeg_segment_kept(marker, segment):
             yield bytes((0xFF, marker)) + length + segment
+        elif marker == 0xE1 and (orientation := _exif_orientation(segment)) is not None:
+            yield _orientation_only(orientation)  # the rest of the EXIF goes; which way is up stays
         if marker == 0xDA:  # start of scan: its entropy-coded data follows
             async for piece in _jpeg_entropy_coded(data):
                 yield piece
@@ -101,6 +106,29 @@ def _jpeg_segment_kept(marker: int, segment: bytes) -> bool:
             or (marker == 0xEE and segment.startswith(b"Adobe"))
         )
     return True
+
+
+def _exif_orientation(segment: bytes) -> int | None:
+    """The Orientation tag (0x0112) of an EXIF segment's first IFD, when it turns the picture."""
+    tiff = segment[6:] if segment.startswith(b"Exif\x00\x00") else b""
+    order: Literal["little", "big"] = "little" if tiff[:2] == b"II" else "big"
+    if tiff[:2] not in (b"II", b"MM") or len(tiff) < 8:
+        return None
+    directory = int.from_bytes(tiff[4:8], order)
+    entries = int.from_bytes(tiff[directory : directory + 2], order)
+    for at in range(directory + 2, min(directory + 2 + 12 * entries, len(tiff) - 11), 12):
+        if int.from_bytes(tiff[at : at + 2], order) == 0x0112 and int.from_bytes(tiff[at + 2 : at + 4], order) == 3:
+            value = int.from_bytes(tiff[at + 8 : at + 10], order)
+            return value if 2 <= value <= 8 else None
+    return None
+
+
+def _orientation_only(orientation: int) -> bytes:
+    """An APP1 EXIF segment holding nothing but the Orientation tag (little-endian TIFF)."""
+    entry = (0x0112).to_bytes(2, "little") + (3).to_bytes(2, "little") + (1).to_bytes(4, "little")
+    directory = (1).to_bytes(2, "little") + entry + orientation.to_bytes(4, "little") + bytes(4)
+    payload = b"Exif\x00\x00" + b"II*\x00" + (8).to_bytes(4, "little") + directory
+    return b"\xff\xe1" + (len(payload) + 2).to_bytes(2) + payload
 
 
 async def _jpeg_entropy_coded(data: ChunkedInput) -> AsyncGenerator[bytes, None]:
