@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request, Response, status
 
-from awardpath_shared.pagination import Page, Paged
+from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.problems import Problem
 from awardpath_shared.routes import service_router
 from awardpath_shared.storage import MAX_PART_NUMBER
@@ -19,6 +19,7 @@ from awardpath_submission.files import streaming
 from awardpath_submission.files.models import EvidenceFile
 from awardpath_submission.files.retention import RetentionService
 from awardpath_submission.files.schemas import (
+    FileDeletionView,
     FileView,
     PartReceivedView,
     PartTargetView,
@@ -149,20 +150,23 @@ async def cancel_file(file_id: PathId, platform: Platform, files: Files) -> Evid
 
 
 @router.get("/v1/submissions/{submission_id}/files", response_model=Page[FileView])
-async def submission_files(submission_id: PathId, platform: Platform, retention: Retention) -> Paged[EvidenceFile]:
-    """Every file the submission's attempts named, deleted ones included (with when and why)."""
-    return Paged(await retention.files_of(platform.subject, submission_id), next_cursor=None)
+async def submission_files(
+    submission_id: PathId, platform: Platform, retention: Retention, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Paged[EvidenceFile]:
+    """Every file the submission's attempts named, in upload order, deleted ones included
+    (with when and why)."""
+    return await retention.files_of(platform.subject, submission_id, limit=limit, cursor=cursor)
 
 
 @router.delete(
-    "/v1/submissions/{submission_id}/files", status_code=status.HTTP_202_ACCEPTED, response_model=Page[FileView]
+    "/v1/submissions/{submission_id}/files", status_code=status.HTTP_202_ACCEPTED, response_model=FileDeletionView
 )
-async def delete_submission_files(
-    submission_id: PathId, platform: Platform, retention: Retention
-) -> Paged[EvidenceFile]:
+async def delete_submission_files(submission_id: PathId, platform: Platform, retention: Retention) -> FileDeletionView:
     """Delete the evidence files of a final submission (an earner's request): they are marked
-    `deleting` now and removed within minutes. An awarded credential stays verifiable."""
-    return Paged(await retention.request_deletion(platform.subject, submission_id), next_cursor=None)
+    `deleting` now and removed within minutes (follow them in the list). An awarded credential
+    stays verifiable."""
+    marked = await retention.request_deletion(platform.subject, submission_id)
+    return FileDeletionView(submission_id=submission_id, marked=marked)
 
 
 def _sha256_of(content_digest: str) -> str:

@@ -33,9 +33,14 @@ class FileRepository:
         query = select(EvidenceFile).where(EvidenceFile.id.in_(wellformed)).order_by(EvidenceFile.id)
         return {file.id: file for file in await self.session.scalars(query.with_for_update())}
 
-    async def of_submission(self, submission_id: str) -> list[EvidenceFile]:
+    async def of_submission(
+        self, submission_id: str, *, after_id: str | None = None, limit: int | None = None
+    ) -> list[EvidenceFile]:
+        """The submission's files in upload order (ids are time-ordered)."""
         query = select(EvidenceFile).where(EvidenceFile.submission_id == submission_id)
-        return list(await self.session.scalars(query.order_by(EvidenceFile.attached_at, EvidenceFile.id)))
+        if after_id is not None:
+            query = query.where(EvidenceFile.id > after_id)
+        return list(await self.session.scalars(query.order_by(EvidenceFile.id).limit(limit)))
 
     async def expired(self, now: datetime, limit: int) -> list[EvidenceFile]:
         """Uploads never completed, and files never attached, past their time."""

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from awardpath_shared.ids import utcnow
+from awardpath_shared.pagination import Paged, fetch_page
 from awardpath_shared.storage import EvidenceStorage
 from awardpath_shared.storage.names import stored_key
 from awardpath_shared.vocabulary import SubmissionStatus
@@ -33,23 +34,31 @@ class RetentionService:
         self.settings = settings
         self.storage = storage
 
-    async def files_of(self, platform_id: str, submission_id: str) -> list[EvidenceFile]:
+    async def files_of(
+        self, platform_id: str, submission_id: str, *, limit: int, cursor: str | None
+    ) -> Paged[EvidenceFile]:
         submission = owned_by(platform_id, submission_id, await self.uow.submissions.submission(submission_id))
-        return await self.uow.files.of_submission(submission.id)
+        return await fetch_page(
+            lambda after, size: self.uow.files.of_submission(submission.id, after_id=after, limit=size),
+            cursor=cursor,
+            limit=limit,
+            position=lambda file: file.id,
+        )
 
-    async def request_deletion(self, platform_id: str, submission_id: str) -> list[EvidenceFile]:
+    async def request_deletion(self, platform_id: str, submission_id: str) -> int:
         """The platform asks for a final submission's files to be deleted (an earner's request):
-        they are marked now and removed by the next sweep."""
+        they are marked now and removed by the next sweep; returns how many were marked."""
         submission = owned_by(
             platform_id, submission_id, await self.uow.submissions.submission(submission_id, for_update=True)
         )
         submission.check_final_for("deleting its evidence files")
-        files = await self.uow.files.of_submission(submission.id)
-        for file in files:
+        marked = 0
+        for file in await self.uow.files.of_submission(submission.id):
             if file.state == FileState.ATTACHED:
                 file.start_deletion("requested by the platform")
+                marked += 1
         await self.uow.flush()
-        return files
+        return marked
 
     async def mark_due(self, now: datetime | None = None) -> int:
         """Mark the files whose time is up as `deleting`; returns how many."""

@@ -71,6 +71,11 @@ class FileView(View):
     deleted_at: datetime | None
 
 
+class FileDeletionView(View):
+    submission_id: str
+    marked: int = Field(description="How many files were marked `deleting` (files deleted before are not counted)")
+
+
 class PartReceivedView(View):
     number: int
     size: int
