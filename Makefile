@@ -21,6 +21,20 @@ $(PROMTOOL): $(UV)
 	cd .tools/prometheus && apt-get download -qq prometheus && dpkg-deb -x prometheus_*.deb root
 	ln -sf ../prometheus/root/usr/bin/promtool $(PROMTOOL)
 
+# Browser tests: Debian's chromium (installed: it needs its libraries; as root, as CI runs)
+# driven by Playwright, and axe-core from the npm registry for the accessibility checks.
+CHROMIUM := /usr/bin/chromium
+AXE_VERSION := 4.14.1
+AXE := .tools/axe-core/axe.min.js
+
+$(CHROMIUM):
+	@apt-cache show chromium > /dev/null 2>&1 || apt-get update -qq
+	apt-get install -y -qq chromium
+
+$(AXE):
+	rm -rf .tools/axe-core && mkdir -p .tools/axe-core
+	cd .tools/axe-core && npm pack --silent axe-core@$(AXE_VERSION) > /dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js
+
 install: $(UV)
 	$(UV) sync --frozen --all-packages
 
@@ -35,7 +49,7 @@ lint: install
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
-test: lint $(PROMTOOL)
+test: lint $(PROMTOOL) $(CHROMIUM) $(AXE)
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 migrate: install

@@ -1,5 +1,6 @@
 """The public HTML page of a credential, for the earner to share. Everything shown is escaped."""
 
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -30,17 +31,28 @@ body {{ font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto;
 </style>
 </head>
 <body>
+<main>
 <h1>{title}</h1>
 <p>{escape(str(achievement.get("description", "")))}</p>
 <dl>
 <dt>Issued by</dt><dd>{escape(str(issuer.get("name", "")))} ({escape(str(issuer.get("url", "")))})</dd>
-<dt>Awarded</dt><dd>{escape(str(credential.get("validFrom", "")))}</dd>
+<dt>Awarded</dt><dd>{_awarded(str(credential.get("validFrom", "")))}</dd>
 <dt>Credential</dt><dd>{escape(str(credential.get("id", "")))}</dd>
 </dl>
 <p class="verdict {"ok" if verification.verified else "bad"}">{verdict}</p>
 <ul>{checks}</ul>
 <h2>Machine-readable</h2>
 <ul>{links}</ul>
+</main>
 </body>
 </html>
 """
+
+
+def _awarded(valid_from: str) -> str:
+    """The award date as people write it (30 November 2026), the exact time kept for machines."""
+    try:
+        moment = datetime.fromisoformat(valid_from)
+    except ValueError:
+        return escape(valid_from)
+    return f'<time datetime="{escape(valid_from)}">{moment.day} {moment:%B %Y}</time>'
