@@ -2,16 +2,21 @@
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
 
 from awardpath import dead_letters, operations
 from awardpath.demo import seed_demo
-from awardpath.processes import run_worker, run_worker_all, serve_all_beside_worker, serve_apps
+from awardpath.processes import run_worker, run_worker_all, serve_all_beside_worker, serve_apps, server_config
 from awardpath.services import SERVICES, AnySettings, build_apps
+from awardpath.workspace.app import create_workspace_app
+from awardpath.workspace.settings import WorkspaceSettings
+from awardpath.workspace.sign_in import sign_in_link
 from awardpath_award.settings import AwardSettings
 from awardpath_shared.auth import ROLES, mint_token
 from awardpath_shared.logs import configure_logging
@@ -74,6 +79,28 @@ def serve(
     # The API of one service consumes nothing; `all` on Kafka runs every consumer group here.
     transport = create_transport(first, client_id=f"awardpath-{target}-api", consume=target == "all")
     asyncio.run(serve_apps(build_apps(transport, settings), settings, host, transport, on_started))
+
+
+@app.command("login-link")
+def login_link(
+    role: Annotated[str, typer.Argument(help=", ".join(ROLES))],
+    subject: Annotated[str, typer.Argument(help="the assessor, issuer, admin or platform id")],
+) -> None:
+    """Print a one-time link that signs ROLE SUBJECT in to the workspaces (valid for minutes)."""
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
+    typer.echo(sign_in_link(WorkspaceSettings(), role, subject))
+
+
+@app.command()
+def workspace(host: str = "127.0.0.1") -> None:
+    """Serve the workspaces (the pages of assessors, issuers and administrators) on
+    AWARDPATH_WORKSPACE_PORT; they call the APIs at AWARDPATH_SUBMISSION_URL,
+    AWARDPATH_ASSESSMENT_URL and AWARDPATH_AWARD_URL."""
+    settings = WorkspaceSettings()
+    _refuse_unsafe({"workspace": settings}, development=settings.development)
+    configure_logging(settings.log_level)
+    asyncio.run(uvicorn.Server(server_config(create_workspace_app(settings), host, settings.workspace_port)).serve())
 
 
 @app.command()
@@ -146,7 +173,7 @@ def dead_letters_replay(service: Annotated[str, typer.Argument(help="submission,
     raise typer.Exit(1 if failures else 0)
 
 
-def _refuse_unsafe(settings: dict[str, AnySettings], *, development: bool) -> None:
+def _refuse_unsafe(settings: Mapping[str, ServiceSettings], *, development: bool) -> None:
     """Outside development, stop before serving on a placeholder secret or a loopback public
     URL, saying what to set (exit status 2)."""
     problems = sorted({problem for service in settings.values() for problem in service.unsafe_settings()})

@@ -3,6 +3,7 @@ each named with the variable to set."""
 
 import pytest
 
+from awardpath.workspace.settings import WorkspaceSettings
 from awardpath_assessment.settings import AssessmentSettings
 from awardpath_award.settings import AwardSettings
 from awardpath_submission.settings import SubmissionSettings
@@ -90,3 +91,13 @@ def test_previous_master_keys_are_read_comma_separated_after_the_current_one(env
     environment()
     monkeypatch.setenv("AWARDPATH_AWARD_PREVIOUS_MASTER_KEYS", "older-key-one, older-key-two")
     assert AwardSettings().master_keys == (FIT[MASTER], "older-key-one", "older-key-two")
+
+
+def test_the_workspaces_refuse_the_development_session_secret(environment, monkeypatch):
+    environment()
+    monkeypatch.delenv("AWARDPATH_WORKSPACE_SESSION_SECRET", raising=False)
+    assert [problem.split(" ")[0] for problem in WorkspaceSettings().unsafe_settings()] == [
+        "AWARDPATH_WORKSPACE_SESSION_SECRET"
+    ]
+    monkeypatch.setenv("AWARDPATH_WORKSPACE_SESSION_SECRET", "w0rK5pAc3s3ss10nS3cr3tAtl3aSt32ch")
+    assert WorkspaceSettings().unsafe_settings() == []

@@ -1,0 +1,117 @@
+"""Wiring of the workspaces: one FastAPI app, its session cookies, the sign-in pages and the
+assessor's pages, and the HTTP client the pages call the APIs with (opened by the lifespan)."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from awardpath.workspace import assessor
+from awardpath.workspace.pages import page, problem_page
+from awardpath.workspace.sessions import ForgedForm, NotSignedIn, check_form, signed_in, start_session
+from awardpath.workspace.settings import WorkspaceSettings
+from awardpath.workspace.sign_in import SignInLinks
+
+
+def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            app.state.http = client
+            yield
+
+    app = FastAPI(title="Awardpath workspaces", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.sign_in_links = SignInLinks(settings)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.workspace_session_secret,
+        session_cookie="awardpath_session",
+        max_age=int(settings.session_hours * 3600),
+        same_site="lax",
+        https_only=settings.workspace_public_url.startswith("https://"),
+    )
+    app.middleware("http")(_security_headers(settings))
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+    app.add_exception_handler(NotSignedIn, _sign_in_first)
+    app.add_exception_handler(ForgedForm, _forged)
+    app.add_exception_handler(PermissionError, _not_yours)
+    app.add_api_route("/health/live", _live, methods=["GET"])
+    app.add_api_route("/", _home, methods=["GET"], response_class=HTMLResponse)
+    app.add_api_route("/sign-in", _sign_in_page, methods=["GET"], response_class=HTMLResponse)
+    app.add_api_route("/sign-in", _sign_in, methods=["POST"])
+    app.add_api_route("/sign-out", _sign_out, methods=["POST"])
+    app.include_router(assessor.router)
+    return app
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _security_headers(settings: WorkspaceSettings) -> Callable[[Request, Handler], Awaitable[Response]]:
+    # Evidence files play from the assessment service's signed links; nothing else is loaded
+    # from elsewhere, and the links never leave in a Referer.
+    policy = (
+        f"default-src 'self'; img-src 'self' {settings.assessment_url}; media-src {settings.assessment_url}; "
+        f"frame-src {settings.assessment_url}; frame-ancestors 'none'; form-action 'self'"
+    )
+
+    async def add_headers(request: Request, call_next: Handler) -> Response:
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = policy
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return add_headers
+
+
+async def _live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _home(request: Request) -> Response:
+    person = signed_in(request)
+    if person.role == "assessor":
+        return RedirectResponse("/assessor", status_code=303)
+    return page(request, "home.html")
+
+
+async def _sign_in_page(request: Request, token: str = "") -> Response:
+    """A link opened (perhaps by a mail scanner) signs nobody in: the person presses Continue."""
+    return page(request, "sign_in.html", token=token)
+
+
+async def _sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
+    person = request.app.state.sign_in_links.take(token)
+    if person is None:
+        return problem_page(
+            request, 400, "This sign-in link does not work", "It was used already or has expired: ask for a new one."
+        )
+    start_session(request, person, request.app.state.settings.session_hours)
+    return RedirectResponse("/", status_code=303)
+
+
+async def _sign_out(request: Request, form_token: Annotated[str | None, Form()] = None) -> Response:
+    check_form(request, form_token)
+    request.session.clear()
+    return page(request, "message.html", title="Signed out", detail="You are signed out.")
+
+
+async def _sign_in_first(request: Request, _error: Exception) -> Response:
+    return problem_page(request, 401, "Please sign in", "Open the sign-in link you were given.")
+
+
+async def _forged(request: Request, _error: Exception) -> Response:
+    return problem_page(request, 403, "This form was not sent from your page", "Reload the page and try again.")
+
+
+async def _not_yours(request: Request, error: Exception) -> Response:
+    return problem_page(request, 403, "Not your workspace", str(error))

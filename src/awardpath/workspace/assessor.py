@@ -1,0 +1,65 @@
+"""The assessor's workspace: the queue, claiming the next item, the blind view of an
+assignment. Everything shown comes from the assessment API's answers to the assessor's own
+token: no earner identity exists there to show."""
+
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from awardpath.workspace.api import PersonalApi
+from awardpath.workspace.pages import page, problem_page
+from awardpath.workspace.sessions import Person, check_form, signed_in
+
+router = APIRouter()
+
+
+def assessor_api(request: Request, person: Annotated[Person, Depends(signed_in)]) -> PersonalApi:
+    if person.role != "assessor":
+        raise PermissionError("these pages are for assessors")
+    return PersonalApi(request.app.state.settings, request.app.state.http, person)
+
+
+Api = Annotated[PersonalApi, Depends(assessor_api)]
+
+
+@router.get("/assessor", response_class=HTMLResponse)
+async def queue(request: Request, api: Api, notice: str | None = None) -> Response:
+    answer = await api.get("assessment", "/v1/queue", limit=100)
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "Your queue could not be shown", _detail(answer))
+    return page(request, "queue.html", items=answer.json()["items"], notice=notice)
+
+
+@router.post("/assessor/claim")
+async def claim(request: Request, api: Api, form_token: Annotated[str | None, Form()] = None) -> Response:
+    check_form(request, form_token)
+    answer = await api.post("assessment", "/v1/queue/claim")
+    if answer.status_code == 204:
+        return RedirectResponse("/assessor?notice=nothing-to-claim", status_code=303)
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "Nothing was claimed", _detail(answer))
+    return RedirectResponse(f"/assessor/assignments/{answer.json()['assignment_id']}", status_code=303)
+
+
+@router.get("/assessor/assignments/{assignment_id}", response_class=HTMLResponse)
+async def assignment(request: Request, assignment_id: str, api: Api) -> Response:
+    answer = await api.get("assessment", f"/v1/assignments/{assignment_id}")
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "This assignment cannot be shown", _detail(answer))
+    view = answer.json()
+    files_by_section: dict[str, list[dict[str, object]]] = {}
+    for file in view["files"]:
+        files_by_section.setdefault(file["section_id"], []).append(file)
+    evidence = {item["section_id"]: item for item in view["evidence"]}
+    return page(request, "assignment.html", view=view, evidence=evidence, files=files_by_section)
+
+
+def _detail(answer: httpx.Response) -> str:
+    """The problem's own words (they name no one the page's reader may not see)."""
+    try:
+        problem = answer.json()
+        return str(problem.get("detail") or problem.get("title"))
+    except ValueError:
+        return "The service did not answer as expected; try again in a moment."

@@ -1,0 +1,26 @@
+"""Rendering: the templates, and what every page gets (the person, the form token)."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from awardpath.workspace.sessions import form_token
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    person = {"role": request.session.get("role"), "subject": request.session.get("subject")}
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"person": person if person["subject"] else None, "form_token": form_token(request), **context},
+        status_code=status_code,
+    )
+
+
+def problem_page(request: Request, status_code: int, title: str, detail: str) -> HTMLResponse:
+    return page(request, "message.html", status_code, title=title, detail=detail)
