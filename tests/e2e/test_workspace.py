@@ -1,7 +1,8 @@
 """The assessor's workspace in a real browser: `awardpath workspace` as a process beside
 `awardpath serve all`, signed in by a one-time link from `awardpath login-link`. The pages
-show the queue and the blind view (evidence files playing from their signed links), pass
-axe-core's check, carry no earner identity, and refuse a forged or replayed form."""
+show the queue and the blind view (evidence files playing from their signed links), take a
+review (a refused one comes back with the message beside its field and nothing lost), pass
+axe-core's check, carry no earner identity, and refuse a forged form or a used link."""
 
 import subprocess
 import sys
@@ -84,7 +85,7 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
     video = await upload_whole(path.platform, classroom_video(earner.name, bytes(4096)), "video/mp4")
     items = evidence("attempt 1", earner)
     items[1]["files"] = [{"file_id": video["id"]}, {"file_id": photo["id"]}]
-    await path.submit(earner, items=items)
+    submission_id = await path.submit(earner, items=items)
     await eventually(lambda: path.assessor_get("assessor-a", "/v1/queue"), lambda r: r.json()["items"])
     link = workspace.sign_in_link("assessor", path.assessor_ids["assessor-a"])
 
@@ -110,6 +111,27 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
 
         forged = await page.request.post(f"{workspace.url}/assessor/claim", form={"form_token": "not-mine"})
         assert forged.status == 403
+
+        for title in ("Overview", "Practice", "Reflection"):
+            await page.get_by_role("group", name=f"Your score for {title}").get_by_label("Proficient").check()
+            await page.get_by_label(f"Growth feedback on {title}").fill(
+                f"Your {title.lower()} shows growth; next, invite student voice."
+            )
+        await page.get_by_label("Resubmission", exact=False).check()  # contradicts the levels
+        await page.get_by_role("button", name="Send my review").click()
+        message = page.locator("#error-recommendation")
+        assert "the recommendation is award" in await message.inner_text()
+        assert await page.get_by_label("Growth feedback on Practice").input_value() == (
+            "Your practice shows growth; next, invite student voice."
+        )  # nothing typed is lost
+        assert await blocking_violations(page) == []
+        await page.screenshot(path=tmp_path / "refused-review.png", full_page=True)
+
+        await page.get_by_label("Award", exact=False).check()
+        await page.get_by_role("button", name="Send my review").click()
+        await page.wait_for_url(f"{workspace.url}/assessor?notice=reviewed")
+        assert await page.get_by_role("status").inner_text() == "Your review was sent. Thank you."
+        await path.wait_for_status(submission_id, "awaiting_decision")
         await page.get_by_role("button", name="Sign out").click()
         await page.goto(link)  # the link was taken
         await page.get_by_role("button", name="Continue").click()

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace.api import PersonalApi
 from awardpath.workspace.pages import page, problem_page
+from awardpath.workspace.review_form import field_errors, review_body
 from awardpath.workspace.sessions import Person, check_form, signed_in
 
 router = APIRouter()
@@ -45,6 +46,38 @@ async def claim(request: Request, api: Api, form_token: Annotated[str | None, Fo
 
 @router.get("/assessor/assignments/{assignment_id}", response_class=HTMLResponse)
 async def assignment(request: Request, assignment_id: str, api: Api) -> Response:
+    return await _assignment_page(request, api, assignment_id)
+
+
+@router.post("/assessor/assignments/{assignment_id}/review")
+async def review(request: Request, assignment_id: str, api: Api) -> Response:
+    """Send the scoring form as a review; a refusal comes back as the page with the entered
+    values and the message beside its field (nothing was recorded)."""
+    form = await request.form()
+    check_form(request, str(form.get("form_token") or ""))
+    shown = await api.get("assessment", f"/v1/assignments/{assignment_id}")
+    if shown.status_code != 200:
+        return problem_page(request, shown.status_code, "This assignment cannot be reviewed", _detail(shown))
+    rubric = shown.json()["rubric"]
+    answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/review", review_body(form, rubric))
+    if answer.status_code in (200, 201):
+        return RedirectResponse("/assessor?notice=reviewed", status_code=303)
+    if answer.status_code != 422:
+        return problem_page(request, answer.status_code, "Your review was not sent", _detail(answer))
+    values = {key: str(value) for key, value in form.items() if key != "form_token"}
+    errors = field_errors(answer.json(), rubric)
+    return await _assignment_page(request, api, assignment_id, values=values, errors=errors, status_code=422)
+
+
+async def _assignment_page(
+    request: Request,
+    api: PersonalApi,
+    assignment_id: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     answer = await api.get("assessment", f"/v1/assignments/{assignment_id}")
     if answer.status_code != 200:
         return problem_page(request, answer.status_code, "This assignment cannot be shown", _detail(answer))
@@ -53,7 +86,16 @@ async def assignment(request: Request, assignment_id: str, api: Api) -> Response
     for file in view["files"]:
         files_by_section.setdefault(file["section_id"], []).append(file)
     evidence = {item["section_id"]: item for item in view["evidence"]}
-    return page(request, "assignment.html", view=view, evidence=evidence, files=files_by_section)
+    return page(
+        request,
+        "assignment.html",
+        status_code,
+        view=view,
+        evidence=evidence,
+        files=files_by_section,
+        values=values or {},
+        errors=errors or {},
+    )
 
 
 def _detail(answer: httpx.Response) -> str:
