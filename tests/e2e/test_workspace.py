@@ -2,8 +2,10 @@
 `awardpath serve all`, signed in by a one-time link from `awardpath login-link`. The pages
 show the queue and the blind view (evidence files playing from their signed links), take a
 review (a refused one comes back with the message beside its field and nothing lost), pass
-axe-core's check, carry no earner identity, and refuse a forged form or a used link."""
+axe-core's check, carry no earner identity, and refuse a forged form or a used link. Beside
+them, the public credential page an earner shares, in the same browser."""
 
+import calendar
 import subprocess
 import sys
 
@@ -63,6 +65,21 @@ async def running(tmp_path_factory):
     await drop_database(database)
 
 
+@pytest.fixture
+async def clients(running):
+    """Authenticated API clients of the running system, closed after the test."""
+    system, _ = running
+    opened = []
+
+    def make(service, role, subject="someone"):
+        opened.append(system.client(service, role, subject))
+        return opened[-1]
+
+    yield make
+    for client in opened:
+        await client.aclose()
+
+
 async def _answers(url: str) -> bool:
     try:
         async with httpx.AsyncClient(timeout=1) as client:
@@ -71,14 +88,8 @@ async def _answers(url: str) -> bool:
         return False
 
 
-async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_files(running, tmp_path):
-    system, workspace = running
-    opened = []
-
-    def clients(service, role, subject="someone"):
-        opened.append(system.client(service, role, subject))
-        return opened[-1]
-
+async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_files(running, clients, tmp_path):
+    _, workspace = running
     path = await open_award_path(clients, policy="manual")
     earner = Earner()
     photo = await upload_whole(path.platform, jpeg_with_metadata(earner.name), "image/jpeg")
@@ -139,8 +150,6 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
 
     for leak in earner.identity_strings():
         assert leak not in queue_html and leak not in assignment_html
-    for client in opened:
-        await client.aclose()
 
 
 async def test_pages_ask_to_sign_in_and_another_role_is_not_an_assessor(running):
@@ -154,3 +163,25 @@ async def test_pages_ask_to_sign_in_and_another_role_is_not_an_assessor(running)
         response = await page.goto(f"{workspace.url}/assessor")
         assert response.status == 403
         assert await blocking_violations(page) == []
+
+
+async def test_the_credential_page_reads_in_a_browser_and_passes_the_accessibility_check(running, clients, tmp_path):
+    """What a principal opening the earner's shared link sees, in chromium on a laptop and on
+    a tablet: the achievement, its issuer, the verdict; no serious or critical axe finding."""
+    system, _ = running
+    path = await open_award_path(clients, policy="auto", assessors=("assessor-a",))
+    earner = Earner()
+    submission = await path.award(earner)
+    url = f"{system.urls['award']}/v1/credentials/{submission['credential_id']}/page"
+    for width, height in ((1280, 800), (768, 1024)):
+        async with browser_page(width, height) as page:
+            await page.goto(url)
+            assert await page.get_by_role("heading", level=1).inner_text() == "Belonging and Caring Classroom Climate"
+            assert await page.get_by_text("Teaching Lab", exact=False).count() == 1
+            assert await page.locator(".verdict").inner_text() == "Verified"
+            awarded = await page.locator("time").get_attribute("datetime")  # 2026-11-30T04:38:26Z
+            month = calendar.month_name[int(awarded[5:7])]
+            assert await page.locator("time").inner_text() == f"{int(awarded[8:10])} {month} {awarded[:4]}"
+            assert await blocking_violations(page) == []
+            assert earner.email not in await page.content()
+            await page.screenshot(path=tmp_path / f"credential-{width}.png", full_page=True)
