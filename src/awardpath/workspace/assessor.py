@@ -2,7 +2,7 @@
 assignment. Everything shown comes from the assessment API's answers to the assessor's own
 token: no earner identity exists there to show."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, Form, Request
@@ -46,7 +46,10 @@ async def claim(request: Request, api: Api, form_token: Annotated[str | None, Fo
 
 @router.get("/assessor/assignments/{assignment_id}", response_class=HTMLResponse)
 async def assignment(request: Request, assignment_id: str, api: Api) -> Response:
-    return await _assignment_page(request, api, assignment_id)
+    answer = await api.get("assessment", f"/v1/assignments/{assignment_id}")
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "This assignment cannot be shown", _detail(answer))
+    return _assignment_page(request, answer.json())
 
 
 @router.post("/assessor/assignments/{assignment_id}/review")
@@ -58,7 +61,8 @@ async def review(request: Request, assignment_id: str, api: Api) -> Response:
     shown = await api.get("assessment", f"/v1/assignments/{assignment_id}")
     if shown.status_code != 200:
         return problem_page(request, shown.status_code, "This assignment cannot be reviewed", _detail(shown))
-    rubric = shown.json()["rubric"]
+    view = shown.json()
+    rubric = view["rubric"]
     answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/review", review_body(form, rubric))
     if answer.status_code in (200, 201):
         return RedirectResponse("/assessor?notice=reviewed", status_code=303)
@@ -66,22 +70,18 @@ async def review(request: Request, assignment_id: str, api: Api) -> Response:
         return problem_page(request, answer.status_code, "Your review was not sent", _detail(answer))
     values = {key: str(value) for key, value in form.items() if key != "form_token"}
     errors = field_errors(answer.json(), rubric)
-    return await _assignment_page(request, api, assignment_id, values=values, errors=errors, status_code=422)
+    return _assignment_page(request, view, values=values, errors=errors, status_code=422)
 
 
-async def _assignment_page(
+def _assignment_page(
     request: Request,
-    api: PersonalApi,
-    assignment_id: str,
+    view: dict[str, Any],
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    answer = await api.get("assessment", f"/v1/assignments/{assignment_id}")
-    if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "This assignment cannot be shown", _detail(answer))
-    view = answer.json()
+    """The blind view (the assessment API's answer) as a page, with the scoring form."""
     files_by_section: dict[str, list[dict[str, object]]] = {}
     for file in view["files"]:
         files_by_section.setdefault(file["section_id"], []).append(file)

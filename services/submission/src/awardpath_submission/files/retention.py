@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from awardpath_shared.ids import utcnow
 from awardpath_shared.pagination import Paged, fetch_page
 from awardpath_shared.storage import EvidenceStorage
-from awardpath_shared.storage.names import stored_key
 from awardpath_shared.vocabulary import SubmissionStatus
-from awardpath_submission.files.models import EvidenceFile, FileState, staging_key
+from awardpath_submission.files.models import EvidenceFile, FileState
+from awardpath_submission.files.service import remove_bytes
 from awardpath_submission.intake.service import owned_by
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
@@ -83,7 +83,7 @@ class RetentionService:
         removed = []
         for file in await self.uow.files.deleting(BATCH):
             try:
-                await self._remove_bytes(file)
+                await remove_bytes(self.storage, file)
             except Exception:
                 logger.warning(
                     "evidence file %s: bytes not removed, the next sweep tries again", file.id, exc_info=True
@@ -93,9 +93,3 @@ class RetentionService:
             removed.append(file)
         await self.uow.flush()
         return removed
-
-    async def _remove_bytes(self, file: EvidenceFile) -> None:
-        if file.upload_ref is not None:
-            await self.storage.abort_upload(staging_key(file.id), file.upload_ref)
-        await self.storage.delete(staging_key(file.id))
-        await self.storage.delete(stored_key(file.id))

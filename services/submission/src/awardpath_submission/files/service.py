@@ -21,6 +21,7 @@ from awardpath_shared.errors import (
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.rubrics import FileRef
 from awardpath_shared.storage import EvidenceStorage, StoredPart, UploadRejected
+from awardpath_shared.storage.names import stored_key
 from awardpath_submission.files.media import ACCEPTED_MEDIA_TYPES
 from awardpath_submission.files.models import EvidenceFile, FileState, staging_key
 from awardpath_submission.files.verification import VerifiedCopy
@@ -189,6 +190,15 @@ async def receive_part(
         raise Conflict(
             "upload-not-receiving", "The upload takes no more parts", "it was completed or ended"
         ) from rejected
+
+
+async def remove_bytes(storage: EvidenceStorage, file: EvidenceFile) -> None:
+    """Everything stored of a file: its unfinished upload, its uploaded bytes, its verified copy
+    (each removal a no-op on what is gone already, so it can run again)."""
+    if file.upload_ref is not None:
+        await storage.abort_upload(staging_key(file.id), file.upload_ref)
+    await storage.delete(staging_key(file.id))
+    await storage.delete(stored_key(file.id))
 
 
 async def received_parts(storage: EvidenceStorage, file: EvidenceFile) -> list[StoredPart]:

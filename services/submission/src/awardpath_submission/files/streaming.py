@@ -13,9 +13,8 @@ from collections.abc import AsyncIterable
 from awardpath_shared.errors import Conflict, Invalid, UnsupportedContent
 from awardpath_shared.runtime import ServiceRuntime
 from awardpath_shared.storage import StoredObjectMissing, UploadRejected
-from awardpath_shared.storage.names import stored_key
 from awardpath_submission.files.models import EvidenceFile, FileState, staging_key
-from awardpath_submission.files.service import FileService, exactly, received_parts, usable
+from awardpath_submission.files.service import FileService, exactly, received_parts, remove_bytes, usable
 from awardpath_submission.files.verification import store_verified_copy
 from awardpath_submission.settings import SubmissionSettings
 from awardpath_submission.uow import SubmissionUnitOfWork
@@ -70,7 +69,7 @@ async def _verify(runtime: SubmissionRuntime, file: EvidenceFile) -> EvidenceFil
     try:
         copy = await store_verified_copy(storage, file)
     except (Invalid, UnsupportedContent) as refusal:
-        await _remove_bytes(runtime, file)  # nothing is kept of a refused file
+        await remove_bytes(storage, file)  # nothing is kept of a refused file
         async with runtime.transaction() as uow:
             await _files(runtime, uow).refused(file.id, refusal)
         raise
@@ -79,13 +78,6 @@ async def _verify(runtime: SubmissionRuntime, file: EvidenceFile) -> EvidenceFil
         await storage.abort_upload(staging_key(file.id), file.upload_ref)  # what a crash mid-join left
     async with runtime.transaction() as uow:
         return await _files(runtime, uow).verified(file.id, copy)
-
-
-async def _remove_bytes(runtime: SubmissionRuntime, file: EvidenceFile) -> None:
-    await runtime.storage.delete(staging_key(file.id))
-    await runtime.storage.delete(stored_key(file.id))
-    if file.upload_ref is not None:
-        await runtime.storage.abort_upload(staging_key(file.id), file.upload_ref)
 
 
 def _files(runtime: SubmissionRuntime, uow: SubmissionUnitOfWork) -> FileService:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from awardpath_shared.errors import Invalid, UnsupportedContent
 from awardpath_shared.storage import EvidenceStorage
 from awardpath_shared.storage.names import stored_key
-from awardpath_submission.files.media import SNIFF_BYTES, sniff
+from awardpath_submission.files.media import ACCEPTED_MEDIA_TYPES, SNIFF_BYTES, sniff
 from awardpath_submission.files.metadata import without_metadata
 from awardpath_submission.files.models import EvidenceFile, staging_key
 
@@ -71,8 +71,7 @@ def _checked_media_type(declared: str, found: str | None) -> str:
         raise UnsupportedContent(
             "unsupported-file-type",
             "Unsupported file type",
-            "the file's content is none of the accepted types (video/mp4, video/quicktime, audio/mp4, "
-            "audio/mpeg, image/jpeg, image/png, application/pdf, text/plain)",
+            f"the file's content is none of the accepted types ({', '.join(sorted(ACCEPTED_MEDIA_TYPES))})",
             declared_media_type=declared,
         )
     if found in ISO_MEDIA and declared in ISO_MEDIA:
