@@ -118,7 +118,7 @@ def progress(submission_uow) -> ProgressService:
 @pytest.fixture(scope="session")
 async def s3_server(tmp_path_factory) -> AsyncIterator[MotoServer]:
     """A moto S3 server with a bucket, for the whole run; give each test its own prefix
-    (`storage_overrides(new_prefix())` for `EvidenceStorageSettings`, `storage_env` for processes)."""
+    (`storage_overrides(new_prefix())` for `EvidenceStorageSettings`)."""
     async with moto_s3(tmp_path_factory.mktemp("moto")) as server:
         yield server
 

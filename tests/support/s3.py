@@ -45,10 +45,6 @@ class MotoServer:
             "s3_path_style": True,
         }
 
-    def storage_env(self, prefix: str) -> dict[str, str]:
-        """The same as environment variables, for Awardpath processes."""
-        return {f"AWARDPATH_{name.upper()}": str(value) for name, value in self.storage_overrides(prefix).items()}
-
     async def start(self) -> None:
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
             self._process = await asyncio.create_subprocess_exec(

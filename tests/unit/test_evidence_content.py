@@ -13,6 +13,7 @@ from PIL.PngImagePlugin import PngInfo
 from awardpath_shared.errors import Invalid
 from awardpath_submission.files.media import SNIFF_BYTES, sniff
 from awardpath_submission.files.metadata import without_metadata
+from tests.support.evidence_files import box
 
 NAME = b"Ada Teacher"
 
@@ -139,10 +140,6 @@ async def test_a_png_loses_its_text_exif_and_time_chunks_and_keeps_the_rest():
 
 
 # ---- MP4, QuickTime, M4A -----------------------------------------------------------------
-
-
-def box(kind: bytes, payload: bytes) -> bytes:
-    return (8 + len(payload)).to_bytes(4) + kind + payload
 
 
 def large_box(kind: bytes, payload: bytes) -> bytes:
