@@ -43,16 +43,19 @@ async def test_a_receiver_that_fails_then_recovers_gets_every_event_once_signed(
             ("submission.status_changed", "submitted"),
             ("submission.status_changed", "in_review"),
             ("submission.feedback_available", None),
-            ("submission.status_changed", "awaiting_decision"),
             ("submission.status_changed", "awarded"),
             ("submission.awarded", None),
         ]
-        await eventually(receiver.processed, lambda got: len(got) >= len(expected), timeout=30)
+        # Under the auto policy the decision may overtake the review (another topic): the
+        # submission then goes from in_review to awarded, never awaiting_decision, but the
+        # feedback is announced all the same.
+        overtaken = ("submission.status_changed", "awaiting_decision")
+        await eventually(receiver.processed, lambda got: set(expected) <= set(summary(got)), timeout=30)
 
         processed = receiver.processed()
-        assert sorted(summary(processed)) == sorted(expected)
+        assert sorted(item for item in summary(processed) if item != overtaken) == sorted(expected)
         assert len(receiver.requests) > len(processed)  # the failures were retried...
-        assert len({item.webhook_id for item in receiver.requests}) == len(expected)  # ...with the same ids
+        assert len({item.webhook_id for item in receiver.requests}) == len(processed)  # ...with the same ids
         for item in receiver.requests:
             Webhook(endpoint["secret"]).verify(item.body, item.headers)  # raises unless signed
             assert earner.email.encode() not in item.body and earner.name.encode() not in item.body

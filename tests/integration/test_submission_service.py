@@ -8,6 +8,7 @@ from awardpath_assessment.models import Base as AssessmentBase
 from awardpath_shared.errors import DomainError
 from awardpath_shared.events import (
     AssessmentAssigned,
+    FeedbackRecorded,
     SubmissionResubmitted,
     SubmissionStatusChanged,
     SubmissionSubmitted,
@@ -116,18 +117,38 @@ async def test_evidence_must_match_the_rubric(intake, micro_credential_id):
     assert refused.value.extensions["errors"] == ["unknown sections: essay", "missing required sections: reflection"]
 
 
-async def test_status_follows_the_path_and_a_late_review_never_steps_it_back(intake, progress, micro_credential_id):
+async def test_status_follows_the_path_and_a_late_review_never_steps_it_back(
+    submission_uow, intake, progress, micro_credential_id
+):
     submission_id = await submitted(intake, micro_credential_id)
     await progress.record_assignment(AssessmentAssigned(submission_id=submission_id, attempt=1, assigned_at=utcnow()))
     # The decision (award topic) overtakes the review (assessment topic).
     await progress.record_decision(decided(submission_id, "resubmission_open"))
-    await progress.record_review(completed(submission_id))
+    review = completed(submission_id)
+    await progress.record_review(review)
+    await progress.record_review(review)  # delivered again
 
     submission = await progress.get("platform-1", submission_id)
     assert submission.status == "resubmission_open"
     assert [len(attempt.reviews) for attempt in submission.attempts] == [1]
     statuses = [change.status for change in (await progress.timeline("platform-1", submission_id)).entries]
     assert statuses == ["submitted", "in_review", "resubmission_open"]
+    # The platform is told of the feedback all the same, once.
+    announced = await staged(submission_uow, FeedbackRecorded)
+    assert [(event["submission_id"], event["attempt"]) for event in announced] == [(submission_id, 1)]
+
+
+async def test_a_review_of_a_withdrawn_submission_is_kept_but_not_announced(
+    submission_uow, intake, progress, micro_credential_id
+):
+    submission_id = await submitted(intake, micro_credential_id)
+    await intake.withdraw("platform-1", submission_id, None)
+    await progress.record_review(completed(submission_id))
+
+    submission = await progress.get("platform-1", submission_id)
+    assert submission.status == "withdrawn"
+    assert [len(attempt.reviews) for attempt in submission.attempts] == [1]
+    assert await staged(submission_uow, FeedbackRecorded) == []
 
 
 async def test_every_status_change_is_published_numbered_as_the_timeline_has_it(

@@ -1,7 +1,7 @@
 """Webhook delivery rows on a migrated database (both backends): the submission service's
-status changes relayed as numbered, an endpoint's deliveries about one submission in one line
-sent one at a time (other submissions' side by side), a retrying delivery holding its line, a
-failed one freeing it, a redelivery at its end."""
+status changes and recorded feedback relayed in order, statuses as numbered, an endpoint's
+deliveries about one submission in one line sent one at a time (other submissions' side by
+side), a retrying delivery holding its line, a failed one freeing it, a redelivery at its end."""
 
 from datetime import timedelta
 
@@ -16,7 +16,7 @@ from awardpath_award.uow import AwardUnitOfWork
 from awardpath_award.webhooks.notifier import WebhookNotifier
 from awardpath_award.webhooks.sender import AttemptOutcome, ClaimedDelivery
 from awardpath_award.webhooks.service import DeliveryService, WebhookService
-from awardpath_shared.events import SubmissionStatusChanged
+from awardpath_shared.events import FeedbackRecorded, SubmissionStatusChanged
 from awardpath_shared.ids import new_id, utcnow
 from tests.support.award import a_recipient
 
@@ -70,11 +70,13 @@ def statuses_of(claimed: list[ClaimedDelivery]) -> list[tuple[str, int]]:
     return [(item.message.data["status"], item.message.data["sequence"]) for item in claimed]
 
 
-async def test_status_changes_are_relayed_as_numbered_and_followed_by_what_they_mean(uow) -> None:
+async def test_status_changes_and_recorded_feedback_are_relayed_in_the_order_they_came(uow) -> None:
     submission_id = new_id()
     notifier = WebhookNotifier(uow)
-    for sequence, status in enumerate(("submitted", "in_review", "awaiting_decision", "denied"), start=1):
+    for sequence, status in enumerate(("submitted", "in_review", "awaiting_decision"), start=1):
         notifier.relay_status(changed(submission_id, sequence, status))
+    notifier.feedback_available(FeedbackRecorded(submission_id=submission_id, attempt=1, recorded_at=utcnow()))
+    notifier.relay_status(changed(submission_id, 4, "denied"))
     await uow.flush()
 
     messages = list(

@@ -153,6 +153,24 @@ class SubmissionWithdrawn(Event):
         return self.submission_id
 
 
+class FeedbackRecorded(Event):
+    """An attempt's feedback (levels and growth feedback per section) is stored with the
+    submission, so a platform reading it now finds it. Published once per attempt, in the
+    transaction that stored it, whatever the status: an issuer's decision on another topic
+    may have overtaken the review, and the feedback is news all the same. Not published for
+    a withdrawn submission."""
+
+    event_name = "feedback.recorded"
+    topic = "awardpath.submission"
+
+    submission_id: str
+    attempt: int
+    recorded_at: datetime
+
+    def subject(self) -> str:
+        return self.submission_id
+
+
 # ---- assessment ------------------------------------------------------------------------
 
 
@@ -306,6 +324,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SubmissionResubmitted,
         SubmissionStatusChanged,
         SubmissionWithdrawn,
+        FeedbackRecorded,
         AssessmentAssigned,
         AssessmentCompleted,
         AwardDecided,

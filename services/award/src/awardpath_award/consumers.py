@@ -1,7 +1,7 @@
 """The award service's handler map: which events it consumes and what each does.
 
 Besides its own decisions and credentials, the award service relays the submission service's
-status changes to the platform by webhook (ids and statuses only); it never derives a status."""
+status changes and recorded feedback to the platform by webhook (ids and statuses only); it never derives a status."""
 
 from functools import partial
 
@@ -14,6 +14,7 @@ from awardpath_award.webhooks.notifier import WebhookNotifier
 from awardpath_shared.events import (
     AssessmentCompleted,
     AwardGranted,
+    FeedbackRecorded,
     RecipientIdentified,
     SubmissionStatusChanged,
     SubmissionWithdrawn,
@@ -33,6 +34,10 @@ async def on_submission_status_changed(uow: UoW, event: SubmissionStatusChanged)
     WebhookNotifier(uow).relay_status(event)
 
 
+async def on_feedback_recorded(uow: UoW, event: FeedbackRecorded) -> None:
+    WebhookNotifier(uow).feedback_available(event)
+
+
 async def on_submission_withdrawn(uow: UoW, event: SubmissionWithdrawn, *, settings: AwardSettings) -> None:
     await DecisionService(uow).record_withdrawal(event)
     await CredentialService(uow, settings).revoke_withdrawn(event.submission_id)
@@ -47,6 +52,7 @@ def handlers(settings: AwardSettings) -> HandlerMap[UoW]:
         AssessmentCompleted: on_assessment_completed,
         RecipientIdentified: on_recipient_identified,
         SubmissionStatusChanged: on_submission_status_changed,
+        FeedbackRecorded: on_feedback_recorded,
         SubmissionWithdrawn: partial(on_submission_withdrawn, settings=settings),
         AwardGranted: partial(on_award_granted, settings=settings),
     }

@@ -8,7 +8,7 @@ from typing import Any
 
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_award.webhooks.models import WebhookEventType, WebhookMessage
-from awardpath_shared.events import SubmissionStatusChanged
+from awardpath_shared.events import FeedbackRecorded, SubmissionStatusChanged
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.vocabulary import SubmissionStatus
 
@@ -19,17 +19,15 @@ class WebhookNotifier:
 
     def relay_status(self, change: SubmissionStatusChanged) -> None:
         """A status change as the submission service recorded it (with its `sequence`), and
-        right after it what it means: `submission.feedback_available` once the feedback is
-        stored there (`awaiting_decision`: a platform reading it then finds it; a withdrawn
-        submission never gets there), `submission.denied` for a final denial."""
+        right after a final denial what it means: `submission.denied`."""
         data = {"status": change.status.value, "attempt": change.attempt, "sequence": change.sequence}
         self._notify(change.submission_id, WebhookEventType.STATUS_CHANGED, data)
-        following = {
-            SubmissionStatus.AWAITING_DECISION: WebhookEventType.FEEDBACK_AVAILABLE,
-            SubmissionStatus.DENIED: WebhookEventType.DENIED,
-        }.get(change.status)
-        if following is not None:
-            self._notify(change.submission_id, following, {"attempt": change.attempt})
+        if change.status == SubmissionStatus.DENIED:
+            self._notify(change.submission_id, WebhookEventType.DENIED, {"attempt": change.attempt})
+
+    def feedback_available(self, recorded: FeedbackRecorded) -> None:
+        """The feedback is stored with the submission: a platform reading it now finds it."""
+        self._notify(recorded.submission_id, WebhookEventType.FEEDBACK_AVAILABLE, {"attempt": recorded.attempt})
 
     def awarded(self, submission_id: str, award_id: str, credential_id: str, credential_url: str) -> None:
         self._notify(

@@ -10,6 +10,7 @@ from awardpath_shared.events import (
     AwardDecided,
     CredentialIssued,
     CredentialRevoked,
+    FeedbackRecorded,
 )
 from awardpath_shared.ids import utcnow
 from awardpath_shared.pagination import Paged, fetch_page
@@ -73,22 +74,25 @@ class ProgressService:
         attempt = await self.uow.submissions.attempt(event.submission_id, event.attempt)
         if attempt is None:
             raise LookupError(f"attempt {event.attempt} of {event.submission_id} is not known")
-        if await self.uow.progress.review(event.review_id) is None:
-            self.uow.progress.add(
-                Review(
-                    id=event.review_id,
-                    attempt_id=attempt.id,
-                    sections=event.sections,
-                    recommendation=event.recommendation,
-                    completed_at=event.completed_at,
-                )
+        if await self.uow.progress.review(event.review_id) is not None:
+            return  # already recorded: the event came again
+        self.uow.progress.add(
+            Review(
+                id=event.review_id,
+                attempt_id=attempt.id,
+                sections=event.sections,
+                recommendation=event.recommendation,
+                completed_at=event.completed_at,
             )
+        )
         # The decision may have overtaken the review (different topics): never step back.
         waiting = submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW)
         if submission.current_attempt == event.attempt and waiting:
             self._move(
                 submission, SubmissionStatus.AWAITING_DECISION, "feedback available; awaiting the issuer's decision"
             )
+        if submission.status != SubmissionStatus.WITHDRAWN:
+            self.uow.publish(FeedbackRecorded(submission_id=submission.id, attempt=event.attempt, recorded_at=utcnow()))
         await self.uow.flush()
 
     async def record_decision(self, event: AwardDecided) -> None:
