@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 PYTEST_ARGS ?=
 
-.PHONY: install run lint test migrate clean
+.PHONY: install run lint test migrate clean screenshots
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -51,6 +51,10 @@ lint: install
 
 test: lint $(PROMTOOL) $(CHROMIUM) $(AXE)
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# The README's screenshots of the workspaces, taken by their browser test.
+screenshots: install $(CHROMIUM) $(AXE)
+	AWARDPATH_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest tests/e2e/test_workspace.py -k award_path_through_the_pages
 
 migrate: install
 	.venv/bin/awardpath migrate all

@@ -2,16 +2,18 @@
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from awardpath import dead_letters, operations
-from awardpath.demo import seed_demo
+from awardpath.demo import DEMO_ADMIN, DEMO_ASSESSOR, seed_demo
 from awardpath.processes import run_worker, run_worker_all, serve_all_beside_worker, serve_apps, server_config
 from awardpath.services import SERVICES, AnySettings, build_apps
 from awardpath.workspace.app import create_workspace_app
@@ -72,13 +74,24 @@ def serve(
     if migrate_first:
         for name in names:
             upgrade(name, settings[name].database_url)
-    on_started = (lambda: _announce_demo(settings, host)) if demo else None
+    on_started: Callable[[], Awaitable[None]] | None = None
+    beside: dict[str, tuple[FastAPI, int]] = {}
+    if demo:
+        # The workspaces are served here too, so that one command shows everything.
+        workspace_settings = _demo_workspace_settings(settings, host)
+        on_started = partial(_announce_demo, settings, workspace_settings, host)
+        beside = {"workspace": (create_workspace_app(workspace_settings), workspace_settings.port)}
     if target == "all" and first.transport == "inprocess":
         development = demo or first.development
-        raise typer.Exit(asyncio.run(serve_all_beside_worker(settings, host, on_started, development=development)))
+        raise typer.Exit(
+            asyncio.run(serve_all_beside_worker(settings, host, on_started, development=development, beside=beside))
+        )
     # The API of one service consumes nothing; `all` on Kafka runs every consumer group here.
     transport = create_transport(first, client_id=f"awardpath-{target}-api", consume=target == "all")
-    asyncio.run(serve_apps(build_apps(transport, settings), settings, host, transport, on_started))
+    apps = {**build_apps(transport, settings), **{name: app for name, (app, _) in beside.items()}}
+    ports = {name: service_settings.port for name, service_settings in settings.items()}
+    ports.update({name: port for name, (_, port) in beside.items()})
+    asyncio.run(serve_apps(apps, ports, host, transport, on_started))
 
 
 @app.command("login-link")
@@ -100,7 +113,7 @@ def workspace(host: str = "127.0.0.1") -> None:
     settings = WorkspaceSettings()
     _refuse_unsafe({"workspace": settings}, development=settings.development)
     configure_logging(settings.log_level)
-    asyncio.run(uvicorn.Server(server_config(create_workspace_app(settings), host, settings.workspace_port)).serve())
+    asyncio.run(uvicorn.Server(server_config(create_workspace_app(settings), host, settings.port)).serve())
 
 
 @app.command()
@@ -188,7 +201,16 @@ def _refuse_unsafe(settings: Mapping[str, ServiceSettings], *, development: bool
     raise typer.Exit(2)
 
 
-async def _announce_demo(settings: dict[str, AnySettings], host: str) -> None:
+def _demo_workspace_settings(settings: dict[str, AnySettings], host: str) -> WorkspaceSettings:
+    """The workspaces as `serve all --demo` serves them: calling the APIs beside them."""
+    return WorkspaceSettings(
+        submission_url=f"http://{host}:{settings['submission'].port}",
+        assessment_url=f"http://{host}:{settings['assessment'].port}",
+        award_url=f"http://{host}:{settings['award'].port}",
+    )
+
+
+async def _announce_demo(settings: dict[str, AnySettings], workspace: WorkspaceSettings, host: str) -> None:
     urls = {name: f"http://{host}:{settings[name].port}" for name in settings}
     env_file = Path("var/demo.env")
     try:
@@ -198,6 +220,11 @@ async def _announce_demo(settings: dict[str, AnySettings], host: str) -> None:
         return
     lines = [f"  {key}={value}" for key, value in env.items()]
     typer.echo("\nAwardpath is running. Demo records and tokens (also in var/demo.env):\n" + "\n".join(lines))
+    people = {"assessor": DEMO_ASSESSOR, "issuer": env["ISSUER_ID"], "admin": DEMO_ADMIN}
+    links = [f"  {role}: {sign_in_link(workspace, role, subject)}" for role, subject in people.items()]
+    typer.echo(
+        "\nWorkspaces: one-time sign-in links (`awardpath login-link ROLE SUBJECT` makes more):\n" + "\n".join(links)
+    )
     typer.echo("\nIn another shell: `source var/demo.env`, then follow the README walkthrough.\n")
 
 

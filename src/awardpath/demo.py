@@ -19,6 +19,7 @@ from awardpath_shared.settings import ServiceSettings
 
 DEMO_PLATFORM = "demo-platform"
 DEMO_ASSESSOR = "demo-assessor"
+DEMO_ADMIN = "demo-admin"
 DEMO_ISSUER = {"name": "Awardpath Demo Issuer", "url": "https://issuer.example.org", "email": "badges@example.org"}
 # The catalog is searched this many pages deep for the demo micro-credential (a demo database
 # holds a few; a bound keeps a large catalog from stalling startup).
@@ -64,7 +65,7 @@ async def seed_demo(
 ) -> dict[str, str]:
     """Find or make the demo records through the APIs at `urls`, write `env_file` from them
     (fresh tokens included) and return what it holds."""
-    admin = mint_token(settings, "admin", "demo-admin")
+    admin = mint_token(settings, "admin", DEMO_ADMIN)
     async with contextlib.AsyncExitStack() as stack:
         if client is None:
             client = await stack.enter_async_context(httpx.AsyncClient(timeout=10))

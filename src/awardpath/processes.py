@@ -76,7 +76,7 @@ class _Server(uvicorn.Server):
 
 async def serve_apps(
     apps: dict[str, FastAPI],
-    settings: dict[str, AnySettings],
+    ports: dict[str, int],
     host: str,
     transport: Transport,
     on_started: Callable[[], Awaitable[None]] | None = None,
@@ -84,7 +84,7 @@ async def serve_apps(
 ) -> None:
     """Serve `apps` until SIGINT/SIGTERM (or until `companion`, a process they need, ended);
     the transport runs around them (started first, stopped last, after the apps' relays)."""
-    servers = [_Server(server_config(apps[name], host, settings[name].port)) for name in apps]
+    servers = [_Server(server_config(apps[name], host, ports[name])) for name in apps]
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, partial(_exit_all, servers))
@@ -111,10 +111,12 @@ async def serve_all_beside_worker(
     on_started: Callable[[], Awaitable[None]] | None = None,
     *,
     development: bool = False,
+    beside: dict[str, tuple[FastAPI, int]] | None = None,
 ) -> int:
-    """`serve all` on the in-process transport: the APIs here, `worker all` in a child process
-    woken by this one's commits (in development too when this one is: `--demo`). Returns the
-    exit code (1: the worker ended on its own)."""
+    """`serve all` on the in-process transport: the APIs here (and the apps `beside` them, on
+    their ports: the workspaces with `--demo`), `worker all` in a child process woken by this
+    one's commits (in development too when this one is: `--demo`). Returns the exit code (1:
+    the worker ended on its own)."""
     waking, woken = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -140,7 +142,11 @@ async def serve_all_beside_worker(
         runtime.wake_relay = sender.waker(name)
     worker_ended = asyncio.create_task(worker.wait())
     try:
-        await serve_apps(create_apps(runtimes), settings, host, transport, on_started, companion=worker_ended)
+        apps = create_apps(runtimes)
+        ports = {name: service_settings.port for name, service_settings in settings.items()}
+        for name, (app, port) in (beside or {}).items():
+            apps[name], ports[name] = app, port
+        await serve_apps(apps, ports, host, transport, on_started, companion=worker_ended)
     finally:
         ended_on_its_own = worker_ended.done()
         if not ended_on_its_own:

@@ -3,19 +3,18 @@
 This is the only code that knows all three services; the services never import each other.
 """
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 from fastapi import FastAPI
 
-from awardpath_assessment import app as assessment_app
 from awardpath_assessment.settings import AssessmentSettings
-from awardpath_award import app as award_app
 from awardpath_award.settings import AwardSettings
 from awardpath_shared.messaging.transport import Transport
 from awardpath_shared.runtime import ServiceRuntime
-from awardpath_submission import app as submission_app
 from awardpath_submission.settings import SubmissionSettings
 
 # The settings of any one service: each has its database URL and port.
@@ -24,20 +23,28 @@ AnySettings = SubmissionSettings | AssessmentSettings | AwardSettings
 
 @dataclass(frozen=True)
 class ServiceEntry:
+    """A service as the launcher knows it. Its app module is imported on first use, so a
+    process that runs one service (or only signs a link) never loads the other two."""
+
     name: str
     settings: Callable[..., AnySettings]
-    build_runtime: Callable[[Any, Transport], ServiceRuntime[Any, Any]]
-    create_app: Callable[[Any], FastAPI]
+
+    @property
+    def build_runtime(self) -> Callable[[Any, Transport], ServiceRuntime[Any, Any]]:
+        return cast(Callable[[Any, Transport], ServiceRuntime[Any, Any]], self._app_module().build_runtime)
+
+    @property
+    def create_app(self) -> Callable[[Any], FastAPI]:
+        return cast(Callable[[Any], FastAPI], self._app_module().create_app)
+
+    def _app_module(self) -> ModuleType:
+        return importlib.import_module(f"awardpath_{self.name}.app")
 
 
 SERVICES: dict[str, ServiceEntry] = {
-    "submission": ServiceEntry(
-        "submission", SubmissionSettings, submission_app.build_runtime, submission_app.create_app
-    ),
-    "assessment": ServiceEntry(
-        "assessment", AssessmentSettings, assessment_app.build_runtime, assessment_app.create_app
-    ),
-    "award": ServiceEntry("award", AwardSettings, award_app.build_runtime, award_app.create_app),
+    "submission": ServiceEntry("submission", SubmissionSettings),
+    "assessment": ServiceEntry("assessment", AssessmentSettings),
+    "award": ServiceEntry("award", AwardSettings),
 }
 
 

@@ -1,6 +1,11 @@
 """End-to-end tier: Awardpath as real processes, driven over real HTTP. The same tests run
 on `awardpath serve all` (in-process transport, both backends) and on the services as
-separate API and worker processes over Kafka on PostgreSQL."""
+separate API and worker processes over Kafka on PostgreSQL.
+
+Each way of running is started once for the whole session and shared by every module that
+asks for `system` (pytest runs each mode's tests together); every test makes its own
+issuer, platform and earners, so none sees another's. A module that needs its own system
+(faults, process kills) defines a `system` fixture of its own."""
 
 import pytest
 
@@ -15,7 +20,7 @@ MODES = {
 }
 
 
-@pytest.fixture(scope="module", params=list(MODES))
+@pytest.fixture(scope="session", params=list(MODES))
 async def system(request, tmp_path_factory):
     directory = tmp_path_factory.mktemp(f"e2e-{request.param}")
     url = await create_database(MODES[request.param], directory)

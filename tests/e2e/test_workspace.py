@@ -6,15 +6,18 @@ axe-core's check, carry no earner identity, and refuse a forged form or a used l
 them, the public credential page an earner shares, in the same browser."""
 
 import calendar
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
+from awardpath.workspace.settings import WorkspaceSettings
+from awardpath.workspace.sign_in import sign_in_link
 from tests.support.award_path import Earner, evidence, open_award_path
 from tests.support.browser import blocking_violations, browser_page
-from tests.support.databases import create_database, drop_database
 from tests.support.evidence_files import classroom_video, jpeg_with_metadata, upload_whole
 from tests.support.polling import eventually
 from tests.support.system import RunningSystem, free_port
@@ -45,39 +48,35 @@ class Workspace:
         )
         return made.stdout.strip()
 
+    def link_for(self, role: str, subject: str) -> str:
+        """A sign-in link made here rather than by a `login-link` process (tested above)."""
+        return sign_in_link(WorkspaceSettings(workspace_public_url=self.url), role, subject)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
         self.log.close()
 
 
+# The pages run beside `serve all` on SQLite, the embedded default.
+pytestmark = pytest.mark.parametrize("system", ["all-in-one-sqlite"], indirect=True)
+
+
 @pytest.fixture(scope="module")
-async def running(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("workspace")
-    database = await create_database("sqlite", directory)
-    system = RunningSystem(database, directory / "awardpath.log")
-    system.start()
-    workspace = Workspace(system, directory)
+async def workspace(system, tmp_path_factory):
+    workspace = Workspace(system, tmp_path_factory.mktemp("workspace"))
     await eventually(lambda: _answers(workspace.url), timeout=60)
-    yield system, workspace
+    yield workspace
     workspace.stop()
-    system.stop()
-    await drop_database(database)
 
 
 @pytest.fixture
-async def clients(running):
-    """Authenticated API clients of the running system, closed after the test."""
-    system, _ = running
-    opened = []
-
-    def make(service, role, subject="someone"):
-        opened.append(system.client(service, role, subject))
-        return opened[-1]
-
-    yield make
-    for client in opened:
-        await client.aclose()
+def screenshots(tmp_path) -> Path:
+    """Where the pages' screenshots go: `AWARDPATH_SCREENSHOTS` (`make screenshots` sets it
+    to the README's docs/screenshots), else the test's own directory."""
+    directory = Path(os.environ.get("AWARDPATH_SCREENSHOTS") or tmp_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 async def _answers(url: str) -> bool:
@@ -88,8 +87,7 @@ async def _answers(url: str) -> bool:
         return False
 
 
-async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_files(running, clients, tmp_path):
-    _, workspace = running
+async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_files(workspace, clients, tmp_path):
     path = await open_award_path(clients, policy="manual")
     earner = Earner()
     photo = await upload_whole(path.platform, jpeg_with_metadata(earner.name), "image/jpeg")
@@ -152,8 +150,7 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
         assert leak not in queue_html and leak not in assignment_html
 
 
-async def test_pages_ask_to_sign_in_and_another_role_is_not_an_assessor(running):
-    _, workspace = running
+async def test_pages_ask_to_sign_in_and_another_role_is_not_an_assessor(workspace):
     async with httpx.AsyncClient(base_url=workspace.url) as client:
         assert (await client.get("/assessor")).status_code == 401
         assert (await client.post("/assessor/claim", data={"form_token": "x"})).status_code == 401
@@ -165,10 +162,9 @@ async def test_pages_ask_to_sign_in_and_another_role_is_not_an_assessor(running)
         assert await blocking_violations(page) == []
 
 
-async def test_the_credential_page_reads_in_a_browser_and_passes_the_accessibility_check(running, clients, tmp_path):
+async def test_the_credential_page_reads_in_a_browser_and_passes_the_accessibility_check(system, clients, tmp_path):
     """What a principal opening the earner's shared link sees, in chromium on a laptop and on
     a tablet: the achievement, its issuer, the verdict; no serious or critical axe finding."""
-    system, _ = running
     path = await open_award_path(clients, policy="auto", assessors=("assessor-a",))
     earner = Earner()
     submission = await path.award(earner)
@@ -185,3 +181,145 @@ async def test_the_credential_page_reads_in_a_browser_and_passes_the_accessibili
             assert await blocking_violations(page) == []
             assert earner.email not in await page.content()
             await page.screenshot(path=tmp_path / f"credential-{width}.png", full_page=True)
+
+
+async def sign_in(page, workspace: Workspace, role: str, subject: str) -> None:
+    await page.goto(workspace.link_for(role, subject))
+    await page.get_by_role("button", name="Continue").click()
+    await page.wait_for_load_state()
+
+
+async def score_every_section(page, level: str, feedback: str) -> None:
+    for title in ("Overview", "Practice", "Reflection"):
+        await page.get_by_role("group", name=f"Your score for {title}").get_by_label(level).check()
+        await page.get_by_label(f"Growth feedback on {title}").fill(f"{feedback} ({title.lower()})")
+
+
+async def holder_of_the_work(path, *names: str) -> str:
+    """Which of the assessors `names` has the one open assignment in their queue."""
+
+    async def holders() -> list[str]:
+        return [name for name in names if (await path.assessor_get(name, "/v1/queue")).json()["items"]]
+
+    return (await eventually(holders, lambda found: len(found) == 1))[0]
+
+
+async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administrator(workspace, clients, screenshots):
+    """An assessor scores and recommends resubmission; the issuer opens resubmission; the
+    resubmission comes back to the same assessor with the earlier feedback shown, who
+    recommends award; the issuer awards, then revokes; an administrator pauses an assessor
+    and sees their work go to the other. Every page passes axe; no assessor page holds the
+    earner's identity."""
+    path = await open_award_path(clients, policy="manual", assessors=("assessor-a", "assessor-b"))
+    earner = Earner()
+    submission_id = await path.submit(earner, items=evidence("attempt 1", earner))
+    first = await holder_of_the_work(path, "assessor-a", "assessor-b")
+    assessor_pages: list[str] = []
+
+    async with browser_page() as assessor, browser_page() as issuer:
+        await sign_in(assessor, workspace, "assessor", path.assessor_ids[first])
+        await assessor.get_by_role("button", name="Claim the next submission").click()
+        await assessor.wait_for_url("**/assessor/assignments/*")
+        await score_every_section(assessor, "Developing", "You name each student; next, ask how they feel")
+        await assessor.get_by_label("Resubmission", exact=False).check()
+        await assessor.get_by_label("A private note to the issuer").fill("Strong start; the circles need routine.")
+        await assessor.reload()  # the draft survives it
+        assert await assessor.get_by_label("Growth feedback on Practice").input_value() == (
+            "You name each student; next, ask how they feel (practice)"
+        )
+        reflection = assessor.get_by_role("group", name="Your score for Reflection")
+        assert await reflection.get_by_label("Developing").is_checked()
+        assert await assessor.get_by_label("Resubmission", exact=False).is_checked()
+        assert "minute" in await assessor.locator("time[data-countdown]").inner_text()
+        assert await blocking_violations(assessor) == []
+        assessor_pages.append(await assessor.content())
+        await assessor.screenshot(path=screenshots / "assessor-scoring.png", full_page=True)
+        await assessor.get_by_role("button", name="Send my review").click()
+        await assessor.wait_for_url("**/assessor?notice=reviewed")
+
+        await sign_in(issuer, workspace, "issuer", path.issuer_id)
+        assert await issuer.get_by_role("heading", level=1).inner_text() == "Decisions waiting for you"
+        await eventually(lambda: _reloaded_until(issuer, "Decide"), timeout=20)
+        assert await blocking_violations(issuer) == []
+        await issuer.get_by_role("link", name="Decide").click()
+        assert await issuer.get_by_text("Strong start; the circles need routine.").count() == 1
+        assert await issuer.get_by_text("below the passing level").count() == 3
+        token = await issuer.locator("input[name=form_token]").first.input_value()
+        unchosen = await issuer.request.post(issuer.url, form={"form_token": token, "outcome": "", "note": "Kept."})
+        assert unchosen.status == 422 and "Choose award, resubmission or a final denial." in await unchosen.text()
+        await issuer.get_by_label("Not yet: the educator may resubmit").check()
+        await issuer.get_by_label("A note to the educator").fill("Add a routine for the circles and resubmit.")
+        assert await blocking_violations(issuer) == []
+        await issuer.screenshot(path=screenshots / "issuer-decision.png", full_page=True)
+        await issuer.get_by_role("button", name="Record my decision").click()
+        await issuer.wait_for_url("**/issuer?notice=decided")
+        await path.wait_for_status(submission_id, "resubmission_open")
+
+        await path.resubmit(submission_id, 2)
+        assert await holder_of_the_work(path, "assessor-a", "assessor-b") == first  # back to them
+        await assessor.goto(f"{workspace.url}/assessor")
+        assert await assessor.get_by_text("resubmission", exact=True).count() == 1
+        await assessor.get_by_role("button", name="Claim the next submission").click()
+        await assessor.wait_for_url("**/assessor/assignments/*")
+        earlier = assessor.get_by_role("region", name="Feedback on earlier attempts")
+        assert await earlier.get_by_text("Overview: Developing").count() == 1
+        assert await earlier.get_by_text("You name each student; next, ask how they feel (overview)").count() == 1
+        await score_every_section(assessor, "Proficient", "Your circles are now a routine; keep it up")
+        await assessor.get_by_label("Award", exact=False).check()
+        assert await blocking_violations(assessor) == []
+        assessor_pages.append(await assessor.content())
+        await assessor.get_by_role("button", name="Send my review").click()
+        await assessor.wait_for_url("**/assessor?notice=reviewed")
+
+        await issuer.goto(f"{workspace.url}/issuer")
+        await eventually(lambda: _reloaded_until(issuer, "Decide"), timeout=20)
+        await issuer.get_by_role("link", name="Decide").click()
+        earlier_attempts = issuer.get_by_role("region", name="Earlier attempts")
+        assert "Attempt 1: resubmission open" in await earlier_attempts.inner_text()
+        await issuer.get_by_label("Award the micro-credential").check()
+        await issuer.get_by_role("button", name="Record my decision").click()
+        await issuer.wait_for_url("**/issuer?notice=decided")
+        awarded = await eventually(lambda: path.submission(submission_id), lambda body: body["credential_id"])
+
+        await issuer.get_by_role("link", name="Credentials").click()
+        row = issuer.get_by_role("row").filter(has_text="Valid")
+        await row.get_by_role("button", name="Revoke").click()  # no reason given
+        assert await issuer.locator(".error[id^=error-]").inner_text() == (
+            "Give the reason: the earner and anyone verifying read it."
+        )
+        assert await blocking_violations(issuer) == []
+        await issuer.get_by_role("row").filter(has_text="Valid").get_by_label("Reason").fill("Awarded in error.")
+        await issuer.get_by_role("row").filter(has_text="Valid").get_by_role("button", name="Revoke").click()
+        await issuer.wait_for_url("**/issuer/credentials?notice=revoked")
+        assert await issuer.get_by_text("Awarded in error.", exact=False).count() == 1
+        assert (await path.submission(submission_id))["credential_revoked_at"]
+        assert awarded["credential_id"]
+
+    # An administrator pauses whoever holds a new submission; it goes to the other.
+    other_earner = Earner()
+    await path.submit(other_earner)
+    holder = await holder_of_the_work(path, "assessor-a", "assessor-b")
+    async with browser_page() as admin:
+        await sign_in(admin, workspace, "admin", "ops")
+        assert await admin.get_by_role("heading", level=1).inner_text() == "Assessor pool"
+        assert await blocking_violations(admin) == []
+        await admin.get_by_role("button", name=f"Pause {path.assessor_ids[holder]}").click()
+        await admin.wait_for_url("**/admin?notice=paused")
+        row = admin.get_by_role("row").filter(has_text=path.assessor_ids[holder])
+        assert "Paused" in await row.inner_text() and "0 of 5" in await row.inner_text()
+        assert await holder_of_the_work(path, "assessor-a", "assessor-b") != holder
+        await admin.locator(f"a[href='/admin/reliability/{path.micro_credential_id}']").click()
+        assert await admin.get_by_role("heading", level=1).inner_text() == (
+            "Reliability: Belonging and Caring Classroom Climate"
+        )
+        assert await blocking_violations(admin) == []
+
+    for html in assessor_pages:
+        for leak in [*earner.identity_strings(), *other_earner.identity_strings()]:
+            assert leak not in html
+
+
+async def _reloaded_until(page, link_name: str) -> bool:
+    """Reload the page until a link named `link_name` shows (the work arrives by event)."""
+    await page.reload()
+    return await page.get_by_role("link", name=link_name).count() > 0

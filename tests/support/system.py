@@ -89,15 +89,19 @@ class _System:
             self._log.close()
             self._log = None
 
-    @staticmethod
-    def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    @classmethod
+    def _stop(cls, process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         if process.poll() is None:
             process.send_signal(sig)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            cls._await_exit(process)
+
+    @staticmethod
+    def _await_exit(process: subprocess.Popen) -> None:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     @staticmethod
     def _ready(url: str) -> bool:
@@ -169,16 +173,18 @@ class ProcessSystem(_System):
         subprocess.run(
             [sys.executable, "-m", "awardpath", "migrate", "all"], env=self.env, check=True, capture_output=True
         )
+        # Every process starts at once: their imports and consumer-group joins overlap.
         for name in SERVICES:
-            self.start_process(f"{name}-api")
+            self.start_process(f"{name}-api", wait=False)
             for replica in range(1, (worker_replicas or self.worker_replicas).get(name, 1) + 1):
                 self.start_process(f"{name}-worker-{replica}")
         self._wait_ready(list(self.processes.values()))
         # Workers too: ready once their consumer groups run and their databases answer.
         self._wait_ready(list(self.processes.values()), urls=[self.worker_url(key) for key in self.worker_ports])
 
-    def start_process(self, key: str) -> None:
-        """`<service>-api` or `<service>-worker-<n>`; each also logs to `<key>.log`."""
+    def start_process(self, key: str, *, wait: bool = True) -> None:
+        """`<service>-api` or `<service>-worker-<n>`; each also logs to `<key>.log`. An API is
+        waited for until it answers ready, unless `wait` is false."""
         service, role = key.split("-")[:2]
         command = "serve" if role == "api" else "worker"
         env = self.env
@@ -193,7 +199,7 @@ class ProcessSystem(_System):
             stderr=subprocess.STDOUT,
         )
         log.close()
-        if role == "api":
+        if role == "api" and wait:
             self._wait_ready([self.processes[key]], services=[service])
 
     def worker_url(self, key: str) -> str:
@@ -214,8 +220,12 @@ class ProcessSystem(_System):
         self.start_process(key)
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            self._stop(process)
+        # All told at once, then waited for: their graceful shutdowns overlap.
+        running = [process for process in self.processes.values() if process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        for process in running:
+            self._await_exit(process)
         self._close_log()
 
 

@@ -2,14 +2,16 @@
 for that person's role and subject, minted for minutes, so the services decide what the
 page may show exactly as they do for any client."""
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
+from fastapi import Depends, Request
 
-from awardpath.workspace.sessions import Person
+from awardpath.workspace.sessions import Person, signed_in
 from awardpath.workspace.settings import WorkspaceSettings
-from awardpath_shared.auth import mint_token
+from awardpath_shared.auth import Role, mint_token
 
 Service = Literal["submission", "assessment", "award"]
 TOKEN_LIFETIME = timedelta(minutes=5)
@@ -31,3 +33,26 @@ class PersonalApi:
 
     async def post(self, service: Service, path: str, body: Any = None) -> httpx.Response:
         return await self._client.post(self._urls[service] + path, json=body, headers=self._headers)
+
+    async def patch(self, service: Service, path: str, body: Any) -> httpx.Response:
+        return await self._client.patch(self._urls[service] + path, json=body, headers=self._headers)
+
+
+def api_for(role: Role) -> Callable[[Request, Person], PersonalApi]:
+    """The dependency of one role's pages: the signed-in person's API, or 403 (another role)."""
+
+    def personal_api(request: Request, person: Annotated[Person, Depends(signed_in)]) -> PersonalApi:
+        if person.role != role:
+            raise PermissionError(f"these pages are for the {role} role")
+        return PersonalApi(request.app.state.settings, request.app.state.http, person)
+
+    return personal_api
+
+
+def problem_detail(answer: httpx.Response) -> str:
+    """An API's refusal in its own words (they name no one the page's reader may not see)."""
+    try:
+        problem = answer.json()
+        return str(problem.get("detail") or problem.get("title"))
+    except ValueError:
+        return "The service did not answer as expected; try again in a moment."

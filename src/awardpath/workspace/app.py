@@ -1,5 +1,6 @@
-"""Wiring of the workspaces: one FastAPI app, its session cookies, the sign-in pages and the
-assessor's pages, and the HTTP client the pages call the APIs with (opened by the lifespan)."""
+"""Wiring of the workspaces: one FastAPI app, its session cookies, the sign-in pages, the
+assessor's, issuer's and administrator's pages, and the HTTP client the pages call the APIs
+with (opened by the lifespan)."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -12,11 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from awardpath.workspace import assessor
+from awardpath.workspace import admin, assessor, issuer
 from awardpath.workspace.pages import page, problem_page
 from awardpath.workspace.sessions import ForgedForm, NotSignedIn, check_form, signed_in, start_session
 from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import SignInLinks
+
+# Where each role's workspace starts; a platform integrates over the API and has no pages.
+ROLE_PAGES = {"assessor": "/assessor", "issuer": "/issuer", "admin": "/admin"}
 
 
 def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
@@ -47,7 +51,8 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
     app.add_api_route("/sign-in", _sign_in_page, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/sign-in", _sign_in, methods=["POST"])
     app.add_api_route("/sign-out", _sign_out, methods=["POST"])
-    app.include_router(assessor.router)
+    for pages in (assessor.router, issuer.router, admin.router):
+        app.include_router(pages)
     return app
 
 
@@ -79,8 +84,8 @@ async def _live() -> dict[str, str]:
 
 async def _home(request: Request) -> Response:
     person = signed_in(request)
-    if person.role == "assessor":
-        return RedirectResponse("/assessor", status_code=303)
+    if person.role in ROLE_PAGES:
+        return RedirectResponse(ROLE_PAGES[person.role], status_code=303)
     return page(request, "home.html")
 
 

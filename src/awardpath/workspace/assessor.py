@@ -4,32 +4,25 @@ token: no earner identity exists there to show."""
 
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from awardpath.workspace.api import PersonalApi
+from awardpath.workspace.api import PersonalApi, api_for, problem_detail
 from awardpath.workspace.pages import page, problem_page
 from awardpath.workspace.review_form import field_errors, review_body
-from awardpath.workspace.sessions import Person, check_form, signed_in
+from awardpath.workspace.sessions import check_form
 
 router = APIRouter()
 
 
-def assessor_api(request: Request, person: Annotated[Person, Depends(signed_in)]) -> PersonalApi:
-    if person.role != "assessor":
-        raise PermissionError("these pages are for assessors")
-    return PersonalApi(request.app.state.settings, request.app.state.http, person)
-
-
-Api = Annotated[PersonalApi, Depends(assessor_api)]
+Api = Annotated[PersonalApi, Depends(api_for("assessor"))]
 
 
 @router.get("/assessor", response_class=HTMLResponse)
 async def queue(request: Request, api: Api, notice: str | None = None) -> Response:
     answer = await api.get("assessment", "/v1/queue", limit=100)
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "Your queue could not be shown", _detail(answer))
+        return problem_page(request, answer.status_code, "Your queue could not be shown", problem_detail(answer))
     return page(request, "queue.html", items=answer.json()["items"], notice=notice)
 
 
@@ -40,7 +33,7 @@ async def claim(request: Request, api: Api, form_token: Annotated[str | None, Fo
     if answer.status_code == 204:
         return RedirectResponse("/assessor?notice=nothing-to-claim", status_code=303)
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "Nothing was claimed", _detail(answer))
+        return problem_page(request, answer.status_code, "Nothing was claimed", problem_detail(answer))
     return RedirectResponse(f"/assessor/assignments/{answer.json()['assignment_id']}", status_code=303)
 
 
@@ -48,8 +41,20 @@ async def claim(request: Request, api: Api, form_token: Annotated[str | None, Fo
 async def assignment(request: Request, assignment_id: str, api: Api) -> Response:
     answer = await api.get("assessment", f"/v1/assignments/{assignment_id}")
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "This assignment cannot be shown", _detail(answer))
+        return problem_page(request, answer.status_code, "This assignment cannot be shown", problem_detail(answer))
     return _assignment_page(request, answer.json())
+
+
+@router.post("/assessor/assignments/{assignment_id}/release")
+async def release(
+    request: Request, assignment_id: str, api: Api, form_token: Annotated[str | None, Form()] = None
+) -> Response:
+    """Hand the assignment back (a conflict recognised, no time): it goes to another assessor."""
+    check_form(request, form_token)
+    answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/release")
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "The assignment was not released", problem_detail(answer))
+    return RedirectResponse("/assessor?notice=released", status_code=303)
 
 
 @router.post("/assessor/assignments/{assignment_id}/review")
@@ -60,14 +65,14 @@ async def review(request: Request, assignment_id: str, api: Api) -> Response:
     check_form(request, str(form.get("form_token") or ""))
     shown = await api.get("assessment", f"/v1/assignments/{assignment_id}")
     if shown.status_code != 200:
-        return problem_page(request, shown.status_code, "This assignment cannot be reviewed", _detail(shown))
+        return problem_page(request, shown.status_code, "This assignment cannot be reviewed", problem_detail(shown))
     view = shown.json()
     rubric = view["rubric"]
     answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/review", review_body(form, rubric))
     if answer.status_code in (200, 201):
         return RedirectResponse("/assessor?notice=reviewed", status_code=303)
     if answer.status_code != 422:
-        return problem_page(request, answer.status_code, "Your review was not sent", _detail(answer))
+        return problem_page(request, answer.status_code, "Your review was not sent", problem_detail(answer))
     values = {key: str(value) for key, value in form.items() if key != "form_token"}
     errors = field_errors(answer.json(), rubric)
     return _assignment_page(request, view, values=values, errors=errors, status_code=422)
@@ -86,6 +91,11 @@ def _assignment_page(
     for file in view["files"]:
         files_by_section.setdefault(file["section_id"], []).append(file)
     evidence = {item["section_id"]: item for item in view["evidence"]}
+    # Earlier feedback names sections and levels by id: shown by the rubric's names.
+    names = {
+        section["id"]: {"title": section["title"], **{level["id"]: level["name"] for level in section["levels"]}}
+        for section in view["rubric"]
+    }
     return page(
         request,
         "assignment.html",
@@ -93,15 +103,7 @@ def _assignment_page(
         view=view,
         evidence=evidence,
         files=files_by_section,
+        names=names,
         values=values or {},
         errors=errors or {},
     )
-
-
-def _detail(answer: httpx.Response) -> str:
-    """The problem's own words (they name no one the page's reader may not see)."""
-    try:
-        problem = answer.json()
-        return str(problem.get("detail") or problem.get("title"))
-    except ValueError:
-        return "The service did not answer as expected; try again in a moment."

@@ -1,12 +1,12 @@
 from pydantic import Field
 
-from awardpath_shared.settings import ServiceSettings, secret_problems
+from awardpath_shared.settings import ServiceSettings, per_service, secret_problems
 
 DEV_SESSION_SECRET = "awardpath-local-workspace-session-secret-change-me"
 
 
 class WorkspaceSettings(ServiceSettings):
-    workspace_port: int = 8004
+    port: int = per_service("workspace", "port", 8004)
     # Where people reach the workspaces: sign-in links point here; https makes cookies Secure.
     workspace_public_url: str = "http://127.0.0.1:8004"
     # The APIs the pages call, as this process reaches them.

@@ -1,6 +1,7 @@
 """Evidence files (classroom videos up to 2 GB, PDFs, images) behind one interface,
 `EvidenceStorage`, kept in a directory (`LocalEvidenceStorage`) or an S3 bucket
-(`S3EvidenceStorage`); `open_storage` opens the one the settings name."""
+(`storage.s3.S3EvidenceStorage`, imported only when configured); `open_storage` opens the
+one the settings name."""
 
 from awardpath_shared.storage.base import (
     MAX_PART_NUMBER,
@@ -12,7 +13,6 @@ from awardpath_shared.storage.base import (
     UploadRejected,
 )
 from awardpath_shared.storage.local import LocalEvidenceStorage
-from awardpath_shared.storage.s3 import S3EvidenceStorage
 from awardpath_shared.storage.settings import EvidenceStorageSettings, FileLinkSettings, open_storage
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "EvidenceStorageSettings",
     "FileLinkSettings",
     "LocalEvidenceStorage",
-    "S3EvidenceStorage",
     "StoredObjectMissing",
     "StoredPart",
     "UploadRejected",

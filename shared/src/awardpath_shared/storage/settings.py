@@ -8,7 +8,6 @@ from pydantic import Field, model_validator
 from awardpath_shared.settings import ServiceSettings, secret_problems
 from awardpath_shared.storage.base import EvidenceStorage
 from awardpath_shared.storage.local import LocalEvidenceStorage
-from awardpath_shared.storage.s3 import S3EvidenceStorage
 
 DEV_FILE_LINK_SECRET = "awardpath-local-file-link-secret-change-me"
 
@@ -56,6 +55,9 @@ def open_storage(settings: EvidenceStorageSettings) -> EvidenceStorage:
     if settings.storage_backend == "local":
         return LocalEvidenceStorage.open(Path(settings.storage_path))
     assert settings.s3_bucket is not None  # the validator saw to it
+    # Imported only here: aiobotocore costs every process over a second of start-up.
+    from awardpath_shared.storage.s3 import S3EvidenceStorage
+
     return S3EvidenceStorage.open(
         bucket=settings.s3_bucket,
         prefix=settings.s3_prefix,

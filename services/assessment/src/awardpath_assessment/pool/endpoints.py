@@ -14,6 +14,7 @@ from awardpath_assessment.pool.schemas import (
     ScoringPolicyView,
 )
 from awardpath_assessment.pool.service import PoolService, ScoringPolicySetting
+from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId
 
@@ -40,6 +41,14 @@ async def create_assessor(body: AssessorCreate, admin: Admin, pool: Pool, respon
     assessor = await pool.create(body)
     response.headers["Location"] = f"/v1/assessors/{assessor.id}"
     return assessor
+
+
+@router.get("/v1/assessors", response_model=Page[AssessorView], tags=["assessors"])
+async def list_assessors(
+    admin: Admin, pool: Pool, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Paged[Assessor]:
+    """The assessor pool by id: qualifications, capacity, paused, open assignments."""
+    return await pool.list_assessors(cursor=cursor, limit=limit)
 
 
 @router.get("/v1/assessors/{assessor_id}", response_model=AssessorView, tags=["assessors"], responses={404: PROBLEM})

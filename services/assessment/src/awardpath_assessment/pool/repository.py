@@ -22,6 +22,12 @@ class AssessorRepository:
             select(Assessor).where(Assessor.id == assessor_id).options(selectinload(Assessor.qualifications))
         )
 
+    async def list_assessors(self, *, after_id: str | None, limit: int) -> list[Assessor]:
+        query = select(Assessor).options(selectinload(Assessor.qualifications)).order_by(Assessor.id).limit(limit)
+        if after_id is not None:
+            query = query.where(Assessor.id > after_id)
+        return list(await self.session.scalars(query))
+
     async def available(self, micro_credential_id: str, *, offset: int, limit: int) -> list[Assessor]:
         """Unpaused assessors under capacity and qualified for the micro-credential, in the
         rule's fairness order (an index scan on PostgreSQL: see `ix_assessors_fairness_order`)."""

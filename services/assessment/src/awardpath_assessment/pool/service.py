@@ -12,6 +12,7 @@ from awardpath_assessment.settings import AssessmentSettings
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.errors import Conflict, Forbidden, NotFound
 from awardpath_shared.ids import utcnow
+from awardpath_shared.pagination import Paged, fetch_page
 from awardpath_shared.privacy import conflict_hash
 
 
@@ -58,6 +59,15 @@ class PoolService:
         if assessor is None:
             raise NotFound("assessor", assessor_id)
         return assessor
+
+    async def list_assessors(self, *, cursor: str | None, limit: int) -> Paged[Assessor]:
+        """The whole pool, by id."""
+        return await fetch_page(
+            lambda after, size: self.uow.assessors.list_assessors(after_id=after, limit=size),
+            cursor=cursor,
+            limit=limit,
+            position=lambda assessor: assessor.id,
+        )
 
     async def registered(self, assessor_id: str) -> Assessor:
         """The calling assessor; 403 when nobody is registered under the token's subject."""

@@ -47,7 +47,7 @@ async def claim_next(assessor: AssessorCaller, queue: Queue) -> Assignment | Res
     "/v1/assignments/{assignment_id}", response_model=BlindAssignmentView, responses={403: PROBLEM, 404: PROBLEM}
 )
 async def get_assignment(
-    assignment_id: PathId, assessor: AssessorCaller, queue: Queue, request: Request
+    assignment_id: PathId, assessor: AssessorCaller, queue: Queue, request: Request, settings: Settings
 ) -> BlindAssignmentView:
     """The blind view: micro-credential, rubric, attempt number, evidence with links to its
     files, and earlier feedback on this submission. No earner identity, no other assessor's
@@ -55,6 +55,7 @@ async def get_assignment(
     blind = await queue.blind_view(assessor.subject, assignment_id)
     view = BlindAssignmentView.model_validate(blind)
     view.files = link_views(request, blind.file_links)
+    view.min_feedback_chars = settings.min_feedback_chars
     return view
 
 

@@ -61,3 +61,4 @@ class BlindAssignmentView(View):
         description="The evidence files of every section, each with a short-lived link (none once the "
         "assignment ended); `evidence[].files` names them by id",
     )
+    min_feedback_chars: int = Field(default=0, description="The fewest characters of feedback a section takes.")

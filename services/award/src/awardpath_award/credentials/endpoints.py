@@ -9,11 +9,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from awardpath_award.credentials.models import Credential
 from awardpath_award.credentials.page import credential_page
 from awardpath_award.credentials.proofs import VC_JWT_MEDIA_TYPE
-from awardpath_award.credentials.schemas import RevocationView, RevokeRequest
+from awardpath_award.credentials.schemas import IssuedCredentialView, RevocationView, RevokeRequest
 from awardpath_award.credentials.service import CredentialService, HostedBadgeService
 from awardpath_award.credentials.urls import Urls
 from awardpath_award.dependencies import IssuerCaller, RequestUnitOfWork, Settings
 from awardpath_award.verification.endpoints import Verifier
+from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.routes import service_router
 from awardpath_shared.validation import PathId, PathVersion
 
@@ -39,6 +40,14 @@ Hosted = Annotated[HostedBadgeService, Depends(_hosted)]
 
 def _json_ld(document: dict[str, Any], status_code: int = status.HTTP_200_OK) -> JSONResponse:
     return JSONResponse(document, status_code=status_code, media_type=JSON_LD)
+
+
+@router.get("/v1/credentials", response_model=Page[IssuedCredentialView])
+async def list_credentials(
+    credentials: Credentials, principal: IssuerCaller, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Paged[Credential]:
+    """The caller's credentials, oldest first, revoked ones included."""
+    return await credentials.issued_by(principal.subject, cursor=cursor, limit=limit)
 
 
 @router.get("/v1/credentials/{credential_id}", responses={200: {"content": {JSON_LD: {}, VC_JWT_MEDIA_TYPE: {}}}})

@@ -20,6 +20,12 @@ class CredentialRepository:
     async def for_submission(self, submission_id: str) -> Credential | None:
         return await self.session.scalar(select(Credential).where(Credential.submission_id == submission_id))
 
+    async def issued_by(self, issuer_id: str, *, after_id: str | None, limit: int) -> list[Credential]:
+        query = select(Credential).where(Credential.issuer_id == issuer_id).order_by(Credential.id).limit(limit)
+        if after_id is not None:
+            query = query.where(Credential.id > after_id)
+        return list(await self.session.scalars(query))
+
     async def get(self, credential_id: str, *, for_update: bool = False) -> Credential | None:
         if not is_wellformed_id(credential_id):
             return None

@@ -22,6 +22,7 @@ from awardpath_award.webhooks.notifier import WebhookNotifier
 from awardpath_shared.errors import Forbidden, NotFound
 from awardpath_shared.events import AwardGranted, CredentialIssued, CredentialRevoked
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.pagination import Paged, fetch_page
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,15 @@ class CredentialService:
         if credential is not None and credential.revoked_at is None:
             logger.warning("revoking credential %s: submission %s was withdrawn", credential.id, submission_id)
             await self.revoke(credential.issuer_id, credential.id, WITHDRAWN_REASON)
+
+    async def issued_by(self, issuer_id: str, *, cursor: str | None, limit: int) -> Paged[Credential]:
+        """The issuer's credentials, oldest first, revoked ones included."""
+        return await fetch_page(
+            lambda after, size: self.uow.credentials.issued_by(issuer_id, after_id=after, limit=size),
+            cursor=cursor,
+            limit=limit,
+            position=lambda credential: credential.id,
+        )
 
     async def get(self, credential_id: str) -> Credential:
         credential = await self.uow.credentials.get(credential_id)

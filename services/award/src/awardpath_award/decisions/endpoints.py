@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Query
 from fastapi.responses import StreamingResponse
 
 from awardpath_award.decisions.models import Decision, DecisionState
@@ -13,7 +13,7 @@ from awardpath_shared.file_responses import stored_file_response
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.routes import service_router
 from awardpath_shared.storage.names import download_name, stored_key
-from awardpath_shared.validation import PathId
+from awardpath_shared.validation import Id, PathId
 
 router = service_router(tags=["decisions"])
 
@@ -30,11 +30,14 @@ async def list_decisions(
     decisions: Decisions,
     principal: IssuerCaller,
     state: DecisionState | None = None,
+    submission_id: Annotated[Id | None, Query(description="One submission's decisions: its attempt history.")] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Paged[Decision]:
     """Decisions on the caller's micro-credentials, oldest first; `state=pending` is the queue."""
-    return await decisions.list_decisions(principal.subject, state=state, cursor=cursor, limit=limit)
+    return await decisions.list_decisions(
+        principal.subject, state=state, submission_id=submission_id, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/v1/decisions/{decision_id}", response_model=DecisionView)

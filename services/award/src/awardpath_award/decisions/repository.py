@@ -47,7 +47,13 @@ class DecisionRepository:
         return await self.session.scalar(query)
 
     async def of_issuer(
-        self, issuer_id: str, *, state: DecisionState | None, after: str | None, limit: int
+        self,
+        issuer_id: str,
+        *,
+        state: DecisionState | None,
+        submission_id: str | None,
+        after: str | None,
+        limit: int,
     ) -> list[Decision]:
         query = (
             select(Decision)
@@ -58,6 +64,8 @@ class DecisionRepository:
         )
         if state is not None:
             query = query.where(Decision.state == state)
+        if submission_id is not None:
+            query = query.where(Decision.submission_id == submission_id)
         if after is not None:
             query = query.where(Decision.id > after)
         return list(await self.session.scalars(query))

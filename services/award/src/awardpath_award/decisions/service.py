@@ -81,11 +81,19 @@ class DecisionService:
         await self.uow.flush()
 
     async def list_decisions(
-        self, caller_issuer_id: str, *, state: DecisionState | None, cursor: str | None, limit: int
+        self,
+        caller_issuer_id: str,
+        *,
+        state: DecisionState | None,
+        cursor: str | None,
+        limit: int,
+        submission_id: str | None = None,
     ) -> Paged[Decision]:
         """Decisions on the caller's micro-credentials, oldest first."""
         return await fetch_page(
-            lambda after, size: self.uow.decisions.of_issuer(caller_issuer_id, state=state, after=after, limit=size),
+            lambda after, size: self.uow.decisions.of_issuer(
+                caller_issuer_id, state=state, submission_id=submission_id, after=after, limit=size
+            ),
             cursor=cursor,
             limit=limit,
             position=lambda decision: decision.id,

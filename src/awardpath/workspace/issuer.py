@@ -1,0 +1,149 @@
+"""The issuer's workspace: the decisions waiting for the issuer of record, one decision with
+the assessor's levels, feedback and private note and the attempts before it, the decision
+itself, and the issuer's credentials with revocation. Everything comes from the award API's
+answers to the issuer's own token: an issuer sees its own catalog only."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from awardpath.workspace.api import PersonalApi, api_for, problem_detail
+from awardpath.workspace.pages import page, problem_page
+from awardpath.workspace.sessions import check_form
+
+router = APIRouter()
+Api = Annotated[PersonalApi, Depends(api_for("issuer"))]
+
+# The decision form's choices, as the award API takes them.
+OUTCOMES: dict[str, dict[str, Any]] = {
+    "award": {"decision": "award"},
+    "resubmit": {"decision": "deny", "resubmission_allowed": True},
+    "deny": {"decision": "deny", "resubmission_allowed": False},
+}
+
+
+@router.get("/issuer", response_class=HTMLResponse)
+async def decisions(request: Request, api: Api, notice: str | None = None) -> Response:
+    answer = await api.get("award", "/v1/decisions", state="pending", limit=100)
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "Your decisions could not be shown", problem_detail(answer))
+    return page(request, "issuer/decisions.html", items=answer.json()["items"], notice=notice)
+
+
+@router.get("/issuer/decisions/{decision_id}", response_class=HTMLResponse)
+async def decision(request: Request, decision_id: str, api: Api) -> Response:
+    return await _decision_page(request, api, decision_id)
+
+
+@router.post("/issuer/decisions/{decision_id}")
+async def decide(
+    request: Request,
+    decision_id: str,
+    api: Api,
+    form_token: Annotated[str | None, Form()] = None,
+    outcome: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Send the decision; a refusal comes back beside its field with the note kept."""
+    check_form(request, form_token)
+    values = {"outcome": outcome, "note": note}
+    if outcome not in OUTCOMES:
+        errors = {"outcome": "Choose award, resubmission or a final denial."}
+        return await _decision_page(request, api, decision_id, values=values, errors=errors, status_code=422)
+    body = {**OUTCOMES[outcome], "note": note.strip() or None}
+    answer = await api.post("award", f"/v1/decisions/{decision_id}", body)
+    if answer.status_code == 200:
+        return RedirectResponse("/issuer?notice=decided", status_code=303)
+    if answer.status_code not in (409, 422):
+        return problem_page(request, answer.status_code, "Your decision was not recorded", problem_detail(answer))
+    field = "note" if any("note" in finding.get("loc", []) for finding in answer.json().get("errors", [])) else "form"
+    errors = {field: problem_detail(answer)}
+    return await _decision_page(request, api, decision_id, values=values, errors=errors, status_code=answer.status_code)
+
+
+@router.get("/issuer/credentials", response_class=HTMLResponse)
+async def credentials(request: Request, api: Api, notice: str | None = None) -> Response:
+    return await _credentials_page(request, api, notice=notice)
+
+
+@router.post("/issuer/credentials/{credential_id}/revoke")
+async def revoke(
+    request: Request,
+    credential_id: str,
+    api: Api,
+    form_token: Annotated[str | None, Form()] = None,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    check_form(request, form_token)
+    if not reason.strip():
+        errors = {credential_id: "Give the reason: the earner and anyone verifying read it."}
+        return await _credentials_page(request, api, errors=errors, status_code=422)
+    answer = await api.post("award", f"/v1/credentials/{credential_id}/revoke", {"reason": reason.strip()})
+    if answer.status_code == 200:
+        return RedirectResponse("/issuer/credentials?notice=revoked", status_code=303)
+    if answer.status_code not in (409, 422):
+        return problem_page(request, answer.status_code, "The credential was not revoked", problem_detail(answer))
+    errors = {credential_id: problem_detail(answer)}
+    return await _credentials_page(request, api, errors=errors, status_code=answer.status_code)
+
+
+async def _decision_page(
+    request: Request,
+    api: Api,
+    decision_id: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The decision with the rubric it was scored on and the submission's earlier attempts."""
+    answer = await api.get("award", f"/v1/decisions/{decision_id}")
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "This decision cannot be shown", problem_detail(answer))
+    shown = answer.json()
+    definition = await api.get(
+        "award", f"/v1/micro-credentials/{shown['micro_credential_id']}", version=shown["micro_credential_version"]
+    )
+    history = await api.get("award", "/v1/decisions", submission_id=shown["submission_id"], limit=100)
+    if definition.status_code != 200 or history.status_code != 200:
+        failed = definition if definition.status_code != 200 else history
+        return problem_page(request, failed.status_code, "This decision cannot be shown", problem_detail(failed))
+    return page(
+        request,
+        "issuer/decision.html",
+        status_code,
+        decision=shown,
+        sections=_scored_sections(definition.json()["sections"], shown["sections"]),
+        earlier=[item for item in history.json()["items"] if item["attempt"] < shown["attempt"]],
+        values=values or {},
+        errors=errors or {},
+    )
+
+
+def _scored_sections(rubric: list[dict[str, Any]], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each rubric section with the level given (by name), whether it passes, the feedback."""
+    by_section = {result["section_id"]: result for result in results}
+    scored = []
+    for section in rubric:
+        result = by_section.get(section["id"], {})
+        order = [level["id"] for level in section["levels"]]
+        level = next((item for item in section["levels"] if item["id"] == result.get("level")), None)
+        passes = level is not None and order.index(level["id"]) >= order.index(section["passing_level"])
+        scored.append({"section": section, "level": level, "passes": passes, "feedback": result.get("feedback")})
+    return scored
+
+
+async def _credentials_page(
+    request: Request,
+    api: Api,
+    *,
+    notice: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    answer = await api.get("award", "/v1/credentials", limit=100)
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "Your credentials could not be shown", problem_detail(answer))
+    items = answer.json()["items"]
+    return page(request, "issuer/credentials.html", status_code, items=items, notice=notice, errors=errors or {})

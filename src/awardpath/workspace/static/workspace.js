@@ -1,0 +1,54 @@
+// Progressive enhancement only: every page works without this file.
+"use strict";
+
+// A draft of the scoring form survives a reload or a lost connection: what is typed is kept
+// in this browser's localStorage under the assignment and put back when the page opens
+// (never over what the server sent back). The queue page drops the drafts of assignments
+// no longer open, such as one just reviewed.
+const DRAFT = "awardpath-draft:";
+
+function restoreDraft(form, key) {
+  const saved = JSON.parse(localStorage.getItem(key) || "{}");
+  for (const [name, value] of Object.entries(saved)) {
+    const fields = [...form.elements].filter((field) => field.name === name);
+    if (fields.some((field) => field.type === "radio" && field.checked)) continue;
+    for (const field of fields) {
+      if (field.type === "radio") field.checked = field.value === value;
+      else if (!field.value) field.value = value;
+    }
+  }
+}
+
+function keepDraft(form, key) {
+  form.addEventListener("input", () => {
+    const draft = {};
+    for (const [name, value] of new FormData(form)) if (name !== "form_token") draft[name] = value;
+    localStorage.setItem(key, JSON.stringify(draft));
+  });
+}
+
+function dropClosedDrafts(open) {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(DRAFT) && !open.includes(key.slice(DRAFT.length))) localStorage.removeItem(key);
+  }
+}
+
+// The claim's end, counted down in minutes where the page shows it.
+function countDown(element) {
+  const ends = Date.parse(element.getAttribute("datetime"));
+  const show = () => {
+    const minutes = Math.max(0, Math.round((ends - Date.now()) / 60000));
+    element.textContent = minutes > 0 ? `in ${minutes} minute${minutes === 1 ? "" : "s"}` : "now: reload to see if it is still yours";
+  };
+  show();
+  setInterval(show, 30000);
+}
+
+for (const form of document.querySelectorAll("form[data-draft]")) {
+  const key = DRAFT + form.dataset.draft;
+  restoreDraft(form, key);
+  keepDraft(form, key);
+}
+const queue = document.querySelector("[data-open-assignments]");
+if (queue) dropClosedDrafts(queue.dataset.openAssignments.split(" "));
+for (const element of document.querySelectorAll("time[data-countdown]")) countDown(element);
