@@ -14,11 +14,12 @@ import pytest
 
 from awardpath_shared.events import RecipientIdentified, SubmissionSubmitted
 from tests.support.award_path import Earner, open_award_path
+from tests.support.browser import browser_page
 from tests.support.databases import create_database, drop_database
 from tests.support.metrics import scrape, total
 from tests.support.polling import eventually
 from tests.support.proc import process_stat, process_table
-from tests.support.system import RunningSystem
+from tests.support.system import RunningSystem, free_port
 
 
 def children_of(pid: int) -> list[int]:
@@ -141,3 +142,45 @@ def test_reseal_refuses_to_seal_under_a_development_key_or_without_a_previous_on
     )
     assert ended.returncode == 2 and said in ended.stderr, ended.stderr
     assert not list(tmp_path.iterdir())  # nothing opened
+
+
+def start_demo(directory: Path, variables: dict[str, str], output: Path) -> subprocess.Popen:
+    """`awardpath serve all --demo` in `directory` (it writes var/demo.env there), printing to `output`."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWARDPATH_")}
+    with output.open("wb") as written:
+        return subprocess.Popen(
+            [sys.executable, "-m", "awardpath", "serve", "all", "--demo"],
+            cwd=directory,
+            env=environment | variables,
+            stdout=written,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def test_serve_all_demo_serves_the_workspaces_and_prints_a_sign_in_link_per_role(tmp_path):
+    """`make run`: the APIs, the workspaces beside them, and a link that signs each demo
+    person in (the administrator sees the demo assessor in the pool)."""
+    ports = {name: free_port() for name in ("submission", "assessment", "award", "workspace", "worker_all")}
+    variables = {
+        "AWARDPATH_DATABASE_URL": await create_database("sqlite", tmp_path),
+        **{f"AWARDPATH_{name.upper()}_PORT": str(port) for name, port in ports.items()},
+        "AWARDPATH_WORKSPACE_PUBLIC_URL": f"http://127.0.0.1:{ports['workspace']}",
+    }
+    output = tmp_path / "demo.out"
+    demo = start_demo(tmp_path, variables, output)
+    try:
+        printed = await eventually(output.read_text, lambda text: "  admin: http" in text, timeout=90)
+        links = dict(line.strip().split(": ", 1) for line in printed.splitlines() if ": http" in line)
+        assert set(links) >= {"assessor", "issuer", "admin"}
+        async with browser_page() as page:
+            await page.goto(links["admin"])
+            await page.get_by_role("button", name="Continue").click()
+            assert await page.get_by_role("heading", level=1).inner_text() == "Assessor pool"
+            assert await page.get_by_role("row").filter(has_text="demo-assessor").count() == 1
+            await page.goto(links["assessor"])
+            await page.get_by_role("button", name="Continue").click()
+            assert await page.get_by_role("heading", level=1).inner_text() == "Your queue"
+    finally:
+        demo.terminate()
+        demo.wait(timeout=30)
+        await drop_database(variables["AWARDPATH_DATABASE_URL"])

@@ -19,12 +19,13 @@ from awardpath.workspace.sign_in import sign_in_link
 from tests.support.award_path import Earner, evidence, open_award_path
 from tests.support.browser import blocking_violations, browser_page
 from tests.support.evidence_files import classroom_video, jpeg_with_metadata, upload_whole
+from tests.support.oidc import identity_provider
 from tests.support.polling import eventually
 from tests.support.system import RunningSystem, free_port
 
 
 class Workspace:
-    def __init__(self, system: RunningSystem, directory) -> None:
+    def __init__(self, system: RunningSystem, directory, **settings: str) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.env = {
@@ -32,6 +33,7 @@ class Workspace:
             "AWARDPATH_WORKSPACE_PORT": str(port),
             "AWARDPATH_WORKSPACE_PUBLIC_URL": self.url,
             **{f"AWARDPATH_{name.upper()}_URL": url for name, url in system.urls.items()},
+            **{f"AWARDPATH_{name.upper()}": value for name, value in settings.items()},
         }
         self.log = (directory / "workspace.log").open("ab")
         self.process = subprocess.Popen(
@@ -323,3 +325,43 @@ async def _reloaded_until(page, link_name: str) -> bool:
     """Reload the page until a link named `link_name` shows (the work arrives by event)."""
     await page.reload()
     return await page.get_by_role("link", name=link_name).count() > 0
+
+
+async def test_people_sign_in_with_their_organisations_identity_provider(system, clients, tmp_path):
+    """OpenID Connect (authorization code, PKCE) against a real provider: its ID token's
+    `awardpath_role` claim and subject make the session; an account without a role gets none;
+    a callback the workspace did not start signs nobody in."""
+    path = await open_award_path(clients, policy="manual")
+    with identity_provider() as provider:
+        provider.add_person(path.issuer_id, awardpath_role="issuer", email="lab@example.org")
+        provider.add_person("teacher-without-role", email="teacher@example.org")
+        workspace = Workspace(
+            system, tmp_path, oidc_issuer=provider.issuer, oidc_client_id="workspace", oidc_client_secret="secret"
+        )
+        try:
+            await eventually(lambda: _answers(workspace.url), timeout=60)
+            async with browser_page() as page:
+                await page.goto(f"{workspace.url}/issuer")  # not signed in: the sign-in page
+                assert await page.get_by_role("heading", level=1).inner_text() == "Sign in"
+                assert await blocking_violations(page) == []
+                await page.get_by_role("link", name="Sign in with your organisation's account").click()
+                await page.wait_for_url(f"{provider.issuer}/**")
+                assert "code_challenge_method=S256" in page.url  # PKCE
+                await page.locator("input[name=sub]").fill(path.issuer_id)
+                await page.get_by_role("button", name="Authorize").click()
+                await page.wait_for_url(f"{workspace.url}/issuer")
+                assert await page.get_by_role("heading", level=1).inner_text() == "Decisions waiting for you"
+
+            async with browser_page() as page:
+                await page.goto(f"{workspace.url}/sign-in/oidc")
+                await page.locator("input[name=sub]").fill("teacher-without-role")
+                await page.get_by_role("button", name="Authorize").click()
+                await page.wait_for_url(f"{workspace.url}/sign-in/oidc/callback*")
+                assert await page.get_by_role("heading", level=1).inner_text() == "Your account has no Awardpath role"
+                assert (await page.goto(f"{workspace.url}/issuer")).url == f"{workspace.url}/sign-in"
+
+                forged = await page.goto(f"{workspace.url}/sign-in/oidc/callback?code=made-up&state=made-up")
+                assert forged.status == 400
+                assert (await page.goto(f"{workspace.url}/issuer")).url == f"{workspace.url}/sign-in"
+        finally:
+            workspace.stop()

@@ -101,3 +101,12 @@ def test_the_workspaces_refuse_the_development_session_secret(environment, monke
     ]
     monkeypatch.setenv("AWARDPATH_WORKSPACE_SESSION_SECRET", "w0rK5pAc3s3ss10nS3cr3tAtl3aSt32ch")
     assert WorkspaceSettings().unsafe_settings() == []
+
+
+def test_an_identity_provider_without_a_client_id_is_refused_naming_what_to_set(environment, monkeypatch):
+    environment()
+    monkeypatch.setenv("AWARDPATH_OIDC_ISSUER", "https://login.example.org")
+    with pytest.raises(ValueError, match="AWARDPATH_OIDC_ISSUER needs AWARDPATH_OIDC_CLIENT_ID"):
+        WorkspaceSettings()
+    monkeypatch.setenv("AWARDPATH_OIDC_CLIENT_ID", "awardpath")
+    assert WorkspaceSettings().oidc_client_id == "awardpath"

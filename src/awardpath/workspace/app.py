@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from awardpath.workspace import admin, assessor, issuer
+from awardpath.workspace import admin, assessor, issuer, oidc
 from awardpath.workspace.pages import page, problem_page
 from awardpath.workspace.sessions import ForgedForm, NotSignedIn, check_form, signed_in, start_session
 from awardpath.workspace.settings import WorkspaceSettings
@@ -33,6 +33,7 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
     app = FastAPI(title="Awardpath workspaces", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.sign_in_links = SignInLinks(settings)
+    app.state.identity_provider = oidc.identity_provider(settings) if settings.oidc_issuer else None
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.workspace_session_secret,
@@ -51,7 +52,7 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
     app.add_api_route("/sign-in", _sign_in_page, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/sign-in", _sign_in, methods=["POST"])
     app.add_api_route("/sign-out", _sign_out, methods=["POST"])
-    for pages in (assessor.router, issuer.router, admin.router):
+    for pages in (oidc.router, assessor.router, issuer.router, admin.router):
         app.include_router(pages)
     return app
 
@@ -90,8 +91,9 @@ async def _home(request: Request) -> Response:
 
 
 async def _sign_in_page(request: Request, token: str = "") -> Response:
-    """A link opened (perhaps by a mail scanner) signs nobody in: the person presses Continue."""
-    return page(request, "sign_in.html", token=token)
+    """A link opened (perhaps by a mail scanner) signs nobody in: the person presses Continue.
+    Without a link, the page offers the identity provider, when one is set up."""
+    return page(request, "sign_in.html", token=token, identity_provider=bool(request.app.state.identity_provider))
 
 
 async def _sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
@@ -111,6 +113,8 @@ async def _sign_out(request: Request, form_token: Annotated[str | None, Form()] 
 
 
 async def _sign_in_first(request: Request, _error: Exception) -> Response:
+    if request.app.state.identity_provider is not None and request.method == "GET":
+        return RedirectResponse("/sign-in", status_code=303)
     return problem_page(request, 401, "Please sign in", "Open the sign-in link you were given.")
 
 

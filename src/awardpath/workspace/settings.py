@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from awardpath_shared.settings import ServiceSettings, per_service, secret_problems
 
@@ -17,6 +17,21 @@ class WorkspaceSettings(ServiceSettings):
     workspace_session_secret: str = DEV_SESSION_SECRET
     session_hours: float = Field(default=8, gt=0, le=24 * 7)
     sign_in_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    # OpenID Connect sign-in, when an issuer is set: its discovery document is read from
+    # <issuer>/.well-known/openid-configuration; the callback is <public url>/sign-in/oidc/callback.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email"
+    # The ID token's claims naming the person's role (assessor, issuer, admin) and their id.
+    oidc_role_claim: str = "awardpath_role"
+    oidc_subject_claim: str = "sub"
+
+    @model_validator(mode="after")
+    def _client_given(self) -> "WorkspaceSettings":
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("AWARDPATH_OIDC_ISSUER needs AWARDPATH_OIDC_CLIENT_ID")
+        return self
 
     def unsafe_settings(self) -> list[str]:
         return [
