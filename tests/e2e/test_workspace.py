@@ -7,6 +7,7 @@ them, the public credential page an earner shares, in the same browser."""
 
 import calendar
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from tests.support.browser import blocking_violations, browser_page
 from tests.support.evidence_files import classroom_video, jpeg_with_metadata, upload_whole
 from tests.support.oidc import identity_provider
 from tests.support.polling import eventually
+from tests.support.smtp import smtp_server
 from tests.support.system import RunningSystem, free_port
 
 
@@ -225,7 +227,9 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         await score_every_section(assessor, "Developing", "You name each student; next, ask how they feel")
         await assessor.get_by_label("Resubmission", exact=False).check()
         await assessor.get_by_label("A private note to the issuer").fill("Strong start; the circles need routine.")
-        await assessor.reload()  # the draft survives it
+        await assessor.get_by_role("button", name="I need more time").click()  # a new page: the draft survives it
+        await assessor.wait_for_url("**/assessor/assignments/*?notice=renewed")
+        assert await assessor.get_by_role("status").inner_text() == "Your claim starts again from now."
         assert await assessor.get_by_label("Growth feedback on Practice").input_value() == (
             "You name each student; next, ask how they feel (practice)"
         )
@@ -363,5 +367,44 @@ async def test_people_sign_in_with_their_organisations_identity_provider(system,
                 forged = await page.goto(f"{workspace.url}/sign-in/oidc/callback?code=made-up&state=made-up")
                 assert forged.status == 400
                 assert (await page.goto(f"{workspace.url}/issuer")).url == f"{workspace.url}/sign-in"
+        finally:
+            workspace.stop()
+
+
+async def test_an_administrator_e_mails_a_sign_in_link_that_signs_the_assessor_in(system, clients, tmp_path):
+    """Through a real SMTP server: a refused address comes back beside its field and sends
+    nothing; a good one gets a message whose link signs the assessor in, once."""
+    path = await open_award_path(clients, policy="manual")
+    assessor_id = path.assessor_ids["assessor-a"]
+    with smtp_server() as (port, inbox):
+        settings = {"smtp_host": "127.0.0.1", "smtp_port": str(port), "smtp_starttls": "false"}
+        workspace = Workspace(system, tmp_path, **settings, smtp_from="awardpath@district.example.org")
+        try:
+            await eventually(lambda: _answers(workspace.url), timeout=60)
+            async with browser_page() as admin:
+                await sign_in(admin, workspace, "admin", "ops")
+                form = admin.get_by_role("region", name="Send someone a sign-in link")
+                await form.get_by_label("They sign in as").select_option("assessor")
+                await form.get_by_label("Their id in Awardpath").fill(assessor_id)
+                await form.get_by_label("Their e-mail address").fill("amara@school")  # no domain to deliver to
+                await form.get_by_role("button", name="Send the link").click()
+                assert "e-mail address such as" in await admin.locator("#error-email").inner_text()
+                assert await admin.get_by_label("Their id in Awardpath").input_value() == assessor_id  # kept
+                assert await blocking_violations(admin) == []
+                assert inbox.messages == []
+
+                await admin.get_by_label("Their e-mail address").fill("amara@district.example.org")
+                await admin.get_by_role("button", name="Send the link").click()
+                await admin.wait_for_url("**/admin?notice=link-sent")
+
+            [message] = await eventually(lambda: inbox.messages)
+            assert message["To"] == "amara@district.example.org"
+            assert message["From"] == "awardpath@district.example.org"
+            [link] = re.findall(r"http://\S+/sign-in\?token=\S+", message.get_content())
+            async with browser_page() as assessor:
+                await assessor.goto(link)
+                await assessor.get_by_role("button", name="Continue").click()
+                assert await assessor.get_by_role("heading", level=1).inner_text() == "Your queue"
+                assert assessor_id in await assessor.get_by_text("Signed in as").inner_text()
         finally:
             workspace.stop()

@@ -82,6 +82,28 @@ async def test_release_over_http_hands_the_work_to_the_other_assessor(clients):
     problem(await path.assessors[holder].post("/v1/assignments/nope%00/release"), 404)
 
 
+async def test_renewing_a_claim_starts_its_lease_again_until_it_lapsed(clients):
+    path = await open_award_path(clients, assessors=("assessor-a", "assessor-b"))
+    await path.submit(Earner())
+    holder, item = await holder_of_the_only_work(path, "assessor-a", "assessor-b")
+    other = "assessor-b" if holder == "assessor-a" else "assessor-a"
+    url = f"/v1/assignments/{item['assignment_id']}/renew"
+    assert problem(await path.assessors[holder].post(url), 409)["type"].endswith("lease-not-renewable")  # not claimed
+
+    claimed = (await path.assessors[holder].post("/v1/queue/claim")).json()
+    renewed = await path.assessors[holder].post(url)
+    assert renewed.status_code == 200, renewed.text
+    assert renewed.json()["assignment_id"] == item["assignment_id"]
+    assert datetime.fromisoformat(renewed.json()["lease_expires_at"]) > datetime.fromisoformat(
+        claimed["lease_expires_at"]
+    )
+    problem(await path.assessors[other].post(url), 403)
+
+    # Once the lease lapsed the work went on to the other assessor: too late to renew.
+    await eventually(lambda: queue_of(path, other), lambda items: len(items) == 1)
+    assert problem(await path.assessors[holder].post(url), 409)["type"].endswith("assignment-returned")
+
+
 async def test_double_scoring_reaches_the_issuer_once_with_the_private_note_and_the_earner_without_it(clients):
     path = await open_award_path(clients, assessors=("assessor-a", "assessor-b"))
     policy = await path.admin.put(

@@ -1,44 +1,60 @@
 """The administrator's workspace: the assessor pool (qualifications, capacity, calibration,
-pause), the work waiting for an assessor or past its due time, and the reliability report
-of each micro-credential. Everything comes from the APIs' answers to the administrator's
+pause), the work waiting for an assessor or past its due time, the reliability report of
+each micro-credential, and sign-in links sent by e-mail. Everything comes from the APIs' answers to the administrator's
 own token."""
 
 import asyncio
+import logging
 from typing import Annotated
 
+import aiosmtplib
+from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from awardpath.workspace import mail
 from awardpath.workspace.api import PersonalApi, api_for, problem_detail
 from awardpath.workspace.pages import page, problem_page
-from awardpath.workspace.sessions import check_form
+from awardpath.workspace.sessions import ROLE_PAGES, check_form
+from awardpath.workspace.settings import WorkspaceSettings
+from awardpath.workspace.sign_in import sign_in_link
 
+logger = logging.getLogger(__name__)
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("admin"))]
 
 
 @router.get("/admin", response_class=HTMLResponse)
 async def pool(request: Request, api: Api, notice: str | None = None, cursor: str | None = None) -> Response:
-    answers = await asyncio.gather(
-        api.get("assessment", "/v1/assessors", limit=50, **({"cursor": cursor} if cursor else {})),
-        api.get("assessment", "/v1/unassigned", limit=20),
-        api.get("assessment", "/v1/overdue", limit=20),
-        api.get("award", "/v1/micro-credentials", limit=100),
-    )
-    failed = next((answer for answer in answers if answer.status_code != 200), None)
-    if failed is not None:
-        return problem_page(request, failed.status_code, "The pool could not be shown", problem_detail(failed))
-    assessors, unassigned, overdue, catalog = (answer.json() for answer in answers)
-    return page(
-        request,
-        "admin/pool.html",
-        assessors=assessors["items"],
-        next_cursor=assessors["next_cursor"],
-        unassigned=unassigned,
-        overdue=overdue,
-        titles={item["id"]: item["title"] for item in catalog["items"]},
-        notice=notice,
-    )
+    return await _pool_page(request, api, notice=notice, cursor=cursor)
+
+
+@router.post("/admin/sign-in-links")
+async def mail_sign_in_link(
+    request: Request,
+    api: Api,
+    form_token: Annotated[str | None, Form()] = None,
+    role: Annotated[str, Form()] = "",
+    subject: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+) -> Response:
+    """E-mail a one-time sign-in link; a refusal comes back beside its field, nothing sent."""
+    check_form(request, form_token)
+    settings: WorkspaceSettings = request.app.state.settings
+    if not settings.sends_mail:
+        return problem_page(request, 404, "Sign-in links are not sent by e-mail here", "No mail server is set up.")
+    values = {"role": role, "subject": subject.strip(), "email": email.strip()}
+    errors = _sign_in_link_errors(values)
+    if errors:
+        return await _pool_page(request, api, values=values, errors=errors, status_code=422)
+    link = sign_in_link(settings, values["role"], values["subject"])
+    try:
+        await mail.send(settings, mail.sign_in_message(settings, values["email"], values["role"], link))
+    except (aiosmtplib.SMTPException, OSError):
+        logger.exception("the sign-in link was not sent")
+        detail = "The mail server did not take the message; try again in a moment."
+        return problem_page(request, 502, "The sign-in link was not sent", detail)
+    return RedirectResponse("/admin?notice=link-sent", status_code=303)
 
 
 @router.post("/admin/assessors/{assessor_id}/pause")
@@ -65,6 +81,55 @@ async def reliability(request: Request, micro_credential_id: str, api: Api) -> R
         return problem_page(request, report.status_code, "No report for this micro-credential", problem_detail(report))
     title = definition.json()["title"] if definition.status_code == 200 else micro_credential_id
     return page(request, "admin/reliability.html", report=report.json(), title=title)
+
+
+async def _pool_page(
+    request: Request,
+    api: Api,
+    *,
+    notice: str | None = None,
+    cursor: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    answers = await asyncio.gather(
+        api.get("assessment", "/v1/assessors", limit=50, **({"cursor": cursor} if cursor else {})),
+        api.get("assessment", "/v1/unassigned", limit=20),
+        api.get("assessment", "/v1/overdue", limit=20),
+        api.get("award", "/v1/micro-credentials", limit=100),
+    )
+    failed = next((answer for answer in answers if answer.status_code != 200), None)
+    if failed is not None:
+        return problem_page(request, failed.status_code, "The pool could not be shown", problem_detail(failed))
+    assessors, unassigned, overdue, catalog = (answer.json() for answer in answers)
+    return page(
+        request,
+        "admin/pool.html",
+        status_code,
+        assessors=assessors["items"],
+        next_cursor=assessors["next_cursor"],
+        unassigned=unassigned,
+        overdue=overdue,
+        titles={item["id"]: item["title"] for item in catalog["items"]},
+        notice=notice,
+        sends_mail=request.app.state.settings.sends_mail,
+        values=values or {},
+        errors=errors or {},
+    )
+
+
+def _sign_in_link_errors(values: dict[str, str]) -> dict[str, str]:
+    errors = {}
+    if values["role"] not in ROLE_PAGES:
+        errors["role"] = "Choose assessor, issuer or administrator."
+    if not values["subject"] or len(values["subject"]) > 200:
+        errors["subject"] = "Give their id in Awardpath: the assessor id, the issuer id, or an administrator's name."
+    try:
+        validate_email(values["email"], check_deliverability=False)
+    except EmailNotValidError:
+        errors["email"] = "Give an e-mail address such as name@school.org."
+    return errors
 
 
 async def _set_paused(

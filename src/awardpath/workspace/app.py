@@ -15,12 +15,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from awardpath.workspace import admin, assessor, issuer, oidc
 from awardpath.workspace.pages import page, problem_page
-from awardpath.workspace.sessions import ForgedForm, NotSignedIn, check_form, signed_in, start_session
+from awardpath.workspace.sessions import ROLE_PAGES, ForgedForm, NotSignedIn, check_form, signed_in, start_session
 from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import SignInLinks
-
-# Where each role's workspace starts; a platform integrates over the API and has no pages.
-ROLE_PAGES = {"assessor": "/assessor", "issuer": "/issuer", "admin": "/admin"}
 
 
 def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
@@ -52,7 +49,9 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
     app.add_api_route("/sign-in", _sign_in_page, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/sign-in", _sign_in, methods=["POST"])
     app.add_api_route("/sign-out", _sign_out, methods=["POST"])
-    for pages in (oidc.router, assessor.router, issuer.router, admin.router):
+    if settings.oidc_issuer:
+        app.include_router(oidc.router)
+    for pages in (assessor.router, issuer.router, admin.router):
         app.include_router(pages)
     return app
 

@@ -1,6 +1,7 @@
 """The assessor's workspace: the queue, claiming the next item, the blind view of an
-assignment. Everything shown comes from the assessment API's answers to the assessor's own
-token: no earner identity exists there to show."""
+assignment with the scoring form, renewing the claim, releasing it. Everything shown comes
+from the assessment API's answers to the assessor's own token: no earner identity exists
+there to show."""
 
 from typing import Annotated, Any
 
@@ -13,8 +14,6 @@ from awardpath.workspace.review_form import field_errors, review_body
 from awardpath.workspace.sessions import check_form
 
 router = APIRouter()
-
-
 Api = Annotated[PersonalApi, Depends(api_for("assessor"))]
 
 
@@ -38,11 +37,23 @@ async def claim(request: Request, api: Api, form_token: Annotated[str | None, Fo
 
 
 @router.get("/assessor/assignments/{assignment_id}", response_class=HTMLResponse)
-async def assignment(request: Request, assignment_id: str, api: Api) -> Response:
+async def assignment(request: Request, assignment_id: str, api: Api, notice: str | None = None) -> Response:
     answer = await api.get("assessment", f"/v1/assignments/{assignment_id}")
     if answer.status_code != 200:
         return problem_page(request, answer.status_code, "This assignment cannot be shown", problem_detail(answer))
-    return _assignment_page(request, answer.json())
+    return _assignment_page(request, answer.json(), notice=notice)
+
+
+@router.post("/assessor/assignments/{assignment_id}/renew")
+async def renew(
+    request: Request, assignment_id: str, api: Api, form_token: Annotated[str | None, Form()] = None
+) -> Response:
+    """More time: the claim starts again (the draft in the browser keeps what was typed)."""
+    check_form(request, form_token)
+    answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/renew")
+    if answer.status_code != 200:
+        return problem_page(request, answer.status_code, "Your claim was not renewed", problem_detail(answer))
+    return RedirectResponse(f"/assessor/assignments/{assignment_id}?notice=renewed", status_code=303)
 
 
 @router.post("/assessor/assignments/{assignment_id}/release")
@@ -84,6 +95,7 @@ def _assignment_page(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
     """The blind view (the assessment API's answer) as a page, with the scoring form."""
@@ -104,6 +116,7 @@ def _assignment_page(
         evidence=evidence,
         files=files_by_section,
         names=names,
+        notice=notice,
         values=values or {},
         errors=errors or {},
     )

@@ -11,12 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from awardpath.workspace.pages import problem_page
-from awardpath.workspace.sessions import Person, start_session
+from awardpath.workspace.sessions import ROLE_PAGES, Person, start_session
 from awardpath.workspace.settings import WorkspaceSettings
 
+# Included only when an identity provider is set up (`identity_provider` on the app state).
 router = APIRouter()
-# The roles that have pages; a platform integrates over the API.
-PEOPLE_ROLES = ("assessor", "issuer", "admin")
 
 
 def identity_provider(settings: WorkspaceSettings) -> StarletteOAuth2App:
@@ -34,21 +33,15 @@ def identity_provider(settings: WorkspaceSettings) -> StarletteOAuth2App:
 
 @router.get("/sign-in/oidc")
 async def start(request: Request) -> Response:
-    provider = _provider(request)
-    if provider is None:
-        return problem_page(request, 404, "No identity provider is set up", "Ask for a sign-in link instead.")
     callback = request.app.state.settings.workspace_public_url.rstrip("/") + "/sign-in/oidc/callback"
-    redirect: Response = await provider.authorize_redirect(request, callback)
+    redirect: Response = await request.app.state.identity_provider.authorize_redirect(request, callback)
     return redirect
 
 
 @router.get("/sign-in/oidc/callback")
 async def callback(request: Request) -> Response:
-    provider = _provider(request)
-    if provider is None:
-        return problem_page(request, 404, "No identity provider is set up", "Ask for a sign-in link instead.")
     try:
-        token = await provider.authorize_access_token(request)
+        token = await request.app.state.identity_provider.authorize_access_token(request)
     except OAuthError as error:
         return problem_page(request, 400, "You were not signed in", f"The identity provider said: {error.error}.")
     settings: WorkspaceSettings = request.app.state.settings
@@ -63,11 +56,6 @@ async def callback(request: Request) -> Response:
 
 def person_of(claims: dict[str, Any], settings: WorkspaceSettings) -> Person | None:
     role, subject = claims.get(settings.oidc_role_claim), claims.get(settings.oidc_subject_claim)
-    if role not in PEOPLE_ROLES or not isinstance(subject, str) or not subject:
+    if role not in ROLE_PAGES or not isinstance(subject, str) or not subject:
         return None
     return Person(role=role, subject=subject)
-
-
-def _provider(request: Request) -> StarletteOAuth2App | None:
-    provider: StarletteOAuth2App | None = request.app.state.identity_provider
-    return provider

@@ -13,6 +13,9 @@ from fastapi import Request
 from awardpath_shared.auth import Role
 from awardpath_shared.ids import utcnow
 
+# Where each role's workspace starts; a platform integrates over the API and has no pages.
+ROLE_PAGES = {"assessor": "/assessor", "issuer": "/issuer", "admin": "/admin"}
+
 
 @dataclass(frozen=True)
 class Person:

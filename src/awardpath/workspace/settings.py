@@ -27,11 +27,26 @@ class WorkspaceSettings(ServiceSettings):
     oidc_role_claim: str = "awardpath_role"
     oidc_subject_claim: str = "sub"
 
+    # E-mailed sign-in links, when a server and a sender are set.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # STARTTLS after connecting (port 587); false only for a server on the same host.
+    smtp_starttls: bool = True
+    smtp_from: str | None = None
+
     @model_validator(mode="after")
-    def _client_given(self) -> "WorkspaceSettings":
+    def _complete(self) -> "WorkspaceSettings":
         if self.oidc_issuer and not self.oidc_client_id:
             raise ValueError("AWARDPATH_OIDC_ISSUER needs AWARDPATH_OIDC_CLIENT_ID")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("AWARDPATH_SMTP_HOST needs AWARDPATH_SMTP_FROM, the sender's address")
         return self
+
+    @property
+    def sends_mail(self) -> bool:
+        return bool(self.smtp_host)
 
     def unsafe_settings(self) -> list[str]:
         return [

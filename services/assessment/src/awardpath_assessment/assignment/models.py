@@ -201,6 +201,14 @@ class Assignment(Base):
         self.claimed_at = now
         self.lease_expires_at = now + lease
 
+    def renew(self, now: datetime, lease: timedelta) -> bool:
+        """The lease of a claimed assignment starts again from now; False (nothing changed)
+        when it is not claimed or its lease ran out already (the sweeper returns it)."""
+        if self.state != AssignmentState.CLAIMED or self.lease_expires_at is None or self.lease_expires_at <= now:
+            return False
+        self.lease_expires_at = now + lease
+        return True
+
     def close(self, state: AssignmentState, now: datetime) -> None:
         """Stop being open: reviewed (`completed`), returned to the pool or cancelled. Only
         the assessor's `finish` calls this, so their open-work count follows."""

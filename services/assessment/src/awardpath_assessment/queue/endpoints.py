@@ -1,5 +1,5 @@
 """HTTP entry points of the assessor's queue (assessors): the queue, claiming, the blind
-view, releasing."""
+view, renewing a lease, releasing."""
 
 from typing import Annotated
 
@@ -57,6 +57,17 @@ async def get_assignment(
     view.files = link_views(request, blind.file_links)
     view.min_feedback_chars = settings.min_feedback_chars
     return view
+
+
+@router.post(
+    "/v1/assignments/{assignment_id}/renew",
+    response_model=ClaimView,
+    responses={403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+)
+async def renew_lease(assignment_id: PathId, assessor: AssessorCaller, queue: Queue) -> Assignment:
+    """More time on a claimed assignment: its lease starts again from now (409 once the lease
+    ran out or the assignment is no longer yours to work)."""
+    return await queue.renew(assessor.subject, assignment_id)
 
 
 @router.post(

@@ -66,6 +66,19 @@ class QueueService:
         await assignments.assign_waiting(holder)
         return assignment
 
+    async def renew(self, assessor_id: str, assignment_id: str) -> Assignment:
+        """The assessor is still at it: the lease of their claimed assignment starts again."""
+        assignment = await self.open_assignment(assessor_id, assignment_id)
+        if not assignment.renew(utcnow(), timedelta(seconds=self.settings.lease_seconds)):
+            raise Conflict(
+                "lease-not-renewable",
+                "Lease not renewable",
+                "only a claimed assignment whose lease still runs can be renewed; claim it first",
+                state=assignment.state,
+            )
+        await self.uow.flush()
+        return assignment
+
     async def blind_view(self, assessor_id: str, assignment_id: str) -> BlindAssignment:
         assignment = await self.own_assignment(assessor_id, assignment_id)
         attempt = assignment.attempt
