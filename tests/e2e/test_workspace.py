@@ -131,6 +131,12 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
                 f"Your {title.lower()} shows growth; next, invite student voice."
             )
         await page.get_by_label("Resubmission", exact=False).check()  # contradicts the levels
+        advice = page.locator("#recommendation-advice")
+        assert await advice.inner_text() == "Every section reaches its passing level, so recommend award."
+        await page.get_by_role("button", name="Send my review").click()  # the form is not sent
+        assert await page.evaluate("document.querySelector('form[data-draft]').checkValidity()") is False
+        # Sent anyway, as a browser without the page's script would: the server refuses it.
+        await page.evaluate("document.querySelector('input[value=award]').setCustomValidity('')")
         await page.get_by_role("button", name="Send my review").click()
         message = page.locator("#error-recommendation")
         assert "the recommendation is award" in await message.inner_text()
@@ -141,6 +147,7 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
         await page.screenshot(path=tmp_path / "refused-review.png", full_page=True)
 
         await page.get_by_label("Award", exact=False).check()
+        assert await advice.inner_text() == ""
         await page.get_by_role("button", name="Send my review").click()
         await page.wait_for_url(f"{workspace.url}/assessor?notice=reviewed")
         assert await page.get_by_role("status").inner_text() == "Your review was sent. Thank you."
@@ -287,7 +294,7 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         await issuer.wait_for_url("**/issuer?notice=decided")
         awarded = await eventually(lambda: path.submission(submission_id), lambda body: body["credential_id"])
 
-        await issuer.get_by_role("link", name="Credentials").click()
+        await issuer.get_by_role("link", name="Credentials", exact=True).click()
         row = issuer.get_by_role("row").filter(has_text="Valid")
         await row.get_by_role("button", name="Revoke").click()  # no reason given
         assert await issuer.locator(".error[id^=error-]").inner_text() == (
@@ -408,3 +415,131 @@ async def test_an_administrator_e_mails_a_sign_in_link_that_signs_the_assessor_i
                 assert assessor_id in await assessor.get_by_text("Signed in as").inner_text()
         finally:
             workspace.stop()
+
+
+async def tab_until(page, selector: str, presses: int = 80) -> None:
+    """Press Tab until the focused element matches `selector` (the keyboard's way there)."""
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+async def test_an_assessor_scores_with_the_keyboard_alone(workspace, clients):
+    """No mouse: Tab reaches the claim button, each section's levels and feedback, the
+    recommendation and the send button; the arrow keys choose a level, Space a recommendation
+    and Enter sends."""
+    path = await open_award_path(clients, policy="manual")
+    submission_id = await path.submit(Earner())
+    await eventually(lambda: path.assessor_get("assessor-a", "/v1/queue"), lambda r: r.json()["items"])
+    async with browser_page() as page:
+        await sign_in(page, workspace, "assessor", path.assessor_ids["assessor-a"])
+        await tab_until(page, "form[action='/assessor/claim'] button")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/assessor/assignments/*")
+        for section in ("overview", "practice", "reflection"):
+            await tab_until(page, f"#level-{section}-not_yet")  # the group's first level
+            await page.keyboard.press("ArrowDown")  # Developing
+            await page.keyboard.press("ArrowDown")  # Proficient
+            await tab_until(page, f"#feedback-{section}")
+            await page.keyboard.type(f"Typed without a mouse: your {section} is strong; keep going.")
+        await tab_until(page, "#recommend-award")
+        await page.keyboard.press("Space")
+        await tab_until(page, "form[data-draft] button[type=submit]")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/assessor?notice=reviewed")
+
+    sent = await path.wait_for_status(submission_id, "awaiting_decision")
+    [review] = sent["attempts"][0]["reviews"]
+    assert {section["level"] for section in review["sections"]} == {"proficient"}
+    assert review["recommendation"] == "award"
+
+
+async def test_an_issuer_publishes_a_micro_credential_then_its_next_version_in_the_editor(workspace, clients):
+    """The rubric editor: a preview of what educators and assessors will see, a refusal
+    beside its section, publishing version 1, then version 2 with the other decision policy."""
+    path = await open_award_path(clients, policy="manual")
+    async with browser_page() as issuer:
+        await sign_in(issuer, workspace, "issuer", path.issuer_id)
+        await issuer.get_by_role("link", name="Micro-credentials").click()
+        await issuer.get_by_role("link", name="Publish a new micro-credential").click()
+        await issuer.get_by_label("Title", exact=True).fill("Restorative Circles")
+        await issuer.get_by_label("The competency it recognises").fill("The educator repairs harm through circles.")
+        await issuer.get_by_label("The key method").fill("Weekly restorative circles")
+        section = issuer.get_by_role("group", name="Section 1")
+        await section.get_by_label("Section title").fill("Circle practice")
+        await section.get_by_label("What the educator is asked to show").fill("Show one circle you led.")
+        await section.get_by_label("Levels, lowest first").fill("Not yet: no circle\nMeets the bar: a weekly circle")
+        await section.get_by_label("The passing level's name").fill("Meets the bar")
+        await issuer.get_by_role("button", name="Preview").click()
+        preview = issuer.get_by_role("region", name="Preview")
+        assert "Meets the bar passing level: a weekly circle" in " ".join((await preview.inner_text()).split())
+        assert await issuer.get_by_role("group", name="Section 2").count() == 1  # a spare slot
+        assert await blocking_violations(issuer) == []
+        await issuer.get_by_role("button", name="Publish").click()
+        await issuer.wait_for_url("**/issuer/micro-credentials?notice=published")
+        row = issuer.get_by_role("row").filter(has_text="Restorative Circles")
+        assert "yours to make" in await row.inner_text()
+
+        await row.get_by_role("link", name="Edit").click()
+        await issuer.get_by_label("The assessor's recommendation stands").check()
+        passing = issuer.get_by_role("group", name="Section 1").get_by_label("The passing level's name")
+        await passing.fill("Excellent")
+        await issuer.get_by_role("button", name="Publish version 2").click()
+        assert "exactly as one of the levels" in await issuer.locator("#error-section-0").inner_text()
+        assert await blocking_violations(issuer) == []
+        await (
+            issuer.get_by_role("group", name="Section 1").get_by_label("The passing level's name").fill("Meets the bar")
+        )
+        await issuer.get_by_role("button", name="Publish version 2").click()
+        await issuer.wait_for_url("**/issuer/micro-credentials?notice=published")
+
+    listed = (await path.issuer.get("/v1/micro-credentials", params={"issuer_id": path.issuer_id})).json()["items"]
+    [published] = [item for item in listed if item["title"] == "Restorative Circles"]
+    assert (published["version"], published["decision_policy"]) == (2, "auto")
+    assert [level["id"] for level in published["sections"][0]["levels"]] == ["not_yet", "meets_the_bar"]
+
+
+async def test_a_new_assessor_scores_a_calibration_example_in_the_same_form_and_sees_the_agreed_levels(
+    workspace, clients
+):
+    path = await open_award_path(clients, policy="manual", assessors=())
+    agreed = [{"section_id": section, "level": "proficient"} for section in ("overview", "practice", "reflection")]
+    example = {"evidence": [{"section_id": item["section_id"], "text": "An exemplary circle."} for item in agreed]}
+    calibration_set = {
+        "micro_credential_id": path.micro_credential_id,
+        "micro_credential_version": 1,
+        "threshold": 0.6,
+        "examples": [{**example, "agreed_levels": agreed}],
+    }
+    created = await eventually(  # once the catalog event brought the rubric to assessment
+        lambda: path.admin.post("/v1/calibration-sets", json=calibration_set),
+        lambda response: response.status_code != 422,
+    )
+    assert created.status_code == 201, created.text
+    newcomer = f"newcomer-{path.micro_credential_id}"
+    body = {"id": newcomer, "display_name": "New", "micro_credential_ids": [path.micro_credential_id], "capacity": 2}
+    assert (await path.admin.post("/v1/assessors", json=body)).status_code == 201
+
+    async with browser_page() as page:
+        await sign_in(page, workspace, "assessor", newcomer)
+        await page.get_by_role("link", name="Score the next example").click()
+        assert (await page.get_by_role("heading", level=1).inner_text()).startswith("Calibration: ")
+        assert await page.get_by_label("A private note to the issuer").count() == 0
+        assert await blocking_violations(page) == []
+        for title, level in (("Overview", "Developing"), ("Practice", "Proficient"), ("Reflection", "Proficient")):
+            await page.get_by_role("group", name=f"Your score for {title}").get_by_label(level).check()
+            await page.get_by_label(f"Growth feedback on {title}").fill(f"Calibration feedback on {title.lower()}.")
+        await page.get_by_label("Resubmission", exact=False).check()
+        await page.get_by_role("button", name="Send my scores").click()
+
+        assert await page.get_by_role("heading", level=1).inner_text() == "Your scores and the agreed levels"
+        overview = page.get_by_role("row").filter(has_text="Overview")
+        assert " ".join((await overview.inner_text()).split()) == "Overview Developing Proficient"
+        assert "agrees" in await page.get_by_role("row").filter(has_text="Practice").inner_text()
+        assert "You are qualified" in await page.get_by_role("status").inner_text()
+        assert "67%" in await page.get_by_role("status").inner_text()
+        assert await blocking_violations(page) == []
+        await page.get_by_role("link", name="Go to your queue").click()
+        assert await page.get_by_role("heading", name="Calibration first").count() == 0

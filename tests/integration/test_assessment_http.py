@@ -176,6 +176,7 @@ async def test_calibration_over_http_gates_live_work(clients):
         "remaining": 0,
         "status": "qualified",
         "agreement": 1.0,
+        "agreed_levels": dict.fromkeys(SECTIONS, "proficient"),
     }
     assert len((await newcomer.get("/v1/queue")).json()["items"]) == 1
     await path.wait_for_status(submission_id, "in_review")

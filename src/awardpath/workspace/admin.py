@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace import mail
-from awardpath.workspace.api import PersonalApi, api_for, problem_detail
-from awardpath.workspace.pages import page, problem_page
+from awardpath.workspace.api import PersonalApi, api_for
+from awardpath.workspace.pages import page, problem_page, refusal_page
 from awardpath.workspace.sessions import ROLE_PAGES, check_form
 from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import sign_in_link
@@ -78,7 +78,7 @@ async def reliability(request: Request, micro_credential_id: str, api: Api) -> R
         api.get("award", f"/v1/micro-credentials/{micro_credential_id}"),
     )
     if report.status_code != 200:
-        return problem_page(request, report.status_code, "No report for this micro-credential", problem_detail(report))
+        return refusal_page(request, report, "No report for this micro-credential")
     title = definition.json()["title"] if definition.status_code == 200 else micro_credential_id
     return page(request, "admin/reliability.html", report=report.json(), title=title)
 
@@ -101,7 +101,7 @@ async def _pool_page(
     )
     failed = next((answer for answer in answers if answer.status_code != 200), None)
     if failed is not None:
-        return problem_page(request, failed.status_code, "The pool could not be shown", problem_detail(failed))
+        return refusal_page(request, failed, "The pool could not be shown")
     assessors, unassigned, overdue, catalog = (answer.json() for answer in answers)
     return page(
         request,
@@ -138,5 +138,5 @@ async def _set_paused(
     check_form(request, form_token)
     answer = await api.patch("assessment", f"/v1/assessors/{assessor_id}", {"paused": paused})
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "The assessor was not changed", problem_detail(answer))
+        return refusal_page(request, answer, "The assessor was not changed")
     return RedirectResponse(f"/admin?notice={'paused' if paused else 'resumed'}", status_code=303)

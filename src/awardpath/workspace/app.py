@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from awardpath.workspace import admin, assessor, issuer, oidc
+from awardpath.workspace import admin, assessor, catalog, issuer, oidc
 from awardpath.workspace.pages import page, problem_page
 from awardpath.workspace.sessions import ROLE_PAGES, ForgedForm, NotSignedIn, check_form, signed_in, start_session
 from awardpath.workspace.settings import WorkspaceSettings
@@ -51,7 +51,7 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
     app.add_api_route("/sign-out", _sign_out, methods=["POST"])
     if settings.oidc_issuer:
         app.include_router(oidc.router)
-    for pages in (assessor.router, issuer.router, admin.router):
+    for pages in (assessor.router, issuer.router, catalog.router, admin.router):
         app.include_router(pages)
     return app
 

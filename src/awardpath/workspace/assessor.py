@@ -3,13 +3,14 @@ assignment with the scoring form, renewing the claim, releasing it. Everything s
 from the assessment API's answers to the assessor's own token: no earner identity exists
 there to show."""
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from awardpath.workspace.api import PersonalApi, api_for, problem_detail
-from awardpath.workspace.pages import page, problem_page
+from awardpath.workspace.api import PersonalApi, api_for
+from awardpath.workspace.pages import page, problem_page, refusal_page
 from awardpath.workspace.review_form import field_errors, review_body
 from awardpath.workspace.sessions import check_form
 
@@ -19,10 +20,45 @@ Api = Annotated[PersonalApi, Depends(api_for("assessor"))]
 
 @router.get("/assessor", response_class=HTMLResponse)
 async def queue(request: Request, api: Api, notice: str | None = None) -> Response:
-    answer = await api.get("assessment", "/v1/queue", limit=100)
+    answer, calibration = await asyncio.gather(
+        api.get("assessment", "/v1/queue", limit=100), api.get("assessment", "/v1/calibration")
+    )
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "Your queue could not be shown", problem_detail(answer))
-    return page(request, "queue.html", items=answer.json()["items"], notice=notice)
+        return refusal_page(request, answer, "Your queue could not be shown")
+    examples = calibration.json() if calibration.status_code == 200 else []
+    return page(request, "queue.html", items=answer.json()["items"], calibration=examples, notice=notice)
+
+
+@router.get("/assessor/calibration/{example_id}", response_class=HTMLResponse)
+async def calibration_example(request: Request, example_id: str, api: Api) -> Response:
+    return await _calibration_page(request, api, example_id)
+
+
+@router.post("/assessor/calibration/{example_id}")
+async def score_calibration_example(request: Request, example_id: str, api: Api) -> Response:
+    """Score an example like live work; the answer shows the agreed levels beside yours."""
+    form = await request.form()
+    check_form(request, str(form.get("form_token") or ""))
+    example = await _calibration_example(api, example_id)
+    if example is None:
+        return problem_page(request, 404, "This example is not waiting for you", "It was scored already.")
+    body = review_body(form, example["rubric"])
+    answer = await api.post("assessment", f"/v1/calibration/{example_id}/review", body)
+    if answer.status_code == 201:
+        scored = {section["section_id"]: section["level"] for section in body["sections"]}
+        return page(
+            request,
+            "calibration_result.html",
+            example=example,
+            scored=scored,
+            level_names=_rubric_names(example["rubric"]),
+            progress=answer.json(),
+        )
+    if answer.status_code != 422:
+        return refusal_page(request, answer, "Your scores were not sent")
+    values = {key: str(value) for key, value in form.items() if key != "form_token"}
+    errors = field_errors(answer.json(), example["rubric"])
+    return await _calibration_page(request, api, example_id, values=values, errors=errors, status_code=422)
 
 
 @router.post("/assessor/claim")
@@ -32,7 +68,7 @@ async def claim(request: Request, api: Api, form_token: Annotated[str | None, Fo
     if answer.status_code == 204:
         return RedirectResponse("/assessor?notice=nothing-to-claim", status_code=303)
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "Nothing was claimed", problem_detail(answer))
+        return refusal_page(request, answer, "Nothing was claimed")
     return RedirectResponse(f"/assessor/assignments/{answer.json()['assignment_id']}", status_code=303)
 
 
@@ -40,7 +76,7 @@ async def claim(request: Request, api: Api, form_token: Annotated[str | None, Fo
 async def assignment(request: Request, assignment_id: str, api: Api, notice: str | None = None) -> Response:
     answer = await api.get("assessment", f"/v1/assignments/{assignment_id}")
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "This assignment cannot be shown", problem_detail(answer))
+        return refusal_page(request, answer, "This assignment cannot be shown")
     return _assignment_page(request, answer.json(), notice=notice)
 
 
@@ -52,7 +88,7 @@ async def renew(
     check_form(request, form_token)
     answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/renew")
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "Your claim was not renewed", problem_detail(answer))
+        return refusal_page(request, answer, "Your claim was not renewed")
     return RedirectResponse(f"/assessor/assignments/{assignment_id}?notice=renewed", status_code=303)
 
 
@@ -64,7 +100,7 @@ async def release(
     check_form(request, form_token)
     answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/release")
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "The assignment was not released", problem_detail(answer))
+        return refusal_page(request, answer, "The assignment was not released")
     return RedirectResponse("/assessor?notice=released", status_code=303)
 
 
@@ -76,17 +112,56 @@ async def review(request: Request, assignment_id: str, api: Api) -> Response:
     check_form(request, str(form.get("form_token") or ""))
     shown = await api.get("assessment", f"/v1/assignments/{assignment_id}")
     if shown.status_code != 200:
-        return problem_page(request, shown.status_code, "This assignment cannot be reviewed", problem_detail(shown))
+        return refusal_page(request, shown, "This assignment cannot be reviewed")
     view = shown.json()
     rubric = view["rubric"]
     answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/review", review_body(form, rubric))
     if answer.status_code in (200, 201):
         return RedirectResponse("/assessor?notice=reviewed", status_code=303)
     if answer.status_code != 422:
-        return problem_page(request, answer.status_code, "Your review was not sent", problem_detail(answer))
+        return refusal_page(request, answer, "Your review was not sent")
     values = {key: str(value) for key, value in form.items() if key != "form_token"}
     errors = field_errors(answer.json(), rubric)
     return _assignment_page(request, view, values=values, errors=errors, status_code=422)
+
+
+async def _calibration_example(api: PersonalApi, example_id: str) -> dict[str, Any] | None:
+    """One of the caller's calibration examples still to score (the API lists them all)."""
+    answer = await api.get("assessment", "/v1/calibration")
+    examples = answer.json() if answer.status_code == 200 else []
+    return next((example for example in examples if example["example_id"] == example_id), None)
+
+
+async def _calibration_page(
+    request: Request,
+    api: PersonalApi,
+    example_id: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    example = await _calibration_example(api, example_id)
+    if example is None:
+        return problem_page(request, 404, "This example is not waiting for you", "It was scored already.")
+    return page(
+        request,
+        "calibration.html",
+        status_code,
+        example=example,
+        evidence={item["section_id"]: item for item in example["evidence"]},
+        files={},
+        scoring={
+            "action": f"/assessor/calibration/{example_id}",
+            "draft": f"calibration-{example_id}",
+            "rubric": example["rubric"],
+            "min_feedback_chars": 0,
+            "note": False,
+            "send": "Send my scores",
+        },
+        values=values or {},
+        errors=errors or {},
+    )
 
 
 def _assignment_page(
@@ -103,11 +178,6 @@ def _assignment_page(
     for file in view["files"]:
         files_by_section.setdefault(file["section_id"], []).append(file)
     evidence = {item["section_id"]: item for item in view["evidence"]}
-    # Earlier feedback names sections and levels by id: shown by the rubric's names.
-    names = {
-        section["id"]: {"title": section["title"], **{level["id"]: level["name"] for level in section["levels"]}}
-        for section in view["rubric"]
-    }
     return page(
         request,
         "assignment.html",
@@ -115,8 +185,25 @@ def _assignment_page(
         view=view,
         evidence=evidence,
         files=files_by_section,
-        names=names,
+        names=_rubric_names(view["rubric"]),
+        scoring={
+            "action": f"/assessor/assignments/{view['assignment_id']}/review",
+            "draft": view["assignment_id"],
+            "rubric": view["rubric"],
+            "min_feedback_chars": view["min_feedback_chars"],
+            "note": True,
+            "send": "Send my review",
+        },
         notice=notice,
         values=values or {},
         errors=errors or {},
     )
+
+
+def _rubric_names(rubric: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Per section, its title and each level's name by id: feedback and results name sections
+    and levels by id, and pages show them by the rubric's names."""
+    return {
+        section["id"]: {"title": section["title"], **{level["id"]: level["name"] for level in section["levels"]}}
+        for section in rubric
+    }

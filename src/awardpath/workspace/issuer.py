@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace.api import PersonalApi, api_for, problem_detail
-from awardpath.workspace.pages import page, problem_page
+from awardpath.workspace.pages import page, refusal_page
 from awardpath.workspace.sessions import check_form
 
 router = APIRouter()
@@ -27,7 +27,7 @@ OUTCOMES: dict[str, dict[str, Any]] = {
 async def decisions(request: Request, api: Api, notice: str | None = None) -> Response:
     answer = await api.get("award", "/v1/decisions", state="pending", limit=100)
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "Your decisions could not be shown", problem_detail(answer))
+        return refusal_page(request, answer, "Your decisions could not be shown")
     return page(request, "issuer/decisions.html", items=answer.json()["items"], notice=notice)
 
 
@@ -56,7 +56,7 @@ async def decide(
     if answer.status_code == 200:
         return RedirectResponse("/issuer?notice=decided", status_code=303)
     if answer.status_code not in (409, 422):
-        return problem_page(request, answer.status_code, "Your decision was not recorded", problem_detail(answer))
+        return refusal_page(request, answer, "Your decision was not recorded")
     field = "note" if any("note" in finding.get("loc", []) for finding in answer.json().get("errors", [])) else "form"
     errors = {field: problem_detail(answer)}
     return await _decision_page(request, api, decision_id, values=values, errors=errors, status_code=answer.status_code)
@@ -83,7 +83,7 @@ async def revoke(
     if answer.status_code == 200:
         return RedirectResponse("/issuer/credentials?notice=revoked", status_code=303)
     if answer.status_code not in (409, 422):
-        return problem_page(request, answer.status_code, "The credential was not revoked", problem_detail(answer))
+        return refusal_page(request, answer, "The credential was not revoked")
     errors = {credential_id: problem_detail(answer)}
     return await _credentials_page(request, api, errors=errors, status_code=answer.status_code)
 
@@ -100,7 +100,7 @@ async def _decision_page(
     """The decision with the rubric it was scored on and the submission's earlier attempts."""
     answer = await api.get("award", f"/v1/decisions/{decision_id}")
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "This decision cannot be shown", problem_detail(answer))
+        return refusal_page(request, answer, "This decision cannot be shown")
     shown = answer.json()
     definition = await api.get(
         "award", f"/v1/micro-credentials/{shown['micro_credential_id']}", version=shown["micro_credential_version"]
@@ -108,7 +108,7 @@ async def _decision_page(
     history = await api.get("award", "/v1/decisions", submission_id=shown["submission_id"], limit=100)
     if definition.status_code != 200 or history.status_code != 200:
         failed = definition if definition.status_code != 200 else history
-        return problem_page(request, failed.status_code, "This decision cannot be shown", problem_detail(failed))
+        return refusal_page(request, failed, "This decision cannot be shown")
     return page(
         request,
         "issuer/decision.html",
@@ -144,6 +144,6 @@ async def _credentials_page(
 ) -> Response:
     answer = await api.get("award", "/v1/credentials", limit=100)
     if answer.status_code != 200:
-        return problem_page(request, answer.status_code, "Your credentials could not be shown", problem_detail(answer))
+        return refusal_page(request, answer, "Your credentials could not be shown")
     items = answer.json()["items"]
     return page(request, "issuer/credentials.html", status_code, items=items, notice=notice, errors=errors or {})

@@ -3,10 +3,12 @@
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from awardpath.workspace.api import problem_detail
 from awardpath.workspace.sessions import form_token
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -24,3 +26,8 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
 
 def problem_page(request: Request, status_code: int, title: str, detail: str) -> HTMLResponse:
     return page(request, "message.html", status_code, title=title, detail=detail)
+
+
+def refusal_page(request: Request, answer: httpx.Response, title: str) -> HTMLResponse:
+    """An API's refusal as a page: its status, `title`, and the API's own words."""
+    return problem_page(request, answer.status_code, title, problem_detail(answer))

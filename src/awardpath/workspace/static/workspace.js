@@ -33,6 +33,29 @@ function dropClosedDrafts(open) {
   }
 }
 
+// The recommendation follows from the levels: award when every section reaches its passing
+// level, resubmission otherwise. The form says so as the levels are chosen and is not sent
+// contradicting them (the server would refuse it).
+function adviseRecommendation(form) {
+  const award = form.querySelector("input[name=recommendation][value=award]");
+  const resubmit = form.querySelector("input[name=recommendation][value=resubmit]");
+  const advice = document.getElementById("recommendation-advice");
+  if (!award || !resubmit || !advice) return;
+  const update = () => {
+    const chosen = [...form.querySelectorAll("input[data-passes]:checked")];
+    let message = "";
+    if (chosen.length === form.querySelectorAll("fieldset[data-section]").length) {
+      const passes = chosen.every((level) => level.dataset.passes === "true");
+      if (award.checked && !passes) message = "A section is below its passing level, so recommend resubmission.";
+      if (resubmit.checked && passes) message = "Every section reaches its passing level, so recommend award.";
+    }
+    award.setCustomValidity(message);
+    advice.textContent = message;
+  };
+  form.addEventListener("change", update);
+  update();
+}
+
 // The claim's end, counted down in minutes where the page shows it.
 function countDown(element) {
   const ends = Date.parse(element.getAttribute("datetime"));
@@ -48,6 +71,7 @@ for (const form of document.querySelectorAll("form[data-draft]")) {
   const key = DRAFT + form.dataset.draft;
   restoreDraft(form, key);
   keepDraft(form, key);
+  adviseRecommendation(form);
 }
 const queue = document.querySelector("[data-open-assignments]");
 if (queue) dropClosedDrafts(queue.dataset.openAssignments.split(" "));

@@ -64,3 +64,6 @@ class CalibrationProgressView(View):
     remaining: int = Field(description="Examples of the set still to score.")
     status: QualificationStatus
     agreement: float | None = Field(description="Set once every example is scored.")
+    agreed_levels: dict[str, str] = Field(
+        description="The example's agreed level per section, {section_id: level}, to compare with yours."
+    )

@@ -31,6 +31,8 @@ class CalibrationProgress:
     remaining: int
     status: QualificationStatus
     agreement: float | None
+    # The example's agreed levels, {section_id: level}: shown once it is scored.
+    agreed_levels: dict[str, str]
 
 
 class CalibrationService:
@@ -121,7 +123,9 @@ class CalibrationService:
         await self.uow.flush()
         if qualification.status == QualificationStatus.QUALIFIED:
             await AssignmentService(self.uow, self.settings).assign_waiting(assessor)
-        return CalibrationProgress(example.id, remaining, qualification.status, qualification.calibration_agreement)
+        return CalibrationProgress(
+            example.id, remaining, qualification.status, qualification.calibration_agreement, example.agreed_levels
+        )
 
 
 def _evidence(rubric: Rubric, example: CalibrationExampleCreate, position: int) -> list[SectionEvidence]:
