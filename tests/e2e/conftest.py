@@ -2,10 +2,11 @@
 on `awardpath serve all` (in-process transport, both backends) and on the services as
 separate API and worker processes over Kafka on PostgreSQL.
 
-Each way of running is started once for the whole session and shared by every module that
-asks for `system` (pytest runs each mode's tests together); every test makes its own
-issuer, platform and earners, so none sees another's. A module that needs its own system
-(faults, process kills) defines a `system` fixture of its own."""
+Each way of running is started once for the tier and shared by every module that asks for
+`system` (pytest runs each mode's tests together); every test makes its own issuer,
+platform and earners, so none sees another's. A module that needs its own system (faults,
+process kills) defines a `system` fixture of its own. The shared systems' tests run last in
+the session, so no shared system idles beside the other tests (its processes poll)."""
 
 import pytest
 
@@ -20,7 +21,16 @@ MODES = {
 }
 
 
-@pytest.fixture(scope="session", params=list(MODES))
+@pytest.hookimpl(trylast=True)  # after pytest grouped the tests by mode
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def on_a_shared_system(item: pytest.Item) -> bool:
+        callspec = getattr(item, "callspec", None)
+        return item.nodeid.startswith("tests/e2e/") and callspec is not None and "system" in callspec.params
+
+    items[:] = sorted(items, key=on_a_shared_system)  # stable: the rest keep their order
+
+
+@pytest.fixture(scope="package", params=list(MODES))
 async def system(request, tmp_path_factory):
     directory = tmp_path_factory.mktemp(f"e2e-{request.param}")
     url = await create_database(MODES[request.param], directory)
