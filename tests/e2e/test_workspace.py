@@ -216,14 +216,17 @@ async def holder_of_the_work(path, *names: str) -> str:
 
 
 async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administrator(workspace, clients, screenshots):
-    """An assessor scores and recommends resubmission; the issuer opens resubmission; the
-    resubmission comes back to the same assessor with the earlier feedback shown, who
-    recommends award; the issuer awards, then revokes; an administrator pauses an assessor
-    and sees their work go to the other. Every page passes axe; no assessor page holds the
-    earner's identity."""
+    """An assessor scores and recommends resubmission; the issuer, seeing the evidence photo,
+    opens resubmission; the resubmission comes back to the same assessor with the earlier
+    feedback shown, who recommends award; the issuer awards, then revokes; an administrator
+    pauses an assessor and sees their work go to the other. Every page passes axe; no
+    assessor page holds the earner's identity."""
     path = await open_award_path(clients, policy="manual", assessors=("assessor-a", "assessor-b"))
     earner = Earner()
-    submission_id = await path.submit(earner, items=evidence("attempt 1", earner))
+    photo = await upload_whole(path.platform, jpeg_with_metadata(earner.name), "image/jpeg")
+    items = evidence("attempt 1", earner)
+    items[1]["files"] = [{"file_id": photo["id"]}]
+    submission_id = await path.submit(earner, items=items)
     first = await holder_of_the_work(path, "assessor-a", "assessor-b")
     assessor_pages: list[str] = []
 
@@ -257,6 +260,10 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         await issuer.get_by_role("link", name="Decide").click()
         assert await issuer.get_by_text("Strong start; the circles need routine.").count() == 1
         assert await issuer.get_by_text("below the passing level").count() == 3
+        await issuer.wait_for_function("document.querySelector('figure img').naturalWidth > 0")  # through the workspace
+        photo_url = await issuer.locator("figure img").get_attribute("src")
+        part = await issuer.request.get(f"{workspace.url}{photo_url}", headers={"Range": "bytes=0-9"})
+        assert part.status == 206 and len(await part.body()) == 10
         token = await issuer.locator("input[name=form_token]").first.input_value()
         unchosen = await issuer.request.post(issuer.url, form={"form_token": token, "outcome": "", "note": "Kept."})
         assert unchosen.status == 422 and "Choose award, resubmission or a final denial." in await unchosen.text()
@@ -326,6 +333,19 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
             "Reliability: Belonging and Caring Classroom Climate"
         )
         assert await blocking_violations(admin) == []
+
+        await admin.get_by_role("link", name="Issuers").click()
+        await admin.get_by_label("Web address").fill("https://circles.example.org")
+        await admin.get_by_label("E-mail address for credentials").fill("badges@circles.example.org")
+        await admin.get_by_role("button", name="Add the issuer").click()  # no name
+        assert await admin.locator("#error-name").inner_text() == "Give the issuer's name."
+        assert await admin.get_by_label("Web address").input_value() == "https://circles.example.org"  # kept
+        assert await blocking_violations(admin) == []
+        name = f"Circle Keepers {earner.external_id[-6:]}"
+        await admin.get_by_label("Name", exact=True).fill(name)
+        await admin.get_by_role("button", name="Add the issuer").click()
+        await admin.wait_for_url("**/admin/issuers?notice=added")
+        assert await admin.get_by_role("row").filter(has_text=name).count() == 1
 
     for html in assessor_pages:
         for leak in [*earner.identity_strings(), *other_earner.identity_strings()]:
@@ -427,17 +447,19 @@ async def tab_until(page, selector: str, presses: int = 80) -> None:
 
 
 async def test_an_assessor_scores_with_the_keyboard_alone(workspace, clients):
-    """No mouse: Tab reaches the claim button, each section's levels and feedback, the
-    recommendation and the send button; the arrow keys choose a level, Space a recommendation
-    and Enter sends."""
+    """On a tablet with no mouse: the page fits the width; Tab reaches the claim button, each
+    section's levels and feedback, the recommendation and the send button; the arrow keys
+    choose a level, Space a recommendation and Enter sends."""
     path = await open_award_path(clients, policy="manual")
     submission_id = await path.submit(Earner())
     await eventually(lambda: path.assessor_get("assessor-a", "/v1/queue"), lambda r: r.json()["items"])
-    async with browser_page() as page:
+    async with browser_page(768, 1024) as page:  # a tablet, with its keyboard
         await sign_in(page, workspace, "assessor", path.assessor_ids["assessor-a"])
         await tab_until(page, "form[action='/assessor/claim'] button")
         await page.keyboard.press("Enter")
         await page.wait_for_url("**/assessor/assignments/*")
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+        assert await blocking_violations(page) == []
         for section in ("overview", "practice", "reflection"):
             await tab_until(page, f"#level-{section}-not_yet")  # the group's first level
             await page.keyboard.press("ArrowDown")  # Developing

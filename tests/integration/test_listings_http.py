@@ -1,6 +1,6 @@
 """The lists the workspaces page through, over HTTP with the three services in-process
-(migrated database, both backends): the assessor pool (administrators), an issuer's own
-credentials, and one submission's decisions (its attempt history)."""
+(migrated database, both backends): the assessor pool and the issuers (administrators), an
+issuer's own credentials, and one submission's decisions (its attempt history)."""
 
 import pytest
 
@@ -83,3 +83,14 @@ async def test_one_submissions_decisions_are_its_attempt_history(clients):
         (submission_id, 2, "awarded"),
     ]
     problem(await path.issuer.get("/v1/decisions", params={"submission_id": "not an id"}), 422)
+
+
+async def test_administrators_page_through_the_issuers_of_record(clients):
+    paths = [await open_award_path(clients) for _ in range(3)]
+    admin = paths[0].award_admin
+    pages = await every_page(admin, "/v1/issuers", limit=2)
+
+    listed = [issuer["id"] for page in pages for issuer in page]
+    assert [path.issuer_id for path in paths] == [issuer for issuer in listed if issuer in {p.issuer_id for p in paths}]
+    assert listed == sorted(listed) and len(pages) >= 2
+    problem(await paths[0].issuer.get("/v1/issuers"), 403)

@@ -1,7 +1,7 @@
 """The administrator's workspace: the assessor pool (qualifications, capacity, calibration,
 pause), the work waiting for an assessor or past its due time, the reliability report of
-each micro-credential, and sign-in links sent by e-mail. Everything comes from the APIs' answers to the administrator's
-own token."""
+each micro-credential, the issuers of record, and sign-in links sent by e-mail. Everything
+comes from the APIs' answers to the administrator's own token."""
 
 import asyncio
 import logging
@@ -20,6 +20,12 @@ from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import sign_in_link
 
 logger = logging.getLogger(__name__)
+# What to say beside a field of the issuer form the award API refused.
+ISSUER_FIELD_HINTS = {
+    "name": "Give the issuer's name.",
+    "url": "Give the issuer's web address, starting with https://.",
+    "email": "Give an e-mail address such as credentials@school.org.",
+}
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("admin"))]
 
@@ -71,6 +77,36 @@ async def resume(
     return await _set_paused(request, api, assessor_id, form_token, paused=False)
 
 
+@router.get("/admin/issuers", response_class=HTMLResponse)
+async def issuers(request: Request, api: Api, notice: str | None = None) -> Response:
+    return await _issuers_page(request, api, notice=notice)
+
+
+@router.post("/admin/issuers")
+async def add_issuer(
+    request: Request,
+    api: Api,
+    form_token: Annotated[str | None, Form()] = None,
+    name: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+) -> Response:
+    """Register an issuer of record; a refusal comes back beside its field, nothing added."""
+    check_form(request, form_token)
+    values = {"name": name.strip(), "url": url.strip(), "email": email.strip()}
+    answer = await api.post("award", "/v1/issuers", values)
+    if answer.status_code == 201:
+        return RedirectResponse("/admin/issuers?notice=added", status_code=303)
+    if answer.status_code != 422:
+        return refusal_page(request, answer, "The issuer was not added")
+    errors: dict[str, str] = {}
+    for finding in answer.json().get("errors", []):
+        location = list(finding.get("loc", []))
+        field = str(location[1]) if len(location) > 1 and location[1] in values else "form"
+        errors.setdefault(field, ISSUER_FIELD_HINTS.get(field, str(finding.get("msg"))))
+    return await _issuers_page(request, api, values=values, errors=errors, status_code=422)
+
+
 @router.get("/admin/reliability/{micro_credential_id}", response_class=HTMLResponse)
 async def reliability(request: Request, micro_credential_id: str, api: Api) -> Response:
     report, definition = await asyncio.gather(
@@ -117,6 +153,22 @@ async def _pool_page(
         values=values or {},
         errors=errors or {},
     )
+
+
+async def _issuers_page(
+    request: Request,
+    api: Api,
+    *,
+    notice: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    answer = await api.get("award", "/v1/issuers", limit=100)
+    if answer.status_code != 200:
+        return refusal_page(request, answer, "The issuers could not be shown")
+    context = {"items": answer.json()["items"], "notice": notice, "values": values or {}, "errors": errors or {}}
+    return page(request, "admin/issuers.html", status_code, **context)
 
 
 def _sign_in_link_errors(values: dict[str, str]) -> dict[str, str]:

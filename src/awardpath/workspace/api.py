@@ -34,6 +34,11 @@ class PersonalApi:
     async def post(self, service: Service, path: str, body: Any = None) -> httpx.Response:
         return await self._client.post(self._urls[service] + path, json=body, headers=self._headers)
 
+    async def stream(self, service: Service, path: str, headers: dict[str, str]) -> httpx.Response:
+        """A GET whose body is read as it comes (the caller closes the response)."""
+        request = self._client.build_request("GET", self._urls[service] + path, headers={**self._headers, **headers})
+        return await self._client.send(request, stream=True)
+
     async def patch(self, service: Service, path: str, body: Any) -> httpx.Response:
         return await self._client.patch(self._urls[service] + path, json=body, headers=self._headers)
 

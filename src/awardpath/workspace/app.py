@@ -60,10 +60,10 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _security_headers(settings: WorkspaceSettings) -> Callable[[Request, Handler], Awaitable[Response]]:
-    # Evidence files play from the assessment service's signed links; nothing else is loaded
-    # from elsewhere, and the links never leave in a Referer.
+    # Assessors' evidence files play from the assessment service's signed links, issuers'
+    # through this app; nothing else is loaded from elsewhere, and no link leaves in a Referer.
     policy = (
-        f"default-src 'self'; img-src 'self' {settings.assessment_url}; media-src {settings.assessment_url}; "
+        f"default-src 'self'; img-src 'self' {settings.assessment_url}; media-src 'self' {settings.assessment_url}; "
         f"frame-src {settings.assessment_url}; frame-ancestors 'none'; form-action 'self'"
     )
 

@@ -6,7 +6,8 @@ answers to the issuer's own token: an issuer sees its own catalog only."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from awardpath.workspace.api import PersonalApi, api_for, problem_detail
 from awardpath.workspace.pages import page, refusal_page
@@ -14,6 +15,9 @@ from awardpath.workspace.sessions import check_form
 
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("issuer"))]
+
+# What a streamed evidence file keeps of the award API's answer.
+FILE_HEADERS = ("content-type", "content-length", "content-range", "accept-ranges", "content-disposition")
 
 # The decision form's choices, as the award API takes them.
 OUTCOMES: dict[str, dict[str, Any]] = {
@@ -60,6 +64,22 @@ async def decide(
     field = "note" if any("note" in finding.get("loc", []) for finding in answer.json().get("errors", [])) else "form"
     errors = {field: problem_detail(answer)}
     return await _decision_page(request, api, decision_id, values=values, errors=errors, status_code=answer.status_code)
+
+
+@router.get("/issuer/decisions/{decision_id}/files/{file_id}")
+async def decision_file(request: Request, decision_id: str, file_id: str, api: Api) -> Response:
+    """An evidence file of the decided attempt, streamed from the award API (ranges passed
+    through, so a video seeks) for the page's players."""
+    wanted = {"Range": request.headers["range"]} if "range" in request.headers else {}
+    answer = await api.stream("award", f"/v1/decisions/{decision_id}/files/{file_id}", wanted)
+    if answer.status_code not in (200, 206):
+        await answer.aread()
+        await answer.aclose()
+        return refusal_page(request, answer, "This file cannot be shown")
+    passed = {name: answer.headers[name] for name in FILE_HEADERS if name in answer.headers}
+    return StreamingResponse(
+        answer.aiter_raw(), status_code=answer.status_code, headers=passed, background=BackgroundTask(answer.aclose)
+    )
 
 
 @router.get("/issuer/credentials", response_class=HTMLResponse)

@@ -14,6 +14,14 @@ from awardpath.workspace.sessions import form_token
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it: 12 KB, 3.4 MB."""
+    return f"{-(-size // 1024)} KB" if size < 1024 * 1024 else f"{size / (1024 * 1024):.1f} MB"
+
+
+TEMPLATES.env.filters["file_size"] = file_size
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     person = {"role": request.session.get("role"), "subject": request.session.get("subject")}
     return TEMPLATES.TemplateResponse(

@@ -17,6 +17,12 @@ class IssuerRepository:
             return None
         return await self.session.get(Issuer, issuer_id)
 
+    async def list_issuers(self, *, after_id: str | None, limit: int) -> list[Issuer]:
+        query = select(Issuer).order_by(Issuer.id).limit(limit)
+        if after_id is not None:
+            query = query.where(Issuer.id > after_id)
+        return list(await self.session.scalars(query))
+
     async def locked(self, issuer_id: str) -> Issuer | None:
         """The issuer, locked: key creation and rotation for one issuer queue up."""
         if not is_wellformed_id(issuer_id):

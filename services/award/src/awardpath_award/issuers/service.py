@@ -5,6 +5,7 @@ from awardpath_award.issuers.schemas import IssuerCreate
 from awardpath_award.uow import AwardUnitOfWork
 from awardpath_shared.errors import NotFound
 from awardpath_shared.ids import new_id, utcnow
+from awardpath_shared.pagination import Paged, fetch_page
 
 
 class IssuerService:
@@ -16,6 +17,15 @@ class IssuerService:
         self.uow.issuers.add(issuer)
         await self.uow.flush()
         return issuer
+
+    async def list_issuers(self, *, cursor: str | None, limit: int) -> Paged[Issuer]:
+        """Every issuer of record, oldest first."""
+        return await fetch_page(
+            lambda after, size: self.uow.issuers.list_issuers(after_id=after, limit=size),
+            cursor=cursor,
+            limit=limit,
+            position=lambda issuer: issuer.id,
+        )
 
     async def get(self, issuer_id: str) -> Issuer:
         issuer = await self.uow.issuers.get(issuer_id)
