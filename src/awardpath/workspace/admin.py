@@ -130,7 +130,7 @@ async def _pool_page(
     status_code: int = 200,
 ) -> Response:
     answers = await asyncio.gather(
-        api.get("assessment", "/v1/assessors", limit=50, **({"cursor": cursor} if cursor else {})),
+        api.get("assessment", "/v1/assessors", limit=50, cursor=cursor),
         api.get("assessment", "/v1/unassigned", limit=20),
         api.get("assessment", "/v1/overdue", limit=20),
         api.get("award", "/v1/micro-credentials", limit=100),

@@ -29,7 +29,9 @@ class PersonalApi:
         self._headers = {"Authorization": f"Bearer {token}"}
 
     async def get(self, service: Service, path: str, **params: Any) -> httpx.Response:
-        return await self._client.get(self._urls[service] + path, params=params, headers=self._headers)
+        """A GET; a parameter given as None is left out (httpx would send it empty)."""
+        given = {name: value for name, value in params.items() if value is not None}
+        return await self._client.get(self._urls[service] + path, params=given, headers=self._headers)
 
     async def post(self, service: Service, path: str, body: Any = None) -> httpx.Response:
         return await self._client.post(self._urls[service] + path, json=body, headers=self._headers)

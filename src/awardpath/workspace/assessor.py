@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from awardpath.workspace.api import PersonalApi, api_for
 from awardpath.workspace.pages import page, problem_page, refusal_page
 from awardpath.workspace.review_form import field_errors, review_body
-from awardpath.workspace.sessions import check_form
+from awardpath.workspace.sessions import check_form, form_values
 
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("assessor"))]
@@ -31,7 +31,10 @@ async def queue(request: Request, api: Api, notice: str | None = None) -> Respon
 
 @router.get("/assessor/calibration/{example_id}", response_class=HTMLResponse)
 async def calibration_example(request: Request, example_id: str, api: Api) -> Response:
-    return await _calibration_page(request, api, example_id)
+    example = await _calibration_example(api, example_id)
+    if example is None:
+        return problem_page(request, 404, "This example is not waiting for you", "It was scored already.")
+    return _calibration_page(request, example)
 
 
 @router.post("/assessor/calibration/{example_id}")
@@ -56,9 +59,9 @@ async def score_calibration_example(request: Request, example_id: str, api: Api)
         )
     if answer.status_code != 422:
         return refusal_page(request, answer, "Your scores were not sent")
-    values = {key: str(value) for key, value in form.items() if key != "form_token"}
+    values = form_values(form)
     errors = field_errors(answer.json(), example["rubric"])
-    return await _calibration_page(request, api, example_id, values=values, errors=errors, status_code=422)
+    return _calibration_page(request, example, values=values, errors=errors, status_code=422)
 
 
 @router.post("/assessor/claim")
@@ -120,7 +123,7 @@ async def review(request: Request, assignment_id: str, api: Api) -> Response:
         return RedirectResponse("/assessor?notice=reviewed", status_code=303)
     if answer.status_code != 422:
         return refusal_page(request, answer, "Your review was not sent")
-    values = {key: str(value) for key, value in form.items() if key != "form_token"}
+    values = form_values(form)
     errors = field_errors(answer.json(), rubric)
     return _assignment_page(request, view, values=values, errors=errors, status_code=422)
 
@@ -132,18 +135,15 @@ async def _calibration_example(api: PersonalApi, example_id: str) -> dict[str, A
     return next((example for example in examples if example["example_id"] == example_id), None)
 
 
-async def _calibration_page(
+def _calibration_page(
     request: Request,
-    api: PersonalApi,
-    example_id: str,
+    example: dict[str, Any],
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    example = await _calibration_example(api, example_id)
-    if example is None:
-        return problem_page(request, 404, "This example is not waiting for you", "It was scored already.")
+    example_id = example["example_id"]
     return page(
         request,
         "calibration.html",

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace.api import PersonalApi, api_for, problem_detail
 from awardpath.workspace.pages import page, refusal_page
-from awardpath.workspace.rubric_form import Definition, definition_body, definition_values, form_values, section_count
-from awardpath.workspace.sessions import check_form, signed_in
+from awardpath.workspace.rubric_form import Definition, definition_body, definition_values, section_count
+from awardpath.workspace.sessions import check_form, form_values, signed_in
 from awardpath_shared.vocabulary import DEFAULT_TURNAROUND_BUSINESS_DAYS
 
 router = APIRouter()

@@ -3,6 +3,7 @@ the assessor's levels, feedback and private note and the attempts before it, the
 itself, and the issuer's credentials with revocation. Everything comes from the award API's
 answers to the issuer's own token: an issuer sees its own catalog only."""
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -122,10 +123,12 @@ async def _decision_page(
     if answer.status_code != 200:
         return refusal_page(request, answer, "This decision cannot be shown")
     shown = answer.json()
-    definition = await api.get(
-        "award", f"/v1/micro-credentials/{shown['micro_credential_id']}", version=shown["micro_credential_version"]
+    definition, history = await asyncio.gather(
+        api.get(
+            "award", f"/v1/micro-credentials/{shown['micro_credential_id']}", version=shown["micro_credential_version"]
+        ),
+        api.get("award", "/v1/decisions", submission_id=shown["submission_id"], limit=100),
     )
-    history = await api.get("award", "/v1/decisions", submission_id=shown["submission_id"], limit=100)
     if definition.status_code != 200 or history.status_code != 200:
         failed = definition if definition.status_code != 200 else history
         return refusal_page(request, failed, "This decision cannot be shown")

@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import FormData
-
 FIELDS = ("title", "competency", "key_method", "max_attempts", "decision_policy", "turnaround_business_days")
 
 
@@ -25,10 +23,6 @@ def definition_values(definition: dict[str, Any]) -> dict[str, str]:
             f"section-{index}-passing": passing,
         }
     return values
-
-
-def form_values(form: FormData) -> dict[str, str]:
-    return {key: str(value) for key, value in form.items() if key != "form_token"}
 
 
 def section_count(values: dict[str, str]) -> int:

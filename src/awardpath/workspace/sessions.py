@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import Request
+from starlette.datastructures import FormData
 
 from awardpath_shared.auth import Role
 from awardpath_shared.ids import utcnow
@@ -53,6 +54,11 @@ def signed_in(request: Request) -> Person:
 
 def form_token(request: Request) -> str:
     return str(request.session.get("csrf", ""))
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    """What a posted form holds besides its token: the values to show again on a refusal."""
+    return {key: str(value) for key, value in form.items() if key != "form_token"}
 
 
 def check_form(request: Request, token: str | None) -> None:
