@@ -1,6 +1,6 @@
 """The assessor's workspace in a real browser: `awardpath workspace` as a process beside
 `awardpath serve all`, signed in by a one-time link from `awardpath login-link`. The pages
-show the queue and the blind view (evidence files playing from their signed links), take a
+show the queue and the blind view (evidence files playing through the workspace), take a
 review (a refused one comes back with the message beside its field and nothing lost), pass
 axe-core's check, carry no earner identity, and refuse a forged form or a used link. Beside
 them, the public credential page an earner shares, in the same browser."""
@@ -117,6 +117,11 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
         assert await page.get_by_role("heading", level=1).inner_text() == "Belonging and Caring Classroom Climate"
         assert await page.locator("video").count() == 1 and await page.locator("img").count() == 1
         await page.wait_for_function("document.querySelector('img').naturalWidth > 0")  # the photo loaded
+        # Played from the workspace's own origin: the browser need not reach the assessment API.
+        video_src = await page.locator("video").get_attribute("src")
+        assert video_src.startswith("/assessor/assignments/")
+        part = await page.request.get(f"{workspace.url}{video_src}", headers={"Range": "bytes=0-9"})
+        assert part.status == 206 and len(await part.body()) == 10
         assert await page.get_by_text("[earner]").count() >= 1  # the evidence, redacted
         assert await blocking_violations(page) == []
         assignment_html = await page.content()

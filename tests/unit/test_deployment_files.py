@@ -11,20 +11,25 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 import pytest
 import typer
 import yaml
+from fastapi.routing import APIRoute
 from pydantic import AliasChoices
 from sqlalchemy.engine import make_url
 
 from awardpath import cli
-from awardpath.services import SERVICES, ServiceEntry
+from awardpath.services import SERVICES
+from awardpath.workspace.app import create_workspace_app
+from awardpath.workspace.settings import WorkspaceSettings
 from awardpath_shared.messaging.delivery import RetryPolicy
 from awardpath_shared.messaging.inprocess import InProcessTransport
 from awardpath_shared.runtime import ServiceRuntime
@@ -45,6 +50,11 @@ COMPONENTS = (KAFKA_AUTH, MONITORING)
 IMAGE = "awardpath"
 # Commands whose argument names exactly one service: one process per service and role.
 PER_SERVICE_COMMANDS = ("serve", "worker")
+# The pages of assessors, issuers and administrators: a client of the APIs, no service.
+WORKSPACE_COMMAND = "workspace"
+# What the workspace holds of the secrets: the services' token key (it signs each person's
+# API tokens) and its own.
+WORKSPACE_SECRETS = ("AWARDPATH_JWT_SECRET", "AWARDPATH_WORKSPACE_SESSION_SECRET")
 SECRET_VARIABLES = ("AWARDPATH_JWT_SECRET", "AWARDPATH_CONFLICT_HASH_KEY", "AWARDPATH_FILE_LINK_SECRET")
 # What an operator exports before `docker compose up`: Compose has no default for any of them.
 # The database password has every character a URL would need escaped.
@@ -55,6 +65,8 @@ COMPOSE_OPERATOR_ENV = {
     "AWARDPATH_FILE_LINK_SECRET": "operator-file-link-secret-Kt5Wp2Xa9Qe4Rb7Ns3Jm8Vd1",
     "AWARDPATH_AWARD_MASTER_KEY": "operator-award-master-key-Hx4Jv9Kc2Md7Ns1Qf6Tg3Wb8",
     "AWARDPATH_AWARD_PUBLIC_URL": "https://awards.operator.example",
+    "AWARDPATH_WORKSPACE_SESSION_SECRET": "operator-workspace-session-Pq7Lm2Ns9Kd4Vb1Xc6Zh3",
+    "AWARDPATH_WORKSPACE_PUBLIC_URL": "https://workspace.operator.example",
 }
 # Read by the database driver (asyncpg, like libpq) when the URL names no password.
 DRIVER_VARIABLES = ("PGPASSWORD",)
@@ -78,6 +90,9 @@ REQUIRED_VARIABLES = (
     "AWARDPATH_DATABASE_URL",
     *SECRET_VARIABLES,
 )
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 @dataclass
@@ -189,7 +204,13 @@ def k8s_env_from(container: dict[str, Any]) -> dict[str, str]:
             env |= k8s_named("ConfigMap", source["configMapRef"]["name"])["data"]
         if "secretRef" in source:
             env |= operator_secrets()[source["secretRef"]["name"]]
-    return env | {item["name"]: item["value"] for item in container.get("env", [])}
+    for item in container.get("env", []):
+        if "valueFrom" in item:
+            reference = item["valueFrom"]["secretKeyRef"]
+            env[item["name"]] = operator_secrets()[reference["name"]][reference["key"]]
+        else:
+            env[item["name"]] = item["value"]
+    return env
 
 
 def k8s_containers() -> list[Container]:
@@ -212,6 +233,15 @@ def all_containers() -> list[Container]:
     return compose_containers() + k8s_containers()
 
 
+def service_containers() -> list[Container]:
+    """The containers of the services (every one but the workspace's)."""
+    return [container for container in all_containers() if container.verb != WORKSPACE_COMMAND]
+
+
+def workspace_containers() -> list[Container]:
+    return [container for container in all_containers() if container.verb == WORKSPACE_COMMAND]
+
+
 def by_where(containers: list[Container]) -> list[Any]:
     return [pytest.param(container, id=container.where) for container in containers]
 
@@ -232,7 +262,7 @@ def cli_command(args: list[str]) -> tuple[click.Command, click.Context]:
 
 def settings_variables() -> set[str]:
     """Every environment variable a service's settings class reads (upper case)."""
-    classes = {ServiceSettings, *(entry.settings for entry in SERVICES.values())}
+    classes = {ServiceSettings, WorkspaceSettings, *(entry.settings for entry in SERVICES.values())}
     names = set()
     for settings_class in classes:
         prefix = settings_class.model_config.get("env_prefix", "")
@@ -247,14 +277,16 @@ def settings_variables() -> set[str]:
     return {name.upper() for name in names}
 
 
-def settings_in(entry: ServiceEntry, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
-    """The settings `entry`'s service builds inside a container with exactly `env`."""
+def settings_in(
+    settings_class: Callable[[], SettingsT], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> SettingsT:
+    """The settings a process builds inside a container with exactly `env`."""
     for name in list(os.environ):
         if name.upper().startswith(("AWARDPATH_", "KAFKA_")):
             monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, str(value))
-    return entry.settings()
+    return settings_class()
 
 
 def runtime_of(name: str) -> ServiceRuntime:
@@ -271,7 +303,7 @@ def routes_of(name: str) -> set[str]:
 # ---- every process -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("container", by_where(all_containers()))
+@pytest.mark.parametrize("container", by_where(service_containers()))
 def test_every_container_runs_a_command_of_the_cli_on_a_real_service(container):
     command, context = cli_command(container.args)
     arguments = [param for param in command.params if param.param_type_name == "argument"]
@@ -281,7 +313,7 @@ def test_every_container_runs_a_command_of_the_cli_on_a_real_service(container):
     assert service in allowed, f"{container.where}: {service!r} is not one of {sorted(allowed)}"
 
 
-@pytest.mark.parametrize("container", by_where(all_containers()))
+@pytest.mark.parametrize("container", by_where(service_containers()))
 def test_every_container_sets_only_variables_the_settings_read(container):
     unknown = {
         name
@@ -295,11 +327,11 @@ def test_every_container_sets_only_variables_the_settings_read(container):
     assert not others, f"{container.where}: the driver is given only {DRIVER_VARIABLES}, not {sorted(others)}"
 
 
-@pytest.mark.parametrize("container", by_where(all_containers()))
+@pytest.mark.parametrize("container", by_where(service_containers()))
 def test_every_container_gets_kafka_postgresql_and_secrets(container, monkeypatch):
     services = list(SERVICES) if container.target == "all" else [container.target]
     for name in services:
-        settings = settings_in(SERVICES[name], container.env, monkeypatch)
+        settings = settings_in(SERVICES[name].settings, container.env, monkeypatch)
         assert settings.transport == "kafka", container.where
         assert settings.database_url.startswith("postgresql+asyncpg://"), container.where
     if container.where.startswith("compose:"):
@@ -317,10 +349,10 @@ def test_only_the_award_service_holds_the_award_master_key(container):
         assert AWARD_SECRET in operator_secrets()["awardpath-award-secrets"], container.where
 
 
-def test_each_service_has_an_api_and_a_worker_and_compose_migrates_once_first():
+def test_each_service_has_an_api_and_a_worker_beside_the_workspace_and_compose_migrates_once_first():
     commands = sorted((container.verb, container.target) for container in compose_containers())
-    expected = sorted([("migrate", "all")] + [(verb, name) for verb in PER_SERVICE_COMMANDS for name in SERVICES])
-    assert commands == expected
+    processes = [(verb, name) for verb in PER_SERVICE_COMMANDS for name in SERVICES]
+    assert commands == sorted([("migrate", "all"), *processes, (WORKSPACE_COMMAND, "--host")])
 
 
 def test_every_kubernetes_pod_migrates_its_service_before_it_starts():
@@ -330,6 +362,9 @@ def test_every_kubernetes_pod_migrates_its_service_before_it_starts():
     started = []
     for deployment in k8s_of_kind("Deployment"):
         pod = deployment["spec"]["template"]["spec"]
+        if pod["containers"][0]["args"][0] == WORKSPACE_COMMAND:
+            assert "initContainers" not in pod, "the workspace owns no schema"
+            continue
         (init,) = pod["initContainers"]
         (main,) = pod["containers"]
         assert main["args"][0] in PER_SERVICE_COMMANDS and "--no-migrate" in main["args"], deployment["metadata"]
@@ -342,7 +377,7 @@ def test_every_kubernetes_pod_migrates_its_service_before_it_starts():
 
 @pytest.mark.parametrize("container", by_where([c for c in all_containers() if c.verb == "serve"]))
 def test_api_probes_call_real_health_paths_on_the_service_port(container, monkeypatch):
-    settings = settings_in(SERVICES[container.target], container.env, monkeypatch)
+    settings = settings_in(SERVICES[container.target].settings, container.env, monkeypatch)
     routes = routes_of(container.target)
     expected_paths = {
         "healthcheck": "/health/ready",
@@ -354,6 +389,65 @@ def test_api_probes_call_real_health_paths_on_the_service_port(container, monkey
     for kind, (path, port) in container.probes.items():
         assert path == expected_paths[kind] and path in routes, (container.where, kind, path)
         assert port == settings.port, (container.where, kind, port)
+
+
+# ---- the workspaces ------------------------------------------------------------------------
+
+
+def test_compose_and_kubernetes_each_run_the_workspaces():
+    assert sorted(container.where.split(":")[0] for container in workspace_containers()) == ["compose", "k8s"]
+
+
+@pytest.mark.parametrize("container", by_where(workspace_containers()))
+def test_the_workspace_is_fit_for_production_and_holds_only_its_own_secrets(container, monkeypatch):
+    """It signs each person's API tokens with the key the services verify them with; no
+    database password, storage key or award master key is in its reach."""
+    cli_command(container.args)
+    unknown = {name for name in container.env if name.upper().startswith("AWARDPATH_")} - settings_variables()
+    assert not unknown, f"{container.where}: no settings class reads {sorted(unknown)}"
+    settings = settings_in(WorkspaceSettings, container.env, monkeypatch)
+    assert settings.unsafe_settings() == [], container.where
+    held = set(container.env) & {*K8S_SECRET_VARIABLES, AWARD_SECRET, *WORKSPACE_SECRETS}
+    assert held == set(WORKSPACE_SECRETS), f"{container.where}: holds {sorted(held)}"
+    same_file = [other for other in service_containers() if other.where.split(":")[0] == container.where.split(":")[0]]
+    assert {other.env["AWARDPATH_JWT_SECRET"] for other in same_file} == {settings.jwt_secret}
+    routes = {route.path for route in create_workspace_app(settings).routes if isinstance(route, APIRoute)}
+    assert container.probes, f"{container.where}: no health check"
+    for kind, (path, port) in container.probes.items():
+        assert path in routes and port == settings.port, (container.where, kind, path, port)
+
+
+@pytest.mark.parametrize("container", by_where(workspace_containers()))
+def test_the_workspace_calls_each_api_where_that_api_listens(container, monkeypatch):
+    settings = settings_in(WorkspaceSettings, container.env, monkeypatch)
+    for name in SERVICES:
+        url = urlsplit(getattr(settings, f"{name}_url"))
+        assert url.scheme == "http" and url.path in ("", "/"), (container.where, name)
+        if container.where.startswith("compose:"):
+            (api,) = [c for c in compose_containers() if c.where == f"compose:{url.hostname}"]
+            listens = settings_in(SERVICES[name].settings, api.env, monkeypatch).port
+        else:
+            service = k8s_named("Service", str(url.hostname))
+            deployment = k8s_named("Deployment", service["spec"]["selector"]["app.kubernetes.io/name"])
+            where = f"k8s:Deployment/{deployment['metadata']['name']}"
+            (api,) = [c for c in k8s_containers() if c.where == where and c.verb == "serve"]
+            (listens,) = [port["port"] for port in service["spec"]["ports"]]
+        assert api.args[:2] == ["serve", name], (container.where, name, api.where)
+        assert (url.port or 80) == listens, (container.where, name)
+
+
+def test_compose_starts_the_workspace_once_the_apis_answer():
+    workspace = compose()["services"][WORKSPACE_COMMAND]
+    assert workspace["depends_on"] == {f"{name}-api": {"condition": "service_healthy"} for name in SERVICES}
+    assert workspace["ports"] == ["127.0.0.1:8004:8004"]
+
+
+def test_kubernetes_serves_the_workspace_on_its_port():
+    deployment = k8s_named("Deployment", WORKSPACE_COMMAND)
+    service = k8s_named("Service", WORKSPACE_COMMAND)
+    assert service["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert service["spec"]["ports"][0]["targetPort"] in {port["name"] for port in container["ports"]}
 
 
 # ---- docker compose ------------------------------------------------------------------------
@@ -398,6 +492,8 @@ def test_compose_gives_the_database_password_verbatim_beside_a_url_without_one()
     server_password = interpolate(services["postgres"]["environment"]["POSTGRES_PASSWORD"], COMPOSE_OPERATOR_ENV)
     assert server_password == COMPOSE_OPERATOR_ENV["POSTGRES_PASSWORD"]
     for container in compose_containers():
+        if container.verb == WORKSPACE_COMMAND:
+            continue
         assert make_url(container.env["AWARDPATH_DATABASE_URL"]).password is None, container.where
         assert container.env["PGPASSWORD"] == server_password, container.where
 
@@ -437,7 +533,8 @@ def test_compose_uses_the_broker_it_runs():
     kafka = compose()["services"]["kafka"]["environment"]
     advertised = {listener.split("://")[1] for listener in kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")}
     for container in compose_containers():
-        assert set(container.env["KAFKA_BOOTSTRAP_SERVERS"].split(",")) <= advertised, container.where
+        if container.verb != WORKSPACE_COMMAND:
+            assert set(container.env["KAFKA_BOOTSTRAP_SERVERS"].split(",")) <= advertised, container.where
 
 
 # ---- the image -----------------------------------------------------------------------------
@@ -504,6 +601,7 @@ def test_no_secret_ships_with_the_manifests():
     secrets = operator_secrets()
     assert set(secrets["awardpath-secrets"]) == set(K8S_SECRET_VARIABLES)
     assert set(secrets["awardpath-award-secrets"]) == {AWARD_SECRET}
+    assert set(secrets["awardpath-workspace-secrets"]) == {"AWARDPATH_WORKSPACE_SESSION_SECRET"}
     referenced = {
         source["secretRef"]["name"]
         for _, pod in k8s_pod_specs()
@@ -511,7 +609,7 @@ def test_no_secret_ships_with_the_manifests():
         for source in container["envFrom"]
         if "secretRef" in source
     }
-    assert referenced == {"awardpath-secrets", "awardpath-award-secrets"}
+    assert referenced == {"awardpath-secrets", "awardpath-award-secrets", "awardpath-workspace-secrets"}
 
 
 @pytest.mark.parametrize("container", by_where([c for c in k8s_containers() if c.verb in PER_SERVICE_COMMANDS]))
@@ -519,7 +617,7 @@ def test_kubernetes_keeps_evidence_files_in_one_bucket(container, monkeypatch):
     """Pods on several nodes share no directory: every process reads and writes the same S3
     bucket, named in the ConfigMap, with the keys from the operator's Secret."""
     config = k8s_named("ConfigMap", "awardpath-config")["data"]
-    settings = settings_in(SERVICES[container.target], container.env, monkeypatch)
+    settings = settings_in(SERVICES[container.target].settings, container.env, monkeypatch)
     assert settings.storage_backend == "s3", container.where
     assert settings.s3_bucket == config["AWARDPATH_S3_BUCKET"], container.where
     assert settings.s3_access_key_id == operator_secrets()["awardpath-secrets"]["AWARDPATH_S3_ACCESS_KEY_ID"]

@@ -93,13 +93,16 @@ def test_previous_master_keys_are_read_comma_separated_after_the_current_one(env
     assert AwardSettings().master_keys == (FIT[MASTER], "older-key-one", "older-key-two")
 
 
-def test_the_workspaces_refuse_the_development_session_secret(environment, monkeypatch):
+def test_the_workspaces_refuse_the_development_session_secret_and_a_plain_http_address(environment, monkeypatch):
+    """Over plain http the session cookie would not be Secure."""
     environment()
     monkeypatch.delenv("AWARDPATH_WORKSPACE_SESSION_SECRET", raising=False)
     assert [problem.split(" ")[0] for problem in WorkspaceSettings().unsafe_settings()] == [
-        "AWARDPATH_WORKSPACE_SESSION_SECRET"
+        "AWARDPATH_WORKSPACE_SESSION_SECRET",
+        "AWARDPATH_WORKSPACE_PUBLIC_URL",
     ]
     monkeypatch.setenv("AWARDPATH_WORKSPACE_SESSION_SECRET", "w0rK5pAc3s3ss10nS3cr3tAtl3aSt32ch")
+    monkeypatch.setenv("AWARDPATH_WORKSPACE_PUBLIC_URL", "https://workspace.example.org")
     assert WorkspaceSettings().unsafe_settings() == []
 
 

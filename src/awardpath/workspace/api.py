@@ -36,9 +36,10 @@ class PersonalApi:
     async def post(self, service: Service, path: str, body: Any = None) -> httpx.Response:
         return await self._client.post(self._urls[service] + path, json=body, headers=self._headers)
 
-    async def stream(self, service: Service, path: str, headers: dict[str, str]) -> httpx.Response:
+    async def stream(self, service: Service, path: str, headers: dict[str, str], **params: str) -> httpx.Response:
         """A GET whose body is read as it comes (the caller closes the response)."""
-        request = self._client.build_request("GET", self._urls[service] + path, headers={**self._headers, **headers})
+        url = self._urls[service] + path
+        request = self._client.build_request("GET", url, params=params, headers={**self._headers, **headers})
         return await self._client.send(request, stream=True)
 
     async def patch(self, service: Service, path: str, body: Any) -> httpx.Response:

@@ -39,7 +39,7 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
         same_site="lax",
         https_only=settings.workspace_public_url.startswith("https://"),
     )
-    app.middleware("http")(_security_headers(settings))
+    app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.add_exception_handler(NotSignedIn, _sign_in_first)
     app.add_exception_handler(ForgedForm, _forged)
@@ -59,23 +59,20 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _security_headers(settings: WorkspaceSettings) -> Callable[[Request, Handler], Awaitable[Response]]:
-    # Assessors' evidence files play from the assessment service's signed links, issuers'
-    # through this app; nothing else is loaded from elsewhere, and no link leaves in a Referer.
-    policy = (
-        f"default-src 'self'; img-src 'self' {settings.assessment_url}; media-src 'self' {settings.assessment_url}; "
-        f"frame-src {settings.assessment_url}; frame-ancestors 'none'; form-action 'self'"
-    )
+# Evidence files play through this app (pages.streamed_file): nothing is loaded from elsewhere,
+# and no link leaves in a Referer.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
 
-    async def add_headers(request: Request, call_next: Handler) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = policy
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
-    return add_headers
+async def _security_headers(request: Request, call_next: Handler) -> Response:
+    response = await call_next(request)
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 async def _live() -> dict[str, str]:

@@ -5,12 +5,13 @@ there to show."""
 
 import asyncio
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace.api import PersonalApi, api_for
-from awardpath.workspace.pages import page, problem_page, refusal_page
+from awardpath.workspace.pages import page, problem_page, range_asked, refusal_page, streamed_file
 from awardpath.workspace.review_form import field_errors, review_body
 from awardpath.workspace.sessions import check_form, form_values
 
@@ -81,6 +82,13 @@ async def assignment(request: Request, assignment_id: str, api: Api, notice: str
     if answer.status_code != 200:
         return refusal_page(request, answer, "This assignment cannot be shown")
     return _assignment_page(request, answer.json(), notice=notice)
+
+
+@router.get("/assessor/assignments/{assignment_id}/files/{file_id}")
+async def assignment_file(request: Request, assignment_id: str, file_id: str, link: str, api: Api) -> Response:
+    """An evidence file by the blind view's signed link, from the assessment API."""
+    answer = await api.stream("assessment", f"/v1/evidence-files/{file_id}", range_asked(request), link=link)
+    return await streamed_file(request, answer)
 
 
 @router.post("/assessor/assignments/{assignment_id}/renew")
@@ -176,7 +184,7 @@ def _assignment_page(
     """The blind view (the assessment API's answer) as a page, with the scoring form."""
     files_by_section: dict[str, list[dict[str, object]]] = {}
     for file in view["files"]:
-        files_by_section.setdefault(file["section_id"], []).append(file)
+        files_by_section.setdefault(file["section_id"], []).append({**file, "url": _file_path(view, file)})
     evidence = {item["section_id"]: item for item in view["evidence"]}
     return page(
         request,
@@ -198,6 +206,14 @@ def _assignment_page(
         values=values or {},
         errors=errors or {},
     )
+
+
+def _file_path(view: dict[str, Any], file: dict[str, Any]) -> str:
+    """The workspace's own path to a file: the signed link the API gave names the service's
+    address, which the browser may not reach."""
+    (link,) = parse_qs(urlsplit(file["url"]).query)["link"]
+    query = urlencode({"link": link})
+    return f"/assessor/assignments/{view['assignment_id']}/files/{file['file_id']}?{query}"
 
 
 def _rubric_names(rubric: list[dict[str, Any]]) -> dict[str, dict[str, str]]:

@@ -7,18 +7,14 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace.api import PersonalApi, api_for, problem_detail
-from awardpath.workspace.pages import page, refusal_page
+from awardpath.workspace.pages import page, range_asked, refusal_page, streamed_file
 from awardpath.workspace.sessions import check_form
 
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("issuer"))]
-
-# What a streamed evidence file keeps of the award API's answer.
-FILE_HEADERS = ("content-type", "content-length", "content-range", "accept-ranges", "content-disposition")
 
 # The decision form's choices, as the award API takes them.
 OUTCOMES: dict[str, dict[str, Any]] = {
@@ -69,18 +65,9 @@ async def decide(
 
 @router.get("/issuer/decisions/{decision_id}/files/{file_id}")
 async def decision_file(request: Request, decision_id: str, file_id: str, api: Api) -> Response:
-    """An evidence file of the decided attempt, streamed from the award API (ranges passed
-    through, so a video seeks) for the page's players."""
-    wanted = {"Range": request.headers["range"]} if "range" in request.headers else {}
-    answer = await api.stream("award", f"/v1/decisions/{decision_id}/files/{file_id}", wanted)
-    if answer.status_code not in (200, 206):
-        await answer.aread()
-        await answer.aclose()
-        return refusal_page(request, answer, "This file cannot be shown")
-    passed = {name: answer.headers[name] for name in FILE_HEADERS if name in answer.headers}
-    return StreamingResponse(
-        answer.aiter_raw(), status_code=answer.status_code, headers=passed, background=BackgroundTask(answer.aclose)
-    )
+    """An evidence file of the decided attempt, from the award API, for the page's players."""
+    answer = await api.stream("award", f"/v1/decisions/{decision_id}/files/{file_id}", range_asked(request))
+    return await streamed_file(request, answer)
 
 
 @router.get("/issuer/credentials", response_class=HTMLResponse)

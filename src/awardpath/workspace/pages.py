@@ -5,13 +5,16 @@ from typing import Any
 
 import httpx
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
 
 from awardpath.workspace.api import problem_detail
 from awardpath.workspace.sessions import form_token
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+# What a streamed evidence file keeps of the API's answer.
+FILE_HEADERS = ("content-type", "content-length", "content-range", "accept-ranges", "content-disposition")
 
 
 def file_size(size: int) -> str:
@@ -39,3 +42,21 @@ def problem_page(request: Request, status_code: int, title: str, detail: str) ->
 def refusal_page(request: Request, answer: httpx.Response, title: str) -> HTMLResponse:
     """An API's refusal as a page: its status, `title`, and the API's own words."""
     return problem_page(request, answer.status_code, title, problem_detail(answer))
+
+
+def range_asked(request: Request) -> dict[str, str]:
+    """The player's Range header, passed on so a video seeks."""
+    return {"Range": request.headers["range"]} if "range" in request.headers else {}
+
+
+async def streamed_file(request: Request, answer: httpx.Response) -> Response:
+    """An evidence file an API streams, passed to the browser as it comes: the players load
+    it from this origin, whatever address the workspace reaches the APIs at."""
+    if answer.status_code not in (200, 206):
+        await answer.aread()
+        await answer.aclose()
+        return refusal_page(request, answer, "This file cannot be shown")
+    passed = {name: answer.headers[name] for name in FILE_HEADERS if name in answer.headers}
+    return StreamingResponse(
+        answer.aiter_raw(), status_code=answer.status_code, headers=passed, background=BackgroundTask(answer.aclose)
+    )

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from pydantic import Field, model_validator
 
 from awardpath_shared.settings import ServiceSettings, per_service, secret_problems
@@ -52,4 +54,12 @@ class WorkspaceSettings(ServiceSettings):
         return [
             *super().unsafe_settings(),
             *secret_problems("AWARDPATH_WORKSPACE_SESSION_SECRET", self.workspace_session_secret, DEV_SESSION_SECRET),
+            *self._public_url_problems(),
         ]
+
+    def _public_url_problems(self) -> list[str]:
+        """Session cookies are Secure (sent over https only) when the workspace is reached by https."""
+        if urlsplit(self.workspace_public_url).scheme == "https":
+            return []
+        url = self.workspace_public_url
+        return [f"AWARDPATH_WORKSPACE_PUBLIC_URL is {url!r}, not https: set it to the https URL people open"]
