@@ -224,8 +224,9 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
     """An assessor scores and recommends resubmission; the issuer, seeing the evidence photo,
     opens resubmission; the resubmission comes back to the same assessor with the earlier
     feedback shown, who recommends award; the issuer awards, then revokes; an administrator
-    pauses an assessor and sees their work go to the other. Every page passes axe; no
-    assessor page holds the earner's identity."""
+    pauses an assessor and sees their work go to the other, who hands it back with a reason
+    the administrator reads. Every page passes axe; no assessor page holds the earner's
+    identity."""
     path = await open_award_path(clients, policy="manual", assessors=("assessor-a", "assessor-b"))
     earner = Earner()
     photo = await upload_whole(path.platform, jpeg_with_metadata(earner.name), "image/jpeg")
@@ -333,6 +334,21 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         row = admin.get_by_role("row").filter(has_text=path.assessor_ids[holder])
         assert "Paused" in await row.inner_text() and "0 of 5" in await row.inner_text()
         assert await holder_of_the_work(path, "assessor-a", "assessor-b") != holder
+
+        # The other assessor knows this educator: one button hands it back with that reason.
+        mover = "assessor-b" if holder == "assessor-a" else "assessor-a"
+        async with browser_page() as assessor:
+            await sign_in(assessor, workspace, "assessor", path.assessor_ids[mover])
+            await assessor.get_by_role("button", name="Claim the next submission").click()
+            await assessor.wait_for_url("**/assessor/assignments/*")
+            await assessor.get_by_role("button", name="I know the educator or their school").click()
+            await assessor.wait_for_url("**/assessor?notice=released")
+            assessor_pages.append(await assessor.content())
+        await admin.goto(f"{workspace.url}/admin")
+        handed_back = admin.get_by_role("region", name="Handed back recently")
+        assert f"{path.assessor_ids[mover]} on" in await handed_back.inner_text()
+        assert "I know the educator or their school" in await handed_back.inner_text()
+        assert await blocking_violations(admin) == []
         await admin.locator(f"a[href='/admin/reliability/{path.micro_credential_id}']").click()
         assert await admin.get_by_role("heading", level=1).inner_text() == (
             "Reliability: Belonging and Caring Classroom Climate"

@@ -134,6 +134,7 @@ READS = [
     ("submission", "platform", "/v1/submissions"),
     ("assessment", "admin", "/v1/unassigned"),
     ("assessment", "admin", "/v1/overdue"),
+    ("assessment", "admin", "/v1/releases"),
     ("assessment", "assessor", "/v1/queue"),
     ("assessment", "assessor", "/v1/calibration"),
     ("award", None, "/v1/micro-credentials"),

@@ -71,15 +71,35 @@ async def test_release_over_http_hands_the_work_to_the_other_assessor(clients):
     url = f"/v1/assignments/{item['assignment_id']}/release"
 
     problem(await path.assessors[other].post(url), 403)
-    released = await path.assessors[holder].post(url)
+    for refused in ({"reason": "bored"}, {"reason": "no_time", "assessor_id": other}):
+        problem(await path.assessors[holder].post(url, json=refused), 422)
+    assert await queue_of(path, holder) != []  # a refused release changed nothing
+    released = await path.assessors[holder].post(url, json={"reason": "conflict_of_interest"})
 
     assert released.status_code == 200 and released.json() == {
         "assignment_id": item["assignment_id"],
         "state": "released",
+        "reason": "conflict_of_interest",
     }
     assert len(await queue_of(path, other)) == 1 and await queue_of(path, holder) == []
     problem(await path.assessors[holder].post(url), 409)
     problem(await path.assessors[holder].post("/v1/assignments/nope%00/release"), 404)
+
+    # Released again without a reason (an API client of before): the admin sees both, newest first.
+    (moved,) = await queue_of(path, other)
+    without = await path.assessors[other].post(f"/v1/assignments/{moved['assignment_id']}/release")
+    assert without.status_code == 200 and without.json()["reason"] is None
+    problem(await path.assessors[holder].get("/v1/releases"), 403)
+    first = await path.admin.get("/v1/releases", params={"limit": 1})
+    assert first.status_code == 200, first.text
+    rest = await path.admin.get("/v1/releases", params={"limit": 1, "cursor": first.json()["next_cursor"]})
+    releases = first.json()["items"] + rest.json()["items"]
+    assert [(r["assignment_id"], r["assessor_id"], r["reason"]) for r in releases] == [
+        (moved["assignment_id"], path.assessor_ids[other], None),
+        (item["assignment_id"], path.assessor_ids[holder], "conflict_of_interest"),
+    ]
+    assert releases[1]["attempt"] == 1 and releases[1]["micro_credential_id"] == path.micro_credential_id
+    assert rest.json()["next_cursor"] is None
 
 
 async def test_renewing_a_claim_starts_its_lease_again_until_it_lapsed(clients):

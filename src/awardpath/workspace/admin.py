@@ -133,12 +133,13 @@ async def _pool_page(
         api.get("assessment", "/v1/assessors", limit=50, cursor=cursor),
         api.get("assessment", "/v1/unassigned", limit=20),
         api.get("assessment", "/v1/overdue", limit=20),
+        api.get("assessment", "/v1/releases", limit=20),
         api.get("award", "/v1/micro-credentials", limit=100),
     )
     failed = next((answer for answer in answers if answer.status_code != 200), None)
     if failed is not None:
         return refusal_page(request, failed, "The pool could not be shown")
-    assessors, unassigned, overdue, catalog = (answer.json() for answer in answers)
+    assessors, unassigned, overdue, releases, catalog = (answer.json() for answer in answers)
     return page(
         request,
         "admin/pool.html",
@@ -147,6 +148,7 @@ async def _pool_page(
         next_cursor=assessors["next_cursor"],
         unassigned=unassigned,
         overdue=overdue,
+        releases=releases["items"],
         titles={item["id"]: item["title"] for item in catalog["items"]},
         notice=notice,
         sends_mail=request.app.state.settings.sends_mail,

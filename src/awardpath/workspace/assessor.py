@@ -105,11 +105,15 @@ async def renew(
 
 @router.post("/assessor/assignments/{assignment_id}/release")
 async def release(
-    request: Request, assignment_id: str, api: Api, form_token: Annotated[str | None, Form()] = None
+    request: Request,
+    assignment_id: str,
+    api: Api,
+    form_token: Annotated[str | None, Form()] = None,
+    reason: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Hand the assignment back (a conflict recognised, no time): it goes to another assessor."""
+    """Hand the assignment back with the reason pressed: it goes to another assessor."""
     check_form(request, form_token)
-    answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/release")
+    answer = await api.post("assessment", f"/v1/assignments/{assignment_id}/release", {"reason": reason})
     if answer.status_code != 200:
         return refusal_page(request, answer, "The assignment was not released")
     return RedirectResponse("/assessor?notice=released", status_code=303)

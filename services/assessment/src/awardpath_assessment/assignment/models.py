@@ -82,6 +82,15 @@ ASSIGNMENT_TRANSITIONS = {
 }
 
 
+class ReleaseReason(StrEnum):
+    """Why an assessor handed an assignment back: administrators read them to staff the pool."""
+
+    CONFLICT_OF_INTEREST = "conflict_of_interest"  # they recognise the educator or their school
+    NO_TIME = "no_time"
+    OUTSIDE_EXPERTISE = "outside_expertise"
+    OTHER = "other"
+
+
 class AssignmentKind(StrEnum):
     REVIEW = "review"  # one of the independent reviews
     ADJUDICATION = "adjudication"  # the third, deciding review after two disagreed
@@ -191,6 +200,8 @@ class Assignment(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # When it stopped being open without a review (expired, released, withdrawn).
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Why the assessor released it, when they said (`released` only).
+    release_reason: Mapped[ReleaseReason | None] = mapped_column(EnumText(ReleaseReason, 30))
     # When escalation last found nobody else to take it: checked again after the others.
     escalation_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

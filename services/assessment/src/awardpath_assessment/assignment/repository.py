@@ -10,6 +10,7 @@ from awardpath_assessment.assignment.models import (
     OPEN_STATES,
     UNSETTLED_STATES,
     Assignment,
+    AssignmentState,
     Attempt,
     AttemptState,
     Withdrawal,
@@ -121,6 +122,14 @@ class AttemptRepository:
         if after_id is not None:
             query = query.where(Attempt.id > after_id)
         return list(await self.session.scalars(query.order_by(Attempt.id).limit(limit)))
+
+    async def releases_page(self, *, before_id: str | None, limit: int) -> list[Assignment]:
+        """Released assignments with their attempts, the most recently assigned first."""
+        query = select(Assignment).options(selectinload(Assignment.attempt))
+        query = query.where(Assignment.state == AssignmentState.RELEASED)
+        if before_id is not None:
+            query = query.where(Assignment.id < before_id)
+        return list(await self.session.scalars(query.order_by(Assignment.id.desc()).limit(limit)))
 
     async def count_unassigned(self) -> int:
         query = select(func.count()).select_from(Attempt).where(Attempt.state == AttemptState.UNASSIGNED)

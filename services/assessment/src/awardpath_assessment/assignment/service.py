@@ -27,7 +27,7 @@ from awardpath_assessment.turnaround.business_days import due_at
 from awardpath_assessment.uow import AssessmentUnitOfWork
 from awardpath_shared.events import AssessmentAssigned, AttemptSubmitted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
-from awardpath_shared.pagination import fetch_page
+from awardpath_shared.pagination import Paged, fetch_page
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +247,15 @@ class AssignmentService:
             position=lambda attempt: attempt.id,
         )
         return UnassignedAttempts(page.items, page.next_cursor, await self.uow.attempts.count_unassigned())
+
+    async def releases(self, *, limit: int, cursor: str | None) -> Paged[Assignment]:
+        """Work assessors handed back, with their reasons, the most recently assigned first."""
+        return await fetch_page(
+            lambda before, size: self.uow.attempts.releases_page(before_id=before, limit=size),
+            cursor=cursor,
+            limit=limit,
+            position=lambda assignment: assignment.id,
+        )
 
     async def _choose(self, to_assign: AttemptToAssign) -> Assessor | None:
         """The rule's choice, reading available assessors a page at a time in fairness order."""

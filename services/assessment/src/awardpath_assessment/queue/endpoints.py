@@ -3,12 +3,18 @@ view, renewing a lease, releasing."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response, status
+from fastapi import Body, Depends, Request, Response, status
 
 from awardpath_assessment.assignment.models import Assignment
 from awardpath_assessment.dependencies import PROBLEM, AssessorCaller, RequestUnitOfWork, Settings
 from awardpath_assessment.evidence_files.endpoints import link_views
-from awardpath_assessment.queue.schemas import BlindAssignmentView, ClaimView, QueueItemView, ReleaseView
+from awardpath_assessment.queue.schemas import (
+    BlindAssignmentView,
+    ClaimView,
+    QueueItemView,
+    ReleaseRequest,
+    ReleaseView,
+)
 from awardpath_assessment.queue.service import QueueService
 from awardpath_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, Paged
 from awardpath_shared.routes import service_router
@@ -75,7 +81,9 @@ async def renew_lease(assignment_id: PathId, assessor: AssessorCaller, queue: Qu
     response_model=ReleaseView,
     responses={403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
 )
-async def release_assignment(assignment_id: PathId, assessor: AssessorCaller, queue: Queue) -> Assignment:
-    """Hand an open assignment back (for example a conflict you recognised): it goes to
-    another assessor, never back to you."""
-    return await queue.release(assessor.subject, assignment_id)
+async def release_assignment(
+    assignment_id: PathId, assessor: AssessorCaller, queue: Queue, body: Annotated[ReleaseRequest | None, Body()] = None
+) -> Assignment:
+    """Hand an open assignment back (for example a conflict you recognised), with the reason
+    if you give one: it goes to another assessor, never back to you."""
+    return await queue.release(assessor.subject, assignment_id, body.reason if body else None)

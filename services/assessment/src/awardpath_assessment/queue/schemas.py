@@ -6,11 +6,11 @@ from datetime import datetime
 
 from pydantic import AliasPath, Field
 
-from awardpath_assessment.assignment.models import AssignmentState
+from awardpath_assessment.assignment.models import AssignmentState, ReleaseReason
 from awardpath_assessment.evidence_files.schemas import EvidenceFileLinkView
 from awardpath_assessment.rubrics.schemas import MicroCredentialView
 from awardpath_shared.rubrics import Recommendation, RubricSection, SectionEvidence, SectionResult
-from awardpath_shared.schemas import View
+from awardpath_shared.schemas import RequestBody, View
 
 
 class QueueItemView(View):
@@ -33,9 +33,16 @@ class ClaimView(View):
     lease_expires_at: datetime
 
 
+class ReleaseRequest(RequestBody):
+    reason: ReleaseReason | None = Field(
+        default=None, strict=False, description="Why you hand it back; administrators see it (GET /v1/releases)"
+    )
+
+
 class ReleaseView(View):
     assignment_id: str = Field(validation_alias="id")
     state: AssignmentState
+    reason: ReleaseReason | None = Field(validation_alias="release_reason")
 
 
 class EarlierFeedbackView(View):

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from awardpath_assessment.assignment.models import Assignment, AssignmentState, Attempt
+from awardpath_assessment.assignment.models import Assignment, AssignmentState, Attempt, ReleaseReason
 from awardpath_assessment.assignment.service import AssignmentService
 from awardpath_assessment.evidence_files.service import EvidenceFileService, FileLink
 from awardpath_assessment.pool.service import PoolService
@@ -56,11 +56,12 @@ class QueueService:
         await self.uow.flush()
         return assignment
 
-    async def release(self, assessor_id: str, assignment_id: str) -> Assignment:
+    async def release(self, assessor_id: str, assignment_id: str, reason: ReleaseReason | None = None) -> Assignment:
         """The assessor hands an open assignment back (a conflict they recognised, no time):
         it goes to someone else, never back to them, and they have room for other work."""
         await self.uow.take_assignment_lock()
         assignment = await self.open_assignment(assessor_id, assignment_id)
+        assignment.release_reason = reason
         assignments = AssignmentService(self.uow, self.settings)
         holder = await assignments.return_to_pool(assignment, AssignmentState.RELEASED)
         await assignments.assign_waiting(holder)
