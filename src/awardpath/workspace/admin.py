@@ -5,7 +5,8 @@ comes from the APIs' answers to the administrator's own token."""
 
 import asyncio
 import logging
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace import mail
-from awardpath.workspace.api import PersonalApi, api_for
+from awardpath.workspace.api import PersonalApi, api_for, refused_fields
 from awardpath.workspace.pages import page, problem_page, refusal_page
 from awardpath.workspace.sessions import ROLE_PAGES, check_form
 from awardpath.workspace.settings import WorkspaceSettings
@@ -99,12 +100,13 @@ async def add_issuer(
         return RedirectResponse("/admin/issuers?notice=added", status_code=303)
     if answer.status_code != 422:
         return refusal_page(request, answer, "The issuer was not added")
-    errors: dict[str, str] = {}
-    for finding in answer.json().get("errors", []):
-        location = list(finding.get("loc", []))
-        field = str(location[1]) if len(location) > 1 and location[1] in values else "form"
-        errors.setdefault(field, ISSUER_FIELD_HINTS.get(field, str(finding.get("msg"))))
+    errors = refused_fields(answer, partial(_issuer_field, values), ISSUER_FIELD_HINTS)
     return await _issuers_page(request, api, values=values, errors=errors, status_code=422)
+
+
+def _issuer_field(values: dict[str, str], location: list[Any]) -> str:
+    """The form field of a finding at ["body", field, ...]."""
+    return str(location[1]) if len(location) > 1 and location[1] in values else "form"
 
 
 @router.get("/admin/reliability/{micro_credential_id}", response_class=HTMLResponse)

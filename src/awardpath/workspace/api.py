@@ -2,7 +2,7 @@
 for that person's role and subject, minted for minutes, so the services decide what the
 page may show exactly as they do for any client."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -64,3 +64,16 @@ def problem_detail(answer: httpx.Response) -> str:
         return str(problem.get("detail") or problem.get("title"))
     except ValueError:
         return "The service did not answer as expected; try again in a moment."
+
+
+def refused_fields(
+    answer: httpx.Response, field_of: Callable[[list[Any]], str], hints: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """An API's 422 findings as messages by form field (`field_of` maps a finding's `loc`),
+    the first per field, a field's hint in place of the API's words where the page has one;
+    the API's detail for the whole form when no finding names a field."""
+    errors: dict[str, str] = {}
+    for finding in answer.json().get("errors", []):
+        field = field_of(list(finding.get("loc", [])))
+        errors.setdefault(field, (hints or {}).get(field, str(finding.get("msg"))))
+    return errors or {"form": problem_detail(answer)}

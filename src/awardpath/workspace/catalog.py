@@ -6,11 +6,10 @@ keeps its rubric."""
 
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from awardpath.workspace.api import PersonalApi, api_for, problem_detail
+from awardpath.workspace.api import PersonalApi, api_for, refused_fields
 from awardpath.workspace.pages import page, refusal_page
 from awardpath.workspace.rubric_form import Definition, definition_body, definition_values, section_count
 from awardpath.workspace.sessions import check_form, form_values, signed_in
@@ -72,7 +71,7 @@ async def preview_or_publish(request: Request, api: Api) -> Response:
         return RedirectResponse("/issuer/micro-credentials?notice=published", status_code=303)
     if answer.status_code != 422:
         return refusal_page(request, answer, "Nothing was published")
-    definition.errors = _refusal_fields(answer, definition)
+    definition.errors = refused_fields(answer, definition.field_of)
     return _editor(request, current, values, definition=definition, status_code=422)
 
 
@@ -97,10 +96,3 @@ def _editor(
         errors=errors,
         preview=preview,
     )
-
-
-def _refusal_fields(answer: httpx.Response, definition: Definition) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for finding in answer.json().get("errors", []):
-        errors.setdefault(definition.field_of(list(finding.get("loc", []))), str(finding.get("msg")))
-    return errors or {"form": problem_detail(answer)}
