@@ -35,6 +35,14 @@ $(AXE):
 	rm -rf .tools/axe-core && mkdir -p .tools/axe-core
 	cd .tools/axe-core && npm pack --silent axe-core@$(AXE_VERSION) > /dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js
 
+# The store the workspace's replicas share of sign-in links taken, for its tests: Debian's
+# redis-server, which the tests start on a loopback port of their own.
+REDIS_SERVER := /usr/bin/redis-server
+
+$(REDIS_SERVER):
+	@apt-cache show redis-server > /dev/null 2>&1 || apt-get update -qq
+	apt-get install -y -qq redis-server
+
 install: $(UV)
 	$(UV) sync --frozen --all-packages
 
@@ -49,7 +57,7 @@ lint: install
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
-test: lint $(PROMTOOL) $(CHROMIUM) $(AXE)
+test: lint $(PROMTOOL) $(CHROMIUM) $(AXE) $(REDIS_SERVER)
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 # The README's screenshots of the workspaces, taken by their browser test.

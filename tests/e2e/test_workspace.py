@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -19,9 +20,10 @@ from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import sign_in_link
 from tests.support.award_path import Earner, evidence, open_award_path
 from tests.support.browser import blocking_violations, browser_page
-from tests.support.evidence_files import classroom_video, jpeg_with_metadata, upload_whole
+from tests.support.evidence_files import classroom_video, jpeg_with_metadata, pdf_with_author, upload_whole
 from tests.support.oidc import identity_provider
 from tests.support.polling import eventually
+from tests.support.redis import redis_server
 from tests.support.smtp import smtp_server
 from tests.support.system import RunningSystem, free_port
 
@@ -96,8 +98,9 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
     earner = Earner()
     photo = await upload_whole(path.platform, jpeg_with_metadata(earner.name), "image/jpeg")
     video = await upload_whole(path.platform, classroom_video(earner.name, bytes(4096)), "video/mp4")
+    lesson_plan = await upload_whole(path.platform, pdf_with_author(earner.name), "application/pdf")
     items = evidence("attempt 1", earner)
-    items[1]["files"] = [{"file_id": video["id"]}, {"file_id": photo["id"]}]
+    items[1]["files"] = [{"file_id": video["id"]}, {"file_id": photo["id"]}, {"file_id": lesson_plan["id"]}]
     submission_id = await path.submit(earner, items=items)
     await eventually(lambda: path.assessor_get("assessor-a", "/v1/queue"), lambda r: r.json()["items"])
     link = workspace.sign_in_link("assessor", path.assessor_ids["assessor-a"])
@@ -122,6 +125,11 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
         assert video_src.startswith("/assessor/assignments/")
         part = await page.request.get(f"{workspace.url}{video_src}", headers={"Range": "bytes=0-9"})
         assert part.status == 206 and len(await part.body()) == 10
+        document = page.locator("iframe[title^='Evidence document']")
+        document_answer = await page.request.get(f"{workspace.url}{await document.get_attribute('src')}")
+        assert document_answer.headers["content-type"] == "application/pdf"
+        assert (await document_answer.body()).startswith(b"%PDF")
+        assert "frame-ancestors 'self'" in document_answer.headers["content-security-policy"]  # the page may show it
         assert await page.get_by_text("[earner]").count() >= 1  # the evidence, redacted
         assert await blocking_violations(page) == []
         assignment_html = await page.content()
@@ -159,8 +167,10 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
         await path.wait_for_status(submission_id, "awaiting_decision")
         await page.get_by_role("button", name="Sign out").click()
         await page.goto(link)  # the link was taken
+        assert await blocking_violations(page) == []  # the sign-in page
         await page.get_by_role("button", name="Continue").click()
         assert "does not work" in await page.get_by_role("heading", level=1).inner_text()
+        assert await blocking_violations(page) == []  # a message page
 
     for leak in earner.identity_strings():
         assert leak not in queue_html and leak not in assignment_html
@@ -175,6 +185,11 @@ async def test_pages_ask_to_sign_in_and_another_role_is_not_an_assessor(workspac
         await page.get_by_role("button", name="Continue").click()
         response = await page.goto(f"{workspace.url}/assessor")
         assert response.status == 403
+        assert await blocking_violations(page) == []
+    async with browser_page() as page:  # a platform's people have no pages: the home page says so
+        await page.goto(workspace.link_for("platform", "platform-1"))
+        await page.get_by_role("button", name="Continue").click()
+        assert await page.get_by_role("heading", level=1).inner_text() == "Your workspace"
         assert await blocking_violations(page) == []
 
 
@@ -261,7 +276,9 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
 
         await sign_in(issuer, workspace, "issuer", path.issuer_id)
         assert await issuer.get_by_role("heading", level=1).inner_text() == "Decisions waiting for you"
-        await eventually(lambda: _reloaded_until(issuer, "Decide"), timeout=20)
+        await issuer.evaluate("window.notReloaded = true")
+        await issuer.get_by_role("link", name="Decide").wait_for(timeout=60_000)  # the list refreshes itself
+        assert await issuer.evaluate("window.notReloaded") is True
         assert await blocking_violations(issuer) == []
         await issuer.get_by_role("link", name="Decide").click()
         assert await issuer.get_by_text("Strong start; the circles need routine.").count() == 1
@@ -329,10 +346,18 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         await sign_in(admin, workspace, "admin", "ops")
         assert await admin.get_by_role("heading", level=1).inner_text() == "Assessor pool"
         assert await blocking_violations(admin) == []
-        await admin.get_by_role("button", name=f"Pause {path.assessor_ids[holder]}").click()
-        await admin.wait_for_url("**/admin?notice=paused")
+        await admin.evaluate("window.notReloaded = true")
+        await admin.get_by_role("button", name=f"Pause {path.assessor_ids[holder]}").focus()
+        await admin.keyboard.press("Enter")
         row = admin.get_by_role("row").filter(has_text=path.assessor_ids[holder])
-        assert "Paused" in await row.inner_text() and "0 of 5" in await row.inner_text()
+        await row.get_by_text("Paused", exact=True).wait_for()
+        assert "0 of 5" in await row.inner_text()
+        # The row was swapped in place (htmx): the same page, the notice announced, and the
+        # keyboard still on the row's button, which now resumes.
+        assert await admin.evaluate("window.notReloaded") is True
+        assert (await admin.get_by_role("status").inner_text()).strip().startswith("The assessor is paused.")
+        assert await admin.evaluate("document.activeElement.textContent") == f"Resume {path.assessor_ids[holder]}"
+        assert await blocking_violations(admin) == []
         assert await holder_of_the_work(path, "assessor-a", "assessor-b") != holder
 
         # The other assessor knows this educator: one button hands it back with that reason.
@@ -349,6 +374,7 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         assert f"{path.assessor_ids[mover]} on" in await handed_back.inner_text()
         assert "I know the educator or their school" in await handed_back.inner_text()
         assert await blocking_violations(admin) == []
+        await admin.screenshot(path=screenshots / "admin-pool.png", full_page=True)
         await admin.locator(f"a[href='/admin/reliability/{path.micro_credential_id}']").click()
         assert await admin.get_by_role("heading", level=1).inner_text() == (
             "Reliability: Belonging and Caring Classroom Climate"
@@ -367,6 +393,14 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         await admin.get_by_role("button", name="Add the issuer").click()
         await admin.wait_for_url("**/admin/issuers?notice=added")
         assert await admin.get_by_role("row").filter(has_text=name).count() == 1
+
+    # Without scripts, the same button is a plain form: the pool comes back whole.
+    async with browser_page(javascript=False) as admin:
+        await sign_in(admin, workspace, "admin", "ops")
+        await admin.get_by_role("button", name=f"Resume {path.assessor_ids[holder]}").click()
+        await admin.wait_for_url("**/admin?notice=resumed")
+        row = admin.get_by_role("row").filter(has_text=path.assessor_ids[holder])
+        assert "Active" in await row.inner_text()
 
     for html in assessor_pages:
         for leak in [*earner.identity_strings(), *other_earner.identity_strings()]:
@@ -458,6 +492,28 @@ async def test_an_administrator_e_mails_a_sign_in_link_that_signs_the_assessor_i
             workspace.stop()
 
 
+async def test_a_sign_in_link_works_once_across_the_workspace_replicas(system, tmp_path):
+    """Two `awardpath workspace` processes behind one address remember taken links in one
+    real Redis: a link that signed someone in on one replica is refused on the other."""
+    with redis_server() as redis_url:
+        replicas = []
+        for name in ("first", "second"):
+            (tmp_path / name).mkdir()
+            replicas.append(Workspace(system, tmp_path / name, workspace_redis_url=redis_url))
+        try:
+            for replica in replicas:
+                await eventually(lambda url=replica.url: _answers(url), timeout=60)
+            (token,) = parse_qs(urlsplit(replicas[0].link_for("admin", "ops")).query)["token"]
+            answers = []
+            for replica in (*replicas, replicas[0]):
+                async with httpx.AsyncClient(base_url=replica.url) as client:
+                    answers.append((await client.post("/sign-in", data={"token": token})).status_code)
+            assert answers == [303, 400, 400]
+        finally:
+            for replica in replicas:
+                replica.stop()
+
+
 async def tab_until(page, selector: str, presses: int = 80) -> None:
     """Press Tab until the focused element matches `selector` (the keyboard's way there)."""
     for _ in range(presses):
@@ -524,6 +580,7 @@ async def test_an_issuer_publishes_a_micro_credential_then_its_next_version_in_t
         await issuer.wait_for_url("**/issuer/micro-credentials?notice=published")
         row = issuer.get_by_role("row").filter(has_text="Restorative Circles")
         assert "yours to make" in await row.inner_text()
+        assert await blocking_violations(issuer) == []  # the micro-credentials list
 
         await row.get_by_role("link", name="Edit").click()
         await issuer.get_by_label("The assessor's recommendation stands").check()

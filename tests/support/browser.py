@@ -15,13 +15,14 @@ BLOCKING = ("serious", "critical")
 
 
 @asynccontextmanager
-async def browser_page(width: int = 1280, height: int = 800) -> AsyncIterator[Page]:
-    """A page of a fresh headless chromium (a laptop's viewport by default), closed after."""
+async def browser_page(width: int = 1280, height: int = 800, *, javascript: bool = True) -> AsyncIterator[Page]:
+    """A page of a fresh headless chromium (a laptop's viewport by default; scripts off when
+    `javascript` is false, as in a browser without them), closed after."""
     async with async_playwright() as playwright:
         # As root (CI), chromium runs only without its sandbox; the pages are our own.
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
-            page = await browser.new_page(viewport={"width": width, "height": height})
+            page = await browser.new_page(viewport={"width": width, "height": height}, java_script_enabled=javascript)
             yield page
         finally:
             await browser.close()

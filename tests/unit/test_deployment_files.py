@@ -442,6 +442,19 @@ def test_compose_starts_the_workspace_once_the_apis_answer():
     assert workspace["ports"] == ["127.0.0.1:8004:8004"]
 
 
+def test_workspace_replicas_beyond_one_share_the_taken_sign_in_links():
+    """Replicas that each kept their own would let a sign-in link be taken once per replica."""
+    deployment = k8s_named("Deployment", WORKSPACE_COMMAND)
+    autoscaled = [
+        hpa
+        for hpa in k8s_of_kind("HorizontalPodAutoscaler")
+        if hpa["spec"]["scaleTargetRef"]["name"] == WORKSPACE_COMMAND
+    ]
+    (container,) = [c for c in workspace_containers() if c.where == f"k8s:Deployment/{WORKSPACE_COMMAND}"]
+    if deployment["spec"]["replicas"] > 1 or autoscaled:
+        assert container.env.get("AWARDPATH_WORKSPACE_REDIS_URL"), "replicas share no store of taken links"
+
+
 def test_kubernetes_serves_the_workspace_on_its_port():
     deployment = k8s_named("Deployment", WORKSPACE_COMMAND)
     service = k8s_named("Service", WORKSPACE_COMMAND)

@@ -106,6 +106,16 @@ def test_the_workspaces_refuse_the_development_session_secret_and_a_plain_http_a
     assert WorkspaceSettings().unsafe_settings() == []
 
 
+def test_the_workspaces_need_the_shared_secret_even_beside_an_identity_provider(environment, monkeypatch):
+    """They sign each person's API tokens with it, which the services verify beside the
+    provider's only when it is fit for production."""
+    environment(**{JWT: "awardpath-local-development-secret-change-me"})
+    monkeypatch.setenv("AWARDPATH_JWKS_URL", "https://idp.example.org/.well-known/jwks.json")
+    monkeypatch.setenv("AWARDPATH_WORKSPACE_SESSION_SECRET", "w0rK5pAc3s3ss10nS3cr3tAtl3aSt32ch")
+    monkeypatch.setenv("AWARDPATH_WORKSPACE_PUBLIC_URL", "https://workspace.example.org")
+    assert [problem.split(" ")[0] for problem in WorkspaceSettings().unsafe_settings()] == ["AWARDPATH_JWT_SECRET"]
+
+
 def test_an_identity_provider_without_a_client_id_is_refused_naming_what_to_set(environment, monkeypatch):
     environment()
     monkeypatch.setenv("AWARDPATH_OIDC_ISSUER", "https://login.example.org")

@@ -1,13 +1,15 @@
 """Bearer-token auth: JWTs whose claims give the caller's role and subject id.
 
 Tokens are verified with the configured shared secret (HS256, local and small deployments)
-or, when `AWARDPATH_JWKS_URL` is set, with the identity provider's published keys.
+or, when `AWARDPATH_JWKS_URL` is set, with the identity provider's published keys; beside
+them, a shared secret fit for production still verifies the HS256 tokens the deployment mints
+itself (the workspaces' for each person, `awardpath token`'s).
 """
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Literal, TypeGuard
+from typing import Annotated, Any, Literal, TypeGuard
 
 import jwt
 from fastapi import Depends, Request
@@ -15,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from awardpath_shared.errors import Forbidden, Unauthenticated
 from awardpath_shared.ids import utcnow
-from awardpath_shared.settings import ServiceSettings
+from awardpath_shared.settings import DEV_JWT_SECRET, ServiceSettings, secret_problems
 
 Role = Literal["platform", "assessor", "issuer", "admin"]
 ROLES: tuple[Role, ...] = ("platform", "assessor", "issuer", "admin")
@@ -48,14 +50,23 @@ class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        # Beside an identity provider, the secret verifies the tokens the deployment mints
+        # itself; the development secret verifies nothing there: anyone knows it.
+        own_secret_fit = not secret_problems("AWARDPATH_JWT_SECRET", settings.jwt_secret, DEV_JWT_SECRET)
+        self._own_secret = settings.jwt_secret if own_secret_fit else None
+
+    def _key(self, token: str) -> tuple[Any, list[str]]:
+        """The key and algorithms for this token: the shared secret for HS256, the identity
+        provider's published key for the rest; never one key for the other's algorithms."""
+        if self._jwks is None:
+            return self._settings.jwt_secret, ["HS256"]
+        if self._own_secret is not None and jwt.get_unverified_header(token).get("alg") == "HS256":
+            return self._own_secret, ["HS256"]
+        return self._jwks.get_signing_key_from_jwt(token).key, ["RS256", "ES256", "EdDSA"]
 
     def verify(self, token: str) -> Principal:
         try:
-            if self._jwks is not None:
-                key = self._jwks.get_signing_key_from_jwt(token).key
-                algorithms = ["RS256", "ES256", "EdDSA"]
-            else:
-                key, algorithms = self._settings.jwt_secret, ["HS256"]
+            key, algorithms = self._key(token)
             claims = jwt.decode(
                 token,
                 key,

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace import mail
 from awardpath.workspace.api import PersonalApi, api_for, refused_fields
-from awardpath.workspace.pages import page, problem_page, refusal_page
+from awardpath.workspace.pages import page, problem_page, refusal_page, wants_fragment
 from awardpath.workspace.sessions import ROLE_PAGES, check_form
 from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import sign_in_link
@@ -191,8 +191,15 @@ def _sign_in_link_errors(values: dict[str, str]) -> dict[str, str]:
 async def _set_paused(
     request: Request, api: Api, assessor_id: str, form_token: str | None, *, paused: bool
 ) -> Response:
+    """Pause or resume; from the pool's script (htmx) the answer is the assessor's new row and
+    the notice, from a plain form the pool again."""
     check_form(request, form_token)
     answer = await api.patch("assessment", f"/v1/assessors/{assessor_id}", {"paused": paused})
     if answer.status_code != 200:
         return refusal_page(request, answer, "The assessor was not changed")
-    return RedirectResponse(f"/admin?notice={'paused' if paused else 'resumed'}", status_code=303)
+    notice = "paused" if paused else "resumed"
+    if not wants_fragment(request):
+        return RedirectResponse(f"/admin?notice={notice}", status_code=303)
+    catalog = await api.get("award", "/v1/micro-credentials", limit=100)
+    titles = {item["id"]: item["title"] for item in catalog.json()["items"]} if catalog.status_code == 200 else {}
+    return page(request, "admin/assessor_changed.html", assessor=answer.json(), titles=titles, notice=notice)

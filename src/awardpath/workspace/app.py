@@ -2,8 +2,9 @@
 assessor's, issuer's and administrator's pages, and the HTTP client the pages call the APIs
 with (opened by the lifespan)."""
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,25 +12,34 @@ import httpx
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.middleware.sessions import SessionMiddleware
 
 from awardpath.workspace import admin, assessor, catalog, issuer, oidc
 from awardpath.workspace.pages import page, problem_page
 from awardpath.workspace.sessions import ROLE_PAGES, ForgedForm, NotSignedIn, check_form, signed_in, start_session
 from awardpath.workspace.settings import WorkspaceSettings
-from awardpath.workspace.sign_in import SignInLinks
+from awardpath.workspace.sign_in import SignInLinks, TakenInRedis, TakenInThisProcess, TakenLinks
+
+logger = logging.getLogger(__name__)
 
 
 def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=30) as client:
-            app.state.http = client
+        async with AsyncExitStack() as stack:
+            app.state.http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+            taken: TakenLinks = TakenInThisProcess()
+            if settings.workspace_redis_url:
+                redis = Redis.from_url(settings.workspace_redis_url)
+                stack.push_async_callback(redis.aclose)
+                taken = TakenInRedis(redis)
+            app.state.sign_in_links = SignInLinks(settings, taken)
             yield
 
     app = FastAPI(title="Awardpath workspaces", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    app.state.sign_in_links = SignInLinks(settings)
     app.state.identity_provider = oidc.identity_provider(settings) if settings.oidc_issuer else None
     app.add_middleware(
         SessionMiddleware,
@@ -60,9 +70,9 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 # Evidence files play through this app (pages.streamed_file): nothing is loaded from elsewhere,
-# and no link leaves in a Referer.
+# no link leaves in a Referer, and only these pages frame anything of it (a PDF's viewer).
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'; form-action 'self'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -93,7 +103,11 @@ async def _sign_in_page(request: Request, token: str = "") -> Response:
 
 
 async def _sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
-    person = request.app.state.sign_in_links.take(token)
+    try:
+        person = await request.app.state.sign_in_links.take(token)
+    except RedisError:
+        logger.exception("the store of taken sign-in links did not answer")
+        return problem_page(request, 503, "Sign-in is unavailable for a moment", "Try the same link again shortly.")
     if person is None:
         return problem_page(
             request, 400, "This sign-in link does not work", "It was used already or has expired: ask for a new one."

@@ -14,6 +14,7 @@ from awardpath.workspace.api import PersonalApi, api_for
 from awardpath.workspace.pages import page, problem_page, range_asked, refusal_page, streamed_file
 from awardpath.workspace.review_form import field_errors, review_body
 from awardpath.workspace.sessions import check_form, form_values
+from awardpath_shared.rubrics import RubricSection
 
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("assessor"))]
@@ -55,7 +56,7 @@ async def score_calibration_example(request: Request, example_id: str, api: Api)
             "calibration_result.html",
             example=example,
             scored=scored,
-            level_names=_rubric_names(example["rubric"]),
+            sections=_sections(example["rubric"]),
             progress=answer.json(),
         )
     if answer.status_code != 422:
@@ -166,7 +167,7 @@ def _calibration_page(
         scoring={
             "action": f"/assessor/calibration/{example_id}",
             "draft": f"calibration-{example_id}",
-            "rubric": example["rubric"],
+            "rubric": _sections(example["rubric"]),
             "min_feedback_chars": 0,
             "note": False,
             "send": "Send my scores",
@@ -197,11 +198,11 @@ def _assignment_page(
         view=view,
         evidence=evidence,
         files=files_by_section,
-        names=_rubric_names(view["rubric"]),
+        sections={section.id: section for section in _sections(view["rubric"])},
         scoring={
             "action": f"/assessor/assignments/{view['assignment_id']}/review",
             "draft": view["assignment_id"],
-            "rubric": view["rubric"],
+            "rubric": _sections(view["rubric"]),
             "min_feedback_chars": view["min_feedback_chars"],
             "note": True,
             "send": "Send my review",
@@ -220,10 +221,7 @@ def _file_path(view: dict[str, Any], file: dict[str, Any]) -> str:
     return f"/assessor/assignments/{view['assignment_id']}/files/{file['file_id']}?{query}"
 
 
-def _rubric_names(rubric: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    """Per section, its title and each level's name by id: feedback and results name sections
-    and levels by id, and pages show them by the rubric's names."""
-    return {
-        section["id"]: {"title": section["title"], **{level["id"]: level["name"] for level in section["levels"]}}
-        for section in rubric
-    }
+def _sections(rubric: list[dict[str, Any]]) -> list[RubricSection]:
+    """The API's rubric as the shared model, which names each level and knows which pass:
+    feedback and results name sections and levels by id, pages by the rubric's names."""
+    return [RubricSection.model_validate(section) for section in rubric]

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from awardpath.workspace.api import PersonalApi, api_for, problem_detail
 from awardpath.workspace.pages import page, range_asked, refusal_page, streamed_file
 from awardpath.workspace.sessions import check_form
+from awardpath_shared.rubrics import RubricSection
 
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("issuer"))]
@@ -135,12 +136,18 @@ def _scored_sections(rubric: list[dict[str, Any]], results: list[dict[str, Any]]
     """Each rubric section with the level given (by name), whether it passes, the feedback."""
     by_section = {result["section_id"]: result for result in results}
     scored = []
-    for section in rubric:
-        result = by_section.get(section["id"], {})
-        order = [level["id"] for level in section["levels"]]
-        level = next((item for item in section["levels"] if item["id"] == result.get("level")), None)
-        passes = level is not None and order.index(level["id"]) >= order.index(section["passing_level"])
-        scored.append({"section": section, "level": level, "passes": passes, "feedback": result.get("feedback")})
+    for section in (RubricSection.model_validate(item) for item in rubric):
+        result = by_section.get(section.id, {})
+        level = str(result.get("level"))
+        given = level in section.level_ids
+        scored.append(
+            {
+                "section": section,
+                "level": section.level_name(level) if given else None,
+                "passes": given and section.passes(level),
+                "feedback": result.get("feedback"),
+            }
+        )
     return scored
 
 

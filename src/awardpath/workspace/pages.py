@@ -43,6 +43,12 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     )
 
 
+def wants_fragment(request: Request) -> bool:
+    """The request comes from htmx (the page's script), which swaps a fragment in place; a
+    plain form (no script) gets a whole page."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def problem_page(request: Request, status_code: int, title: str, detail: str) -> HTMLResponse:
     return page(request, "message.html", status_code, title=title, detail=detail)
 

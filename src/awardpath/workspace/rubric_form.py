@@ -8,13 +8,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from awardpath_shared.rubrics import RubricSection
+
 FIELDS = ("title", "competency", "key_method", "max_attempts", "decision_policy", "turnaround_business_days")
 
 
 def definition_values(definition: dict[str, Any]) -> dict[str, str]:
     values = {name: str(definition[name]) for name in FIELDS}
     for index, section in enumerate(definition["sections"]):
-        passing = next(level["name"] for level in section["levels"] if level["id"] == section["passing_level"])
+        passing = RubricSection.model_validate(section).level_name(section["passing_level"])
         values |= {
             f"section-{index}-id": section["id"],
             f"section-{index}-title": section["title"],

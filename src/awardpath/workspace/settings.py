@@ -2,7 +2,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
-from awardpath_shared.settings import ServiceSettings, per_service, secret_problems
+from awardpath_shared.settings import DEV_JWT_SECRET, ServiceSettings, per_service, secret_problems
 
 DEV_SESSION_SECRET = "awardpath-local-workspace-session-secret-change-me"
 
@@ -18,6 +18,9 @@ class WorkspaceSettings(ServiceSettings):
     # Signs session cookies and sign-in links.
     workspace_session_secret: str = DEV_SESSION_SECRET
     session_hours: float = Field(default=8, gt=0, le=24 * 7)
+    # Where the replicas remember which sign-in links were taken (each works once): a Redis
+    # URL (redis:// or rediss://). Unset: in this process, which suits one replica only.
+    workspace_redis_url: str | None = None
     sign_in_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
     # OpenID Connect sign-in, when an issuer is set: its discovery document is read from
     # <issuer>/.well-known/openid-configuration; the callback is <public url>/sign-in/oidc/callback.
@@ -52,7 +55,8 @@ class WorkspaceSettings(ServiceSettings):
 
     def unsafe_settings(self) -> list[str]:
         return [
-            *super().unsafe_settings(),
+            # It signs each person's API tokens with it, identity provider or not.
+            *secret_problems("AWARDPATH_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
             *secret_problems("AWARDPATH_WORKSPACE_SESSION_SECRET", self.workspace_session_secret, DEV_SESSION_SECRET),
             *self._public_url_problems(),
         ]
