@@ -279,6 +279,11 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         await issuer.evaluate("window.notReloaded = true")
         await issuer.get_by_role("link", name="Decide").wait_for(timeout=60_000)  # the list refreshes itself
         assert await issuer.evaluate("window.notReloaded") is True
+        decide = issuer.get_by_role("link", name="Decide")
+        await decide.focus()  # the next refresh leaves the keyboard where it was
+        await issuer.evaluate("document.getElementById('waiting-work').dataset.old = 'yes'")
+        await eventually(lambda: issuer.evaluate("!document.getElementById('waiting-work').dataset.old"), timeout=40)
+        assert await issuer.evaluate("document.activeElement.id") == await decide.get_attribute("id")
         assert await blocking_violations(issuer) == []
         await issuer.get_by_role("link", name="Decide").click()
         assert await issuer.get_by_text("Strong start; the circles need routine.").count() == 1
