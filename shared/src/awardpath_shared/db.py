@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event, func, select
+from sqlalchemy import JSON, DateTime, MetaData, Select, String, TypeDecorator, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import InstrumentedAttribute
 
 E = TypeVar("E", bound=StrEnum)
 M = TypeVar("M")
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -235,3 +237,19 @@ async def take_advisory_lock(session: AsyncSession, *key: int) -> None:
     until the transaction ends. SQLite needs none: its transactions run one at a time."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_advisory_xact_lock(*key)))
+
+
+def keyset_page(
+    query: SelectT,
+    id_column: InstrumentedAttribute[str],
+    after: str | None,
+    limit: int | None,
+    *,
+    newest_first: bool = False,
+) -> SelectT:
+    """`query`'s rows past `after` (a cursor's id; None from the start) in id order, at most
+    `limit`: the one keyset listings page by (ids are time-ordered, so oldest first unless
+    `newest_first`)."""
+    if after is not None:
+        query = query.where(id_column < after if newest_first else id_column > after)
+    return query.order_by(id_column.desc() if newest_first else id_column).limit(limit)

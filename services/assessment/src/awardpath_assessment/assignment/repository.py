@@ -18,6 +18,7 @@ from awardpath_assessment.assignment.models import (
 from awardpath_assessment.pool.models import ScoringPolicy
 from awardpath_assessment.review.models import Review
 from awardpath_assessment.rubrics.models import Rubric
+from awardpath_shared.db import keyset_page
 
 
 @dataclass(frozen=True)
@@ -93,18 +94,14 @@ class AttemptRepository:
         query = select(Attempt).where(
             Attempt.state == AttemptState.UNASSIGNED, Attempt.micro_credential_id.in_(micro_credential_ids)
         )
-        if after_id is not None:
-            query = query.where(Attempt.id > after_id)
-        return list(await self.session.scalars(query.order_by(Attempt.id).limit(limit)))
+        return list(await self.session.scalars(keyset_page(query, Attempt.id, after_id, limit)))
 
     async def waiting_for(self, assessor_id: str, *, after_id: str | None, limit: int) -> list[Attempt]:
         """Waiting resubmissions whose earlier attempt this assessor decided, in arrival order."""
         query = select(Attempt).where(
             Attempt.earlier_assessor_id == assessor_id, Attempt.state == AttemptState.UNASSIGNED
         )
-        if after_id is not None:
-            query = query.where(Attempt.id > after_id)
-        return list(await self.session.scalars(query.order_by(Attempt.id).limit(limit)))
+        return list(await self.session.scalars(keyset_page(query, Attempt.id, after_id, limit)))
 
     async def holds_ended(self, now: datetime, *, limit: int) -> list[Attempt]:
         """Waiting resubmissions whose hold for the earlier assessor ran out by `now`."""
@@ -119,17 +116,13 @@ class AttemptRepository:
 
     async def unassigned_page(self, *, after_id: str | None, limit: int) -> list[Attempt]:
         query = select(Attempt).where(Attempt.state == AttemptState.UNASSIGNED)
-        if after_id is not None:
-            query = query.where(Attempt.id > after_id)
-        return list(await self.session.scalars(query.order_by(Attempt.id).limit(limit)))
+        return list(await self.session.scalars(keyset_page(query, Attempt.id, after_id, limit)))
 
     async def releases_page(self, *, before_id: str | None, limit: int) -> list[Assignment]:
         """Released assignments with their attempts, the most recently assigned first."""
         query = select(Assignment).options(selectinload(Assignment.attempt))
         query = query.where(Assignment.state == AssignmentState.RELEASED)
-        if before_id is not None:
-            query = query.where(Assignment.id < before_id)
-        return list(await self.session.scalars(query.order_by(Assignment.id.desc()).limit(limit)))
+        return list(await self.session.scalars(keyset_page(query, Assignment.id, before_id, limit, newest_first=True)))
 
     async def count_unassigned(self) -> int:
         query = select(func.count()).select_from(Attempt).where(Attempt.state == AttemptState.UNASSIGNED)

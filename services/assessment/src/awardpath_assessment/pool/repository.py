@@ -3,6 +3,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awardpath_assessment.pool.models import Assessor, AssessorQualification, QualificationStatus, ScoringPolicy
+from awardpath_shared.db import keyset_page
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -23,10 +24,8 @@ class AssessorRepository:
         )
 
     async def list_assessors(self, *, after_id: str | None, limit: int) -> list[Assessor]:
-        query = select(Assessor).options(selectinload(Assessor.qualifications)).order_by(Assessor.id).limit(limit)
-        if after_id is not None:
-            query = query.where(Assessor.id > after_id)
-        return list(await self.session.scalars(query))
+        query = select(Assessor).options(selectinload(Assessor.qualifications))
+        return list(await self.session.scalars(keyset_page(query, Assessor.id, after_id, limit)))
 
     async def available(self, micro_credential_id: str, *, offset: int, limit: int) -> list[Assessor]:
         """Unpaused assessors under capacity and qualified for the micro-credential, in the

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, selectinload
 
 from awardpath_assessment.assignment.models import OPEN_STATES, Assignment, AssignmentState, Attempt
+from awardpath_shared.db import keyset_page
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -24,9 +25,7 @@ class QueueRepository:
             .where(Assignment.assessor_id == assessor_id, Assignment.state.in_(OPEN_STATES))
             .options(contains_eager(Assignment.attempt).contains_eager(Attempt.rubric))
         )
-        if after_id is not None:
-            query = query.where(Assignment.id > after_id)
-        return list(await self.session.scalars(query.order_by(Assignment.id).limit(limit)))
+        return list(await self.session.scalars(keyset_page(query, Assignment.id, after_id, limit)))
 
     async def lock_oldest_unclaimed(self, assessor_id: str) -> Assignment | None:
         return await self.session.scalar(

@@ -3,6 +3,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 
 from awardpath_award.catalog.models import MicroCredential, MicroCredentialVersion
+from awardpath_shared.db import keyset_page
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -41,12 +42,10 @@ class CatalogRepository:
     async def latest_versions(
         self, *, issuer_id: str | None, after: str | None, limit: int
     ) -> list[MicroCredentialVersion]:
-        query = _latest_versions().order_by(MicroCredential.id).limit(limit)
+        query = _latest_versions()
         if issuer_id is not None:
             query = query.where(MicroCredential.issuer_id == issuer_id)
-        if after is not None:
-            query = query.where(MicroCredential.id > after)
-        return list(await self.session.scalars(query))
+        return list(await self.session.scalars(keyset_page(query, MicroCredential.id, after, limit)))
 
 
 def _latest_versions() -> Select[MicroCredentialVersion]:

@@ -2,6 +2,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awardpath_award.credentials.models import Credential, StatusList
+from awardpath_shared.db import keyset_page
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -21,10 +22,8 @@ class CredentialRepository:
         return await self.session.scalar(select(Credential).where(Credential.submission_id == submission_id))
 
     async def issued_by(self, issuer_id: str, *, after_id: str | None, limit: int) -> list[Credential]:
-        query = select(Credential).where(Credential.issuer_id == issuer_id).order_by(Credential.id).limit(limit)
-        if after_id is not None:
-            query = query.where(Credential.id > after_id)
-        return list(await self.session.scalars(query))
+        query = select(Credential).where(Credential.issuer_id == issuer_id)
+        return list(await self.session.scalars(keyset_page(query, Credential.id, after_id, limit)))
 
     async def get(self, credential_id: str, *, for_update: bool = False) -> Credential | None:
         if not is_wellformed_id(credential_id):

@@ -3,7 +3,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awardpath_award.decisions.models import Award, Decision, DecisionState, Withdrawal
-from awardpath_shared.db import add_unless_it_clashes
+from awardpath_shared.db import add_unless_it_clashes, keyset_page
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -55,20 +55,12 @@ class DecisionRepository:
         after: str | None,
         limit: int,
     ) -> list[Decision]:
-        query = (
-            select(Decision)
-            .where(Decision.issuer_id == issuer_id)
-            .options(selectinload(Decision.definition))
-            .order_by(Decision.id)
-            .limit(limit)
-        )
+        query = select(Decision).where(Decision.issuer_id == issuer_id).options(selectinload(Decision.definition))
         if state is not None:
             query = query.where(Decision.state == state)
         if submission_id is not None:
             query = query.where(Decision.submission_id == submission_id)
-        if after is not None:
-            query = query.where(Decision.id > after)
-        return list(await self.session.scalars(query))
+        return list(await self.session.scalars(keyset_page(query, Decision.id, after, limit)))
 
     async def award(self, award_id: str) -> Award | None:
         if not is_wellformed_id(award_id):

@@ -2,6 +2,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awardpath_award.issuers.models import Issuer
+from awardpath_shared.db import keyset_page
 from awardpath_shared.validation import is_wellformed_id
 
 
@@ -18,10 +19,7 @@ class IssuerRepository:
         return await self.session.get(Issuer, issuer_id)
 
     async def list_issuers(self, *, after_id: str | None, limit: int) -> list[Issuer]:
-        query = select(Issuer).order_by(Issuer.id).limit(limit)
-        if after_id is not None:
-            query = query.where(Issuer.id > after_id)
-        return list(await self.session.scalars(query))
+        return list(await self.session.scalars(keyset_page(select(Issuer), Issuer.id, after_id, limit)))
 
     async def locked(self, issuer_id: str) -> Issuer | None:
         """The issuer, locked: key creation and rotation for one issuer queue up."""

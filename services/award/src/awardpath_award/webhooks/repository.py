@@ -13,7 +13,7 @@ from awardpath_award.webhooks.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
-from awardpath_shared.db import take_advisory_lock
+from awardpath_shared.db import keyset_page, take_advisory_lock
 from awardpath_shared.leases import claim, due
 from awardpath_shared.validation import is_wellformed_id
 
@@ -43,9 +43,7 @@ class WebhookRepository:
 
     async def endpoints_of(self, platform_id: str, *, after: str | None, limit: int) -> list[WebhookEndpoint]:
         query = select(WebhookEndpoint).where(WebhookEndpoint.platform_id == platform_id)
-        if after is not None:
-            query = query.where(WebhookEndpoint.id > after)
-        return list(await self.session.scalars(query.order_by(WebhookEndpoint.id).limit(limit)))
+        return list(await self.session.scalars(keyset_page(query, WebhookEndpoint.id, after, limit)))
 
     async def enabled_endpoints_of(self, platform_ids: Collection[str]) -> list[WebhookEndpoint]:
         """The platforms' enabled endpoints, locked (in id order): deliveries join their lines."""
@@ -141,14 +139,10 @@ class WebhookRepository:
             select(WebhookDelivery)
             .where(WebhookDelivery.endpoint_id == endpoint_id)
             .options(selectinload(WebhookDelivery.message))
-            .order_by(WebhookDelivery.id)
-            .limit(limit)
         )
         if state is not None:
             query = query.where(WebhookDelivery.state == state)
-        if after is not None:
-            query = query.where(WebhookDelivery.id > after)
-        return list(await self.session.scalars(query))
+        return list(await self.session.scalars(keyset_page(query, WebhookDelivery.id, after, limit)))
 
     async def delivery(
         self, delivery_id: str, *, for_update: bool = False, with_log: bool = False

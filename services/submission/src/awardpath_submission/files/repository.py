@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awardpath_shared.db import keyset_page
 from awardpath_shared.validation import is_wellformed_id
 from awardpath_shared.vocabulary import SubmissionStatus
 from awardpath_submission.files.models import EvidenceFile, FileState
@@ -38,9 +39,7 @@ class FileRepository:
     ) -> list[EvidenceFile]:
         """The submission's files in upload order (ids are time-ordered)."""
         query = select(EvidenceFile).where(EvidenceFile.submission_id == submission_id)
-        if after_id is not None:
-            query = query.where(EvidenceFile.id > after_id)
-        return list(await self.session.scalars(query.order_by(EvidenceFile.id).limit(limit)))
+        return list(await self.session.scalars(keyset_page(query, EvidenceFile.id, after_id, limit)))
 
     async def expired(self, now: datetime, limit: int) -> list[EvidenceFile]:
         """Uploads never completed, and files never attached, past their time."""

@@ -2,6 +2,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from awardpath_shared.db import keyset_page
 from awardpath_shared.validation import is_wellformed_id
 from awardpath_shared.vocabulary import SubmissionStatus
 from awardpath_submission.intake.models import Attempt, Earner, StatusChange, Submission
@@ -37,22 +38,14 @@ class ProgressRepository:
         after_id: str | None,
         limit: int,
     ) -> list[Submission]:
-        query = (
-            select(Submission)
-            .where(Submission.platform_id == platform_id)
-            .options(selectinload(Submission.earner))
-            .order_by(Submission.id)
-            .limit(limit)
-        )
+        query = select(Submission).where(Submission.platform_id == platform_id).options(selectinload(Submission.earner))
         if earner_external_id is not None:
             query = query.join(Earner, Earner.id == Submission.earner_id).where(
                 Earner.external_id == earner_external_id
             )
         if status is not None:
             query = query.where(Submission.status == status)
-        if after_id is not None:
-            query = query.where(Submission.id > after_id)
-        return list(await self.session.scalars(query))
+        return list(await self.session.scalars(keyset_page(query, Submission.id, after_id, limit)))
 
     async def timeline(self, submission_id: str) -> list[StatusChange]:
         return list(
