@@ -519,6 +519,42 @@ async def test_a_sign_in_link_works_once_across_the_workspace_replicas(system, t
                 replica.stop()
 
 
+async def test_long_lists_go_on_by_their_next_links(system, clients, tmp_path):
+    """More waiting decisions and credentials than a page holds (one row here): each list's
+    "next" link shows the rest, and a revocation refused on a later page comes back there."""
+    path = await open_award_path(clients, policy="manual")
+    for _ in range(4):
+        await path.submit(Earner())
+    await path.review_all(4, "proficient", "award")
+    waiting = await path.pending_decisions(4)
+    for decision in waiting[:2]:
+        await path.decide(decision["id"], {"decision": "award"})
+    await eventually(lambda: path.issuer.get("/v1/credentials"), lambda answer: len(answer.json()["items"]) == 2)
+    workspace = Workspace(system, tmp_path, workspace_page_size="1")
+    try:
+        await eventually(lambda: _answers(workspace.url), timeout=60)
+        async with browser_page() as issuer:
+            await sign_in(issuer, workspace, "issuer", path.issuer_id)
+            shown = [await issuer.locator("a[id^=decide-]").get_attribute("id")]
+            await issuer.get_by_role("link", name="Next decisions").click()
+            shown.append(await issuer.locator("a[id^=decide-]").get_attribute("id"))
+            assert shown == [f"decide-{decision['id']}" for decision in waiting[2:]]
+            assert await issuer.get_by_role("link", name="Next decisions").count() == 0
+            assert await blocking_violations(issuer) == []
+
+            await issuer.goto(f"{workspace.url}/issuer/credentials")
+            revoke = issuer.locator("form[action$='/revoke']")
+            first = await revoke.get_attribute("action")
+            await issuer.get_by_role("link", name="Next credentials").click()
+            second = await revoke.get_attribute("action")
+            assert second != first and await issuer.get_by_role("link", name="Next credentials").count() == 0
+            await issuer.get_by_role("button", name=re.compile("^Revoke")).click()  # no reason given
+            assert "Give the reason" in await issuer.locator(".error[id^=error-]").inner_text()
+            assert await revoke.get_attribute("action") == second  # still the second page
+    finally:
+        workspace.stop()
+
+
 async def tab_until(page, selector: str, presses: int = 80) -> None:
     """Press Tab until the focused element matches `selector` (the keyboard's way there)."""
     for _ in range(presses):

@@ -132,7 +132,7 @@ async def _pool_page(
     status_code: int = 200,
 ) -> Response:
     answers = await asyncio.gather(
-        api.get("assessment", "/v1/assessors", limit=50, cursor=cursor),
+        api.get("assessment", "/v1/assessors", limit=request.app.state.settings.workspace_page_size, cursor=cursor),
         api.get("assessment", "/v1/unassigned", limit=20),
         api.get("assessment", "/v1/overdue", limit=20),
         api.get("assessment", "/v1/releases", limit=20),

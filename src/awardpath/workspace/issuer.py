@@ -26,11 +26,20 @@ OUTCOMES: dict[str, dict[str, Any]] = {
 
 
 @router.get("/issuer", response_class=HTMLResponse)
-async def decisions(request: Request, api: Api, notice: str | None = None) -> Response:
-    answer = await api.get("award", "/v1/decisions", state="pending", limit=100)
+async def decisions(request: Request, api: Api, notice: str | None = None, cursor: str | None = None) -> Response:
+    size = request.app.state.settings.workspace_page_size
+    answer = await api.get("award", "/v1/decisions", state="pending", limit=size, cursor=cursor)
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your decisions could not be shown")
-    return page(request, "issuer/decisions.html", items=answer.json()["items"], notice=notice)
+    listed = answer.json()
+    return page(
+        request,
+        "issuer/decisions.html",
+        items=listed["items"],
+        cursor=cursor,
+        next_cursor=listed["next_cursor"],
+        notice=notice,
+    )
 
 
 @router.get("/issuer/decisions/{decision_id}", response_class=HTMLResponse)
@@ -72,8 +81,8 @@ async def decision_file(request: Request, decision_id: str, file_id: str, api: A
 
 
 @router.get("/issuer/credentials", response_class=HTMLResponse)
-async def credentials(request: Request, api: Api, notice: str | None = None) -> Response:
-    return await _credentials_page(request, api, notice=notice)
+async def credentials(request: Request, api: Api, notice: str | None = None, cursor: str | None = None) -> Response:
+    return await _credentials_page(request, api, notice=notice, cursor=cursor)
 
 
 @router.post("/issuer/credentials/{credential_id}/revoke")
@@ -83,18 +92,20 @@ async def revoke(
     api: Api,
     form_token: Annotated[str | None, Form()] = None,
     reason: Annotated[str, Form()] = "",
+    cursor: Annotated[str | None, Form()] = None,
 ) -> Response:
+    """Revoke with the reason given; a refusal comes back beside the credential, on its page."""
     check_form(request, form_token)
     if not reason.strip():
         errors = {credential_id: "Give the reason: the earner and anyone verifying read it."}
-        return await _credentials_page(request, api, errors=errors, status_code=422)
+        return await _credentials_page(request, api, cursor=cursor, errors=errors, status_code=422)
     answer = await api.post("award", f"/v1/credentials/{credential_id}/revoke", {"reason": reason.strip()})
     if answer.status_code == 200:
         return RedirectResponse("/issuer/credentials?notice=revoked", status_code=303)
     if answer.status_code not in (409, 422):
         return refusal_page(request, answer, "The credential was not revoked")
     errors = {credential_id: problem_detail(answer)}
-    return await _credentials_page(request, api, errors=errors, status_code=answer.status_code)
+    return await _credentials_page(request, api, cursor=cursor, errors=errors, status_code=answer.status_code)
 
 
 async def _decision_page(
@@ -156,11 +167,22 @@ async def _credentials_page(
     api: Api,
     *,
     notice: str | None = None,
+    cursor: str | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    answer = await api.get("award", "/v1/credentials", limit=100)
+    size = request.app.state.settings.workspace_page_size
+    answer = await api.get("award", "/v1/credentials", limit=size, cursor=cursor)
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your credentials could not be shown")
-    items = answer.json()["items"]
-    return page(request, "issuer/credentials.html", status_code, items=items, notice=notice, errors=errors or {})
+    listed = answer.json()
+    return page(
+        request,
+        "issuer/credentials.html",
+        status_code,
+        items=listed["items"],
+        cursor=cursor,
+        next_cursor=listed["next_cursor"],
+        notice=notice,
+        errors=errors or {},
+    )

@@ -18,6 +18,8 @@ class WorkspaceSettings(ServiceSettings):
     # Signs session cookies and sign-in links.
     workspace_session_secret: str = DEV_SESSION_SECRET
     session_hours: float = Field(default=8, gt=0, le=24 * 7)
+    # How many rows a list page shows before its "next" link.
+    workspace_page_size: int = Field(default=50, ge=1, le=200)
     # Where the replicas remember which sign-in links were taken (each works once): a Redis
     # URL (redis:// or rediss://). Unset: in this process, which suits one replica only.
     workspace_redis_url: str | None = None
