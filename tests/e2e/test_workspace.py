@@ -5,7 +5,9 @@ review (a refused one comes back with the message beside its field and nothing l
 axe-core's check, carry no earner identity, and refuse a forged form or a used link. Beside
 them, the public credential page an earner shares, in the same browser."""
 
+import asyncio
 import calendar
+import json
 import os
 import re
 import subprocess
@@ -163,7 +165,7 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
         assert await advice.inner_text() == ""
         await page.get_by_role("button", name="Send my review").click()
         await page.wait_for_url(f"{workspace.url}/assessor?notice=reviewed")
-        assert await page.get_by_role("status").inner_text() == "Your review was sent. Thank you."
+        assert await page.locator(".notice[role=status]").inner_text() == "Your review was sent. Thank you."
         await path.wait_for_status(submission_id, "awaiting_decision")
         await page.get_by_role("button", name="Sign out").click()
         await page.goto(link)  # the link was taken
@@ -279,11 +281,6 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         await issuer.evaluate("window.notReloaded = true")
         await issuer.get_by_role("link", name="Decide").wait_for(timeout=60_000)  # the list refreshes itself
         assert await issuer.evaluate("window.notReloaded") is True
-        decide = issuer.get_by_role("link", name="Decide")
-        await decide.focus()  # the next refresh leaves the keyboard where it was
-        await issuer.evaluate("document.getElementById('waiting-work').dataset.old = 'yes'")
-        await eventually(lambda: issuer.evaluate("!document.getElementById('waiting-work').dataset.old"), timeout=40)
-        assert await issuer.evaluate("document.activeElement.id") == await decide.get_attribute("id")
         assert await blocking_violations(issuer) == []
         await issuer.get_by_role("link", name="Decide").click()
         assert await issuer.get_by_text("Strong start; the circles need routine.").count() == 1
@@ -398,6 +395,19 @@ async def test_the_award_path_through_the_pages_of_assessor_issuer_and_administr
         await admin.get_by_role("button", name="Add the issuer").click()
         await admin.wait_for_url("**/admin/issuers?notice=added")
         assert await admin.get_by_role("row").filter(has_text=name).count() == 1
+
+        # A refused change (here a form whose token is not this session's) takes the place of
+        # the page's content, in place, with the keyboard on its heading.
+        await admin.goto(f"{workspace.url}/admin")
+        await admin.evaluate("window.notReloaded = true")
+        pause = admin.get_by_role("button", name=f"Resume {path.assessor_ids[holder]}")
+        await pause.locator("xpath=..").locator("input[name=form_token]").evaluate("field => field.value = 'not-mine'")
+        await pause.click()
+        heading = admin.get_by_role("heading", level=1)
+        await heading.filter(has_text="This form was not sent from your page").wait_for()
+        assert await admin.evaluate("window.notReloaded") is True
+        await eventually(lambda: admin.evaluate("document.activeElement.tagName"), lambda tag: tag == "H1")
+        assert await blocking_violations(admin) == []
 
     # Without scripts, the same button is a plain form: the pool comes back whole.
     async with browser_page(javascript=False) as admin:
@@ -517,6 +527,46 @@ async def test_a_sign_in_link_works_once_across_the_workspace_replicas(system, t
         finally:
             for replica in replicas:
                 replica.stop()
+
+
+async def test_the_waiting_decisions_refresh_only_when_they_changed_and_can_be_paused(workspace, clients):
+    """The list asks every 15 s with the digest of what it shows: the same list is not sent
+    again (204); a new decision is swapped in with the count announced and the keyboard left
+    on the link it was on; "Pause updates" stops the asking until resumed."""
+    path = await open_award_path(clients, policy="manual")
+    await path.submit(Earner())
+    await path.review_all(1, "proficient", "award")
+    await path.pending_decisions(1)
+    async with browser_page() as issuer:
+        await sign_in(issuer, workspace, "issuer", path.issuer_id)
+        status = issuer.locator("#list-status")
+        assert await status.inner_text() == "1 decision waiting"
+        wrapper = issuer.locator("#waiting-work")
+        seen = json.loads(await wrapper.get_attribute("hx-vals"))["seen"]
+        refresh = {"HX-Request": "true", "HX-Trigger": "waiting-work"}
+        for digest, expected in ((seen, 204), ("something-else", 200)):
+            answer = await issuer.request.get(f"{workspace.url}/issuer?seen={digest}", headers=refresh)
+            assert answer.status == expected
+
+        first = issuer.get_by_role("link", name="Decide")
+        await first.focus()
+        focused = await first.get_attribute("id")
+        await issuer.evaluate("document.getElementById('waiting-work').dataset.old = 'yes'")
+        await path.submit(Earner())
+        await path.review_all(1, "proficient", "award")
+        await eventually(lambda: issuer.evaluate("!document.getElementById('waiting-work').dataset.old"), timeout=60)
+        assert await status.inner_text() == "2 decisions waiting"
+        assert await issuer.get_by_role("link", name="Decide").count() == 2
+        assert await issuer.evaluate("document.activeElement.id") == focused
+        assert await blocking_violations(issuer) == []
+
+        asked: list[str] = []
+        issuer.on("request", lambda request: asked.append(request.url) if "/issuer?" in request.url else None)
+        await issuer.get_by_role("button", name="Pause updates").click()
+        await asyncio.sleep(17)  # longer than a refresh's interval
+        assert asked == []
+        await issuer.get_by_role("button", name="Resume updates").click()
+        await eventually(lambda: asked, timeout=30)
 
 
 async def test_long_lists_go_on_by_their_next_links(system, clients, tmp_path):

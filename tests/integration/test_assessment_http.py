@@ -102,6 +102,37 @@ async def test_release_over_http_hands_the_work_to_the_other_assessor(clients):
     assert rest.json()["next_cursor"] is None
 
 
+async def test_administrators_read_the_releases_by_when_they_happened(clients):
+    """Work assigned first but handed back last heads the list: it is ordered by the release,
+    not by the assignment, and pages by the same order."""
+    path = await open_award_path(clients, assessors=("assessor-a", "assessor-b"))
+    await path.submit(Earner())
+    first_holder, first = await holder_of_the_only_work(path, "assessor-a", "assessor-b")
+    await path.submit(Earner())
+    second_holder = "assessor-b" if first_holder == "assessor-a" else "assessor-a"
+    (second,) = await eventually(lambda: queue_of(path, second_holder), lambda items: len(items) == 1)
+    for holder, item, reason in ((second_holder, second, "no_time"), (first_holder, first, "outside_expertise")):
+        released = await path.assessors[holder].post(
+            f"/v1/assignments/{item['assignment_id']}/release", json={"reason": reason}
+        )
+        assert released.status_code == 200, released.text
+
+    listed, cursor = [], None
+    while True:
+        page = await path.admin.get("/v1/releases", params={"limit": 1, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.text
+        listed += page.json()["items"]
+        if (cursor := page.json()["next_cursor"]) is None:
+            break
+    mine = [item for item in listed if item["micro_credential_id"] == path.micro_credential_id]
+    assert [(item["assignment_id"], item["reason"]) for item in mine] == [
+        (first["assignment_id"], "outside_expertise"),
+        (second["assignment_id"], "no_time"),
+    ]
+    assert first["assignment_id"] < second["assignment_id"]  # assigned in the other order
+    problem(await path.admin.get("/v1/releases", params={"cursor": "bm90LW91cnM"}), 400)  # "not-ours"
+
+
 async def test_renewing_a_claim_starts_its_lease_again_until_it_lapsed(clients):
     path = await open_award_path(clients, assessors=("assessor-a", "assessor-b"))
     await path.submit(Earner())

@@ -239,17 +239,9 @@ async def take_advisory_lock(session: AsyncSession, *key: int) -> None:
         await session.execute(select(func.pg_advisory_xact_lock(*key)))
 
 
-def keyset_page(
-    query: SelectT,
-    id_column: InstrumentedAttribute[str],
-    after: str | None,
-    limit: int | None,
-    *,
-    newest_first: bool = False,
-) -> SelectT:
+def keyset_page(query: SelectT, id_column: InstrumentedAttribute[str], after: str | None, limit: int | None) -> SelectT:
     """`query`'s rows past `after` (a cursor's id; None from the start) in id order, at most
-    `limit`: the one keyset listings page by (ids are time-ordered, so oldest first unless
-    `newest_first`)."""
+    `limit`: the one way keyset listings page (ids are time-ordered: oldest first)."""
     if after is not None:
-        query = query.where(id_column < after if newest_first else id_column > after)
-    return query.order_by(id_column.desc() if newest_first else id_column).limit(limit)
+        query = query.where(id_column > after)
+    return query.order_by(id_column).limit(limit)

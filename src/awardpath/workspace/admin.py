@@ -7,6 +7,7 @@ import asyncio
 import logging
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
@@ -15,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace import mail
 from awardpath.workspace.api import PersonalApi, api_for, refused_fields
-from awardpath.workspace.pages import page, problem_page, refusal_page, wants_fragment
+from awardpath.workspace.pages import page, problem_page, refusal_page
 from awardpath.workspace.sessions import ROLE_PAGES, check_form
 from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import sign_in_link
@@ -66,21 +67,29 @@ async def mail_sign_in_link(
 
 @router.post("/admin/assessors/{assessor_id}/pause")
 async def pause(
-    request: Request, assessor_id: str, api: Api, form_token: Annotated[str | None, Form()] = None
+    request: Request,
+    assessor_id: str,
+    api: Api,
+    form_token: Annotated[str | None, Form()] = None,
+    cursor: Annotated[str | None, Form()] = None,
 ) -> Response:
-    return await _set_paused(request, api, assessor_id, form_token, paused=True)
+    return await _set_paused(request, api, assessor_id, form_token, cursor, paused=True)
 
 
 @router.post("/admin/assessors/{assessor_id}/resume")
 async def resume(
-    request: Request, assessor_id: str, api: Api, form_token: Annotated[str | None, Form()] = None
+    request: Request,
+    assessor_id: str,
+    api: Api,
+    form_token: Annotated[str | None, Form()] = None,
+    cursor: Annotated[str | None, Form()] = None,
 ) -> Response:
-    return await _set_paused(request, api, assessor_id, form_token, paused=False)
+    return await _set_paused(request, api, assessor_id, form_token, cursor, paused=False)
 
 
 @router.get("/admin/issuers", response_class=HTMLResponse)
-async def issuers(request: Request, api: Api, notice: str | None = None) -> Response:
-    return await _issuers_page(request, api, notice=notice)
+async def issuers(request: Request, api: Api, notice: str | None = None, cursor: str | None = None) -> Response:
+    return await _issuers_page(request, api, notice=notice, cursor=cursor)
 
 
 @router.post("/admin/issuers")
@@ -147,6 +156,7 @@ async def _pool_page(
         "admin/pool.html",
         status_code,
         assessors=assessors["items"],
+        cursor=cursor,
         next_cursor=assessors["next_cursor"],
         unassigned=unassigned,
         overdue=overdue,
@@ -164,15 +174,17 @@ async def _issuers_page(
     api: Api,
     *,
     notice: str | None = None,
+    cursor: str | None = None,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    answer = await api.get("award", "/v1/issuers", limit=100)
+    answer = await api.get("award", "/v1/issuers", limit=request.app.state.settings.workspace_page_size, cursor=cursor)
     if answer.status_code != 200:
         return refusal_page(request, answer, "The issuers could not be shown")
-    context = {"items": answer.json()["items"], "notice": notice, "values": values or {}, "errors": errors or {}}
-    return page(request, "admin/issuers.html", status_code, **context)
+    listed = answer.json()
+    context = {"items": listed["items"], "next_cursor": listed["next_cursor"], "notice": notice}
+    return page(request, "admin/issuers.html", status_code, **context, values=values or {}, errors=errors or {})
 
 
 def _sign_in_link_errors(values: dict[str, str]) -> dict[str, str]:
@@ -189,17 +201,12 @@ def _sign_in_link_errors(values: dict[str, str]) -> dict[str, str]:
 
 
 async def _set_paused(
-    request: Request, api: Api, assessor_id: str, form_token: str | None, *, paused: bool
+    request: Request, api: Api, assessor_id: str, form_token: str | None, cursor: str | None, *, paused: bool
 ) -> Response:
-    """Pause or resume; from the pool's script (htmx) the answer is the assessor's new row and
-    the notice, from a plain form the pool again."""
+    """Pause or resume, then the pool again (the page's script swaps in its changed part)."""
     check_form(request, form_token)
     answer = await api.patch("assessment", f"/v1/assessors/{assessor_id}", {"paused": paused})
     if answer.status_code != 200:
         return refusal_page(request, answer, "The assessor was not changed")
-    notice = "paused" if paused else "resumed"
-    if not wants_fragment(request):
-        return RedirectResponse(f"/admin?notice={notice}", status_code=303)
-    catalog = await api.get("award", "/v1/micro-credentials", limit=100)
-    titles = {item["id"]: item["title"] for item in catalog.json()["items"]} if catalog.status_code == 200 else {}
-    return page(request, "admin/assessor_changed.html", assessor=answer.json(), titles=titles, notice=notice)
+    shown = {"notice": "paused" if paused else "resumed", **({"cursor": cursor} if cursor else {})}
+    return RedirectResponse(f"/admin?{urlencode(shown)}", status_code=303)

@@ -123,6 +123,8 @@ async def _sign_out(request: Request, form_token: Annotated[str | None, Form()] 
 
 
 async def _sign_in_first(request: Request, _error: Exception) -> Response:
+    if request.headers.get("HX-Request") == "true":
+        return Response(headers={"HX-Refresh": "true"})  # the whole page then asks to sign in
     if request.app.state.identity_provider is not None and request.method == "GET":
         return RedirectResponse("/sign-in", status_code=303)
     return problem_page(request, 401, "Please sign in", "Open the sign-in link you were given.")

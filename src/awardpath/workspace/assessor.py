@@ -11,7 +11,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace.api import PersonalApi, api_for
-from awardpath.workspace.pages import page, problem_page, range_asked, refusal_page, streamed_file
+from awardpath.workspace.pages import (
+    digest_of,
+    page,
+    problem_page,
+    range_asked,
+    refusal_page,
+    streamed_file,
+    unchanged,
+)
 from awardpath.workspace.review_form import field_errors, review_body
 from awardpath.workspace.sessions import check_form, form_values
 from awardpath_shared.rubrics import RubricSection
@@ -27,8 +35,19 @@ async def queue(request: Request, api: Api, notice: str | None = None) -> Respon
     )
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your queue could not be shown")
+    items = answer.json()["items"]
+    if unchanged(request, digest := digest_of(items)):
+        return Response(status_code=204)
     examples = calibration.json() if calibration.status_code == 200 else []
-    return page(request, "queue.html", items=answer.json()["items"], calibration=examples, notice=notice)
+    return page(
+        request,
+        "queue.html",
+        items=items,
+        calibration=examples,
+        notice=notice,
+        refresh_url="/assessor",
+        digest=digest,
+    )
 
 
 @router.get("/assessor/calibration/{example_id}", response_class=HTMLResponse)

@@ -26,11 +26,22 @@ NEW = {
 
 
 @router.get("/issuer/micro-credentials", response_class=HTMLResponse)
-async def micro_credentials(request: Request, api: Api, notice: str | None = None) -> Response:
-    answer = await api.get("award", "/v1/micro-credentials", issuer_id=signed_in(request).subject, limit=100)
+async def micro_credentials(
+    request: Request, api: Api, notice: str | None = None, cursor: str | None = None
+) -> Response:
+    size = request.app.state.settings.workspace_page_size
+    mine = signed_in(request).subject
+    answer = await api.get("award", "/v1/micro-credentials", issuer_id=mine, limit=size, cursor=cursor)
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your catalog could not be shown")
-    return page(request, "issuer/micro_credentials.html", items=answer.json()["items"], notice=notice)
+    listed = answer.json()
+    return page(
+        request,
+        "issuer/micro_credentials.html",
+        items=listed["items"],
+        next_cursor=listed["next_cursor"],
+        notice=notice,
+    )
 
 
 @router.get("/issuer/micro-credentials/new", response_class=HTMLResponse)

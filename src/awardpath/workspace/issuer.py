@@ -5,12 +5,13 @@ answers to the issuer's own token: an issuer sees its own catalog only."""
 
 import asyncio
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from awardpath.workspace.api import PersonalApi, api_for, problem_detail
-from awardpath.workspace.pages import page, range_asked, refusal_page, streamed_file
+from awardpath.workspace.pages import digest_of, page, range_asked, refusal_page, streamed_file, unchanged
 from awardpath.workspace.sessions import check_form
 from awardpath_shared.rubrics import RubricSection
 
@@ -32,6 +33,8 @@ async def decisions(request: Request, api: Api, notice: str | None = None, curso
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your decisions could not be shown")
     listed = answer.json()
+    if unchanged(request, digest := digest_of(listed["items"])):
+        return Response(status_code=204)
     return page(
         request,
         "issuer/decisions.html",
@@ -39,6 +42,8 @@ async def decisions(request: Request, api: Api, notice: str | None = None, curso
         cursor=cursor,
         next_cursor=listed["next_cursor"],
         notice=notice,
+        refresh_url="/issuer" + (f"?{urlencode({'cursor': cursor})}" if cursor else ""),
+        digest=digest,
     )
 
 

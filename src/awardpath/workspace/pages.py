@@ -1,5 +1,7 @@
 """Rendering: the templates, and what every page gets (the person, the form token)."""
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +45,30 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     )
 
 
-def wants_fragment(request: Request) -> bool:
-    """The request comes from htmx (the page's script), which swaps a fragment in place; a
-    plain form (no script) gets a whole page."""
-    return request.headers.get("HX-Request") == "true"
+def refreshing(request: Request) -> bool:
+    """The request is a list refreshing itself (htmx, `#waiting-work`), not the person asking."""
+    return request.headers.get("HX-Trigger") == "waiting-work"
+
+
+def unchanged(request: Request, digest: str) -> bool:
+    """A refresh whose list is the one already shown (its digest, sent back with it)."""
+    return refreshing(request) and request.query_params.get("seen") == digest
+
+
+def digest_of(items: list[dict[str, Any]]) -> str:
+    """What a list shows, in short: a refresh swaps the list in only when this changed."""
+    return hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def problem_page(request: Request, status_code: int, title: str, detail: str) -> HTMLResponse:
     return page(request, "message.html", status_code, title=title, detail=detail)
 
 
-def refusal_page(request: Request, answer: httpx.Response, title: str) -> HTMLResponse:
-    """An API's refusal as a page: its status, `title`, and the API's own words."""
+def refusal_page(request: Request, answer: httpx.Response, title: str) -> Response:
+    """An API's refusal as a page: its status, `title`, and the API's own words. A list
+    refreshing itself keeps what it shows instead (204): the person asked for nothing."""
+    if refreshing(request):
+        return Response(status_code=204)
     return problem_page(request, answer.status_code, title, problem_detail(answer))
 
 

@@ -76,3 +76,28 @@ for (const form of document.querySelectorAll("form[data-draft]")) {
 const queue = document.querySelector("[data-open-assignments]");
 if (queue) dropClosedDrafts(queue.dataset.openAssignments.split(" "));
 for (const element of document.querySelectorAll("time[data-countdown]")) countDown(element);
+
+// A list that refreshes itself (static: templates/refreshing.html) can be paused (WCAG 2.2.2):
+// while it is, its refreshes are not sent.
+for (const button of document.querySelectorAll("[data-pause-updates]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const paused = button.dataset.paused !== "true";
+    button.dataset.paused = String(paused);
+    button.textContent = paused ? "Resume updates" : "Pause updates";
+  });
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (button.dataset.paused === "true" && event.detail.elt.id === "waiting-work") event.preventDefault();
+  });
+}
+
+// A refusal swapped in place of the page's content (htmx) takes the focused element away:
+// the keyboard goes to the refusal's heading, which a screen reader then reads.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (!event.detail.failed) return;
+  const heading = document.querySelector("#main h1");
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus();
+  }
+});

@@ -33,6 +33,6 @@ async def list_unassigned(
 async def list_releases(
     admin: Admin, assignments: Assignments, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Paged[Assignment]:
-    """Assignments their assessors handed back, with the reason each gave, the most recently
-    assigned first: conflicts of interest, time and expertise the pool lacks."""
+    """Assignments their assessors handed back, with the reason each gave, the latest release
+    first: conflicts of interest, time and expertise the pool lacks."""
     return await assignments.releases(limit=limit, cursor=cursor)

@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -118,11 +118,17 @@ class AttemptRepository:
         query = select(Attempt).where(Attempt.state == AttemptState.UNASSIGNED)
         return list(await self.session.scalars(keyset_page(query, Attempt.id, after_id, limit)))
 
-    async def releases_page(self, *, before_id: str | None, limit: int) -> list[Assignment]:
-        """Released assignments with their attempts, the most recently assigned first."""
+    async def releases_page(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Assignment]:
+        """Released assignments with their attempts, the most recently released first, from
+        before `before` (when released, which assignment) when given."""
         query = select(Assignment).options(selectinload(Assignment.attempt))
-        query = query.where(Assignment.state == AssignmentState.RELEASED)
-        return list(await self.session.scalars(keyset_page(query, Assignment.id, before_id, limit, newest_first=True)))
+        query = query.where(Assignment.state == AssignmentState.RELEASED, Assignment.ended_at.is_not(None))
+        if before is not None:
+            released_at, assignment_id = before
+            earlier = and_(Assignment.ended_at == released_at, Assignment.id < assignment_id)
+            query = query.where(or_(Assignment.ended_at < released_at, earlier))
+        newest_first = query.order_by(Assignment.ended_at.desc(), Assignment.id.desc())
+        return list(await self.session.scalars(newest_first.limit(limit)))
 
     async def count_unassigned(self) -> int:
         query = select(func.count()).select_from(Attempt).where(Attempt.state == AttemptState.UNASSIGNED)

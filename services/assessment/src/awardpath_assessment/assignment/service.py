@@ -9,7 +9,7 @@ here that decides takes the lock itself, so nothing depends on a caller having d
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from awardpath_assessment.assignment.models import (
     FINAL_RETURNS,
@@ -25,6 +25,7 @@ from awardpath_assessment.pool.models import Assessor
 from awardpath_assessment.settings import AssessmentSettings
 from awardpath_assessment.turnaround.business_days import due_at
 from awardpath_assessment.uow import AssessmentUnitOfWork
+from awardpath_shared.errors import Malformed
 from awardpath_shared.events import AssessmentAssigned, AttemptSubmitted, SubmissionWithdrawn
 from awardpath_shared.ids import new_id, utcnow
 from awardpath_shared.pagination import Paged, fetch_page
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 WAITING_BATCH = 100
 # Assessors read per query when choosing; one page decides unless most are conflicted.
 CANDIDATE_PAGE = 20
+# Releases are listed by when they happened; their cursors count from here.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -249,12 +252,12 @@ class AssignmentService:
         return UnassignedAttempts(page.items, page.next_cursor, await self.uow.attempts.count_unassigned())
 
     async def releases(self, *, limit: int, cursor: str | None) -> Paged[Assignment]:
-        """Work assessors handed back, with their reasons, the most recently assigned first."""
+        """Work assessors handed back, with their reasons, the most recently released first."""
         return await fetch_page(
-            lambda before, size: self.uow.attempts.releases_page(before_id=before, limit=size),
+            lambda before, size: self.uow.attempts.releases_page(before=_release_position(before), limit=size),
             cursor=cursor,
             limit=limit,
-            position=lambda assignment: assignment.id,
+            position=_release_cursor,
         )
 
     async def _choose(self, to_assign: AttemptToAssign) -> Assessor | None:
@@ -309,3 +312,18 @@ def _candidate(assessor: Assessor, micro_credential_ids: set[str] | None = None)
         conflict_hashes=assessor.all_conflict_hashes,
         last_assigned_at=assessor.last_assigned_at,
     )
+
+
+def _release_cursor(assignment: Assignment) -> str:
+    """Where a release stands in the list: when (microseconds since the epoch), then which."""
+    assert assignment.ended_at is not None  # a release ends the assignment
+    return f"{(assignment.ended_at - EPOCH) // timedelta(microseconds=1)}.{assignment.id}"
+
+
+def _release_position(cursor_value: str | None) -> tuple[datetime, str] | None:
+    if cursor_value is None:
+        return None
+    microseconds, _, assignment_id = cursor_value.partition(".")
+    if not microseconds.isdigit() or not assignment_id:
+        raise Malformed("invalid-cursor", "Invalid cursor", "the cursor is not one this API gave")
+    return EPOCH + timedelta(microseconds=int(microseconds)), assignment_id
