@@ -36,7 +36,8 @@ $(AXE):
 	cd .tools/axe-core && npm pack --silent axe-core@$(AXE_VERSION) > /dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js
 
 # The store the workspace's replicas share of sign-in links taken, for its tests: Debian's
-# redis-server, which the tests start on a loopback port of their own.
+# redis-server, which the tests start on a loopback port of their own (installed, not
+# unpacked like promtool: it needs its libraries; a service the package may start is unused).
 REDIS_SERVER := /usr/bin/redis-server
 
 $(REDIS_SERVER):

@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -26,6 +25,7 @@ from tests.support.evidence_files import classroom_video, jpeg_with_metadata, pd
 from tests.support.oidc import identity_provider
 from tests.support.polling import eventually
 from tests.support.redis import redis_server
+from tests.support.sign_in import token_of
 from tests.support.smtp import smtp_server
 from tests.support.system import RunningSystem, free_port
 
@@ -139,6 +139,9 @@ async def test_an_assessor_signs_in_claims_and_reads_the_blind_view_with_its_fil
 
         forged = await page.request.post(f"{workspace.url}/assessor/claim", form={"form_token": "not-mine"})
         assert forged.status == 403
+        for odd in ("/assessor/assignments/not%3Fours", f"{video_src.split('?')[0]}"):  # a bad id; no link
+            answer = await page.request.get(f"{workspace.url}{odd}")
+            assert answer.status == 404 and "<h1>" in await answer.text()
 
         for title in ("Overview", "Practice", "Reflection"):
             await page.get_by_role("group", name=f"Your score for {title}").get_by_label("Proficient").check()
@@ -518,7 +521,7 @@ async def test_a_sign_in_link_works_once_across_the_workspace_replicas(system, t
         try:
             for replica in replicas:
                 await eventually(lambda url=replica.url: _answers(url), timeout=60)
-            (token,) = parse_qs(urlsplit(replicas[0].link_for("admin", "ops")).query)["token"]
+            token = token_of(replicas[0].link_for("admin", "ops"))
             answers = []
             for replica in (*replicas, replicas[0]):
                 async with httpx.AsyncClient(base_url=replica.url) as client:

@@ -1,18 +1,12 @@
 """Sign-in links of one workspace replica: each works once, and only with this workspace's
 secret."""
 
-from urllib.parse import parse_qs, urlsplit
-
 from awardpath.workspace.sessions import Person
 from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import SignInLinks, TakenInThisProcess, sign_in_link
+from tests.support.sign_in import token_of
 
 SETTINGS = WorkspaceSettings()
-
-
-def token_of(link: str) -> str:
-    (token,) = parse_qs(urlsplit(link).query)["token"]
-    return token
 
 
 async def test_one_replica_alone_remembers_the_links_it_took():

@@ -20,6 +20,7 @@ from awardpath.workspace.pages import page, problem_page, refusal_page
 from awardpath.workspace.sessions import ROLE_PAGES, check_form
 from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import sign_in_link
+from awardpath_shared.validation import PathId
 
 logger = logging.getLogger(__name__)
 # What to say beside a field of the issuer form the award API refused.
@@ -68,7 +69,7 @@ async def mail_sign_in_link(
 @router.post("/admin/assessors/{assessor_id}/pause")
 async def pause(
     request: Request,
-    assessor_id: str,
+    assessor_id: PathId,
     api: Api,
     form_token: Annotated[str | None, Form()] = None,
     cursor: Annotated[str | None, Form()] = None,
@@ -79,7 +80,7 @@ async def pause(
 @router.post("/admin/assessors/{assessor_id}/resume")
 async def resume(
     request: Request,
-    assessor_id: str,
+    assessor_id: PathId,
     api: Api,
     form_token: Annotated[str | None, Form()] = None,
     cursor: Annotated[str | None, Form()] = None,
@@ -119,7 +120,7 @@ def _issuer_field(values: dict[str, str], location: list[Any]) -> str:
 
 
 @router.get("/admin/reliability/{micro_credential_id}", response_class=HTMLResponse)
-async def reliability(request: Request, micro_credential_id: str, api: Api) -> Response:
+async def reliability(request: Request, micro_credential_id: PathId, api: Api) -> Response:
     report, definition = await asyncio.gather(
         api.get("assessment", "/v1/reports/reliability", micro_credential_id=micro_credential_id),
         api.get("award", f"/v1/micro-credentials/{micro_credential_id}"),

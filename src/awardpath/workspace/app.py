@@ -10,6 +10,7 @@ from typing import Annotated
 
 import httpx
 from fastapi import FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
@@ -32,7 +33,8 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
             app.state.http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
             taken: TakenLinks = TakenInThisProcess()
             if settings.workspace_redis_url:
-                redis = Redis.from_url(settings.workspace_redis_url)
+                # A Redis that does not answer fails a sign-in in seconds (503), not after TCP's minutes.
+                redis = Redis.from_url(settings.workspace_redis_url, socket_connect_timeout=2, socket_timeout=2)
                 stack.push_async_callback(redis.aclose)
                 taken = TakenInRedis(redis)
             app.state.sign_in_links = SignInLinks(settings, taken)
@@ -47,13 +49,14 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
         session_cookie="awardpath_session",
         max_age=int(settings.session_hours * 3600),
         same_site="lax",
-        https_only=settings.workspace_public_url.startswith("https://"),
+        https_only=settings.served_over_https,
     )
     app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.add_exception_handler(NotSignedIn, _sign_in_first)
     app.add_exception_handler(ForgedForm, _forged)
     app.add_exception_handler(PermissionError, _not_yours)
+    app.add_exception_handler(RequestValidationError, _names_nothing)
     app.add_api_route("/health/live", _live, methods=["GET"])
     app.add_api_route("/", _home, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/sign-in", _sign_in_page, methods=["GET"], response_class=HTMLResponse)
@@ -132,6 +135,11 @@ async def _sign_in_first(request: Request, _error: Exception) -> Response:
 
 async def _forged(request: Request, _error: Exception) -> Response:
     return problem_page(request, 403, "This form was not sent from your page", "Reload the page and try again.")
+
+
+async def _names_nothing(request: Request, _error: Exception) -> Response:
+    """An address whose ids could not be ours (every id in a path is checked, as the APIs do)."""
+    return problem_page(request, 404, "Nothing is here", "This address names nothing: follow a link from your pages.")
 
 
 async def _not_yours(request: Request, error: Exception) -> Response:

@@ -23,6 +23,7 @@ from awardpath.workspace.pages import (
 from awardpath.workspace.review_form import field_errors, review_body
 from awardpath.workspace.sessions import check_form, form_values
 from awardpath_shared.rubrics import RubricSection
+from awardpath_shared.validation import PathId
 
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("assessor"))]
@@ -51,7 +52,7 @@ async def queue(request: Request, api: Api, notice: str | None = None) -> Respon
 
 
 @router.get("/assessor/calibration/{example_id}", response_class=HTMLResponse)
-async def calibration_example(request: Request, example_id: str, api: Api) -> Response:
+async def calibration_example(request: Request, example_id: PathId, api: Api) -> Response:
     example = await _calibration_example(api, example_id)
     if example is None:
         return problem_page(request, 404, "This example is not waiting for you", "It was scored already.")
@@ -59,7 +60,7 @@ async def calibration_example(request: Request, example_id: str, api: Api) -> Re
 
 
 @router.post("/assessor/calibration/{example_id}")
-async def score_calibration_example(request: Request, example_id: str, api: Api) -> Response:
+async def score_calibration_example(request: Request, example_id: PathId, api: Api) -> Response:
     """Score an example like live work; the answer shows the agreed levels beside yours."""
     form = await request.form()
     check_form(request, str(form.get("form_token") or ""))
@@ -97,7 +98,7 @@ async def claim(request: Request, api: Api, form_token: Annotated[str | None, Fo
 
 
 @router.get("/assessor/assignments/{assignment_id}", response_class=HTMLResponse)
-async def assignment(request: Request, assignment_id: str, api: Api, notice: str | None = None) -> Response:
+async def assignment(request: Request, assignment_id: PathId, api: Api, notice: str | None = None) -> Response:
     answer = await api.get("assessment", f"/v1/assignments/{assignment_id}")
     if answer.status_code != 200:
         return refusal_page(request, answer, "This assignment cannot be shown")
@@ -105,15 +106,19 @@ async def assignment(request: Request, assignment_id: str, api: Api, notice: str
 
 
 @router.get("/assessor/assignments/{assignment_id}/files/{file_id}")
-async def assignment_file(request: Request, assignment_id: str, file_id: str, link: str, api: Api) -> Response:
+async def assignment_file(
+    request: Request, assignment_id: PathId, file_id: PathId, api: Api, link: str = ""
+) -> Response:
     """An evidence file by the blind view's signed link, from the assessment API."""
+    if not link:
+        return problem_page(request, 404, "This file cannot be shown", "Open it from the submission's page.")
     answer = await api.stream("assessment", f"/v1/evidence-files/{file_id}", range_asked(request), link=link)
     return await streamed_file(request, answer)
 
 
 @router.post("/assessor/assignments/{assignment_id}/renew")
 async def renew(
-    request: Request, assignment_id: str, api: Api, form_token: Annotated[str | None, Form()] = None
+    request: Request, assignment_id: PathId, api: Api, form_token: Annotated[str | None, Form()] = None
 ) -> Response:
     """More time: the claim starts again (the draft in the browser keeps what was typed)."""
     check_form(request, form_token)
@@ -126,7 +131,7 @@ async def renew(
 @router.post("/assessor/assignments/{assignment_id}/release")
 async def release(
     request: Request,
-    assignment_id: str,
+    assignment_id: PathId,
     api: Api,
     form_token: Annotated[str | None, Form()] = None,
     reason: Annotated[str | None, Form()] = None,
@@ -140,7 +145,7 @@ async def release(
 
 
 @router.post("/assessor/assignments/{assignment_id}/review")
-async def review(request: Request, assignment_id: str, api: Api) -> Response:
+async def review(request: Request, assignment_id: PathId, api: Api) -> Response:
     """Send the scoring form as a review; a refusal comes back as the page with the entered
     values and the message beside its field (nothing was recorded)."""
     form = await request.form()

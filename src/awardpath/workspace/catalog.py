@@ -13,6 +13,7 @@ from awardpath.workspace.api import PersonalApi, api_for, refused_fields
 from awardpath.workspace.pages import page, refusal_page
 from awardpath.workspace.rubric_form import Definition, definition_body, definition_values, section_count
 from awardpath.workspace.sessions import check_form, form_values, signed_in
+from awardpath_shared.validation import PathId
 from awardpath_shared.vocabulary import DEFAULT_TURNAROUND_BUSINESS_DAYS
 
 router = APIRouter()
@@ -50,7 +51,7 @@ async def new(request: Request, api: Api) -> Response:
 
 
 @router.get("/issuer/micro-credentials/{micro_credential_id}", response_class=HTMLResponse)
-async def edit(request: Request, micro_credential_id: str, api: Api) -> Response:
+async def edit(request: Request, micro_credential_id: PathId, api: Api) -> Response:
     answer = await api.get("award", f"/v1/micro-credentials/{micro_credential_id}")
     if answer.status_code != 200:
         return refusal_page(request, answer, "This micro-credential cannot be shown")

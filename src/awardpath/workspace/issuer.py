@@ -14,6 +14,7 @@ from awardpath.workspace.api import PersonalApi, api_for, problem_detail
 from awardpath.workspace.pages import digest_of, page, range_asked, refusal_page, streamed_file, unchanged
 from awardpath.workspace.sessions import check_form
 from awardpath_shared.rubrics import RubricSection
+from awardpath_shared.validation import PathId
 
 router = APIRouter()
 Api = Annotated[PersonalApi, Depends(api_for("issuer"))]
@@ -48,14 +49,14 @@ async def decisions(request: Request, api: Api, notice: str | None = None, curso
 
 
 @router.get("/issuer/decisions/{decision_id}", response_class=HTMLResponse)
-async def decision(request: Request, decision_id: str, api: Api) -> Response:
+async def decision(request: Request, decision_id: PathId, api: Api) -> Response:
     return await _decision_page(request, api, decision_id)
 
 
 @router.post("/issuer/decisions/{decision_id}")
 async def decide(
     request: Request,
-    decision_id: str,
+    decision_id: PathId,
     api: Api,
     form_token: Annotated[str | None, Form()] = None,
     outcome: Annotated[str, Form()] = "",
@@ -79,9 +80,10 @@ async def decide(
 
 
 @router.get("/issuer/decisions/{decision_id}/files/{file_id}")
-async def decision_file(request: Request, decision_id: str, file_id: str, api: Api) -> Response:
+async def decision_file(request: Request, decision_id: PathId, file_id: PathId, api: Api) -> Response:
     """An evidence file of the decided attempt, from the award API, for the page's players."""
-    answer = await api.stream("award", f"/v1/decisions/{decision_id}/files/{file_id}", range_asked(request))
+    path = f"/v1/decisions/{decision_id}/files/{file_id}"
+    answer = await api.stream("award", path, range_asked(request))
     return await streamed_file(request, answer)
 
 
@@ -93,7 +95,7 @@ async def credentials(request: Request, api: Api, notice: str | None = None, cur
 @router.post("/issuer/credentials/{credential_id}/revoke")
 async def revoke(
     request: Request,
-    credential_id: str,
+    credential_id: PathId,
     api: Api,
     form_token: Annotated[str | None, Form()] = None,
     reason: Annotated[str, Form()] = "",

@@ -27,12 +27,13 @@ def file_size(size: int) -> str:
 TEMPLATES.env.filters["file_size"] = file_size
 # Why an assessor hands work back, as the assessment API takes it and as people say it: the
 # assessor's buttons and the administrator's list.
-TEMPLATES.env.globals["release_reasons"] = {
+RELEASE_REASONS = {
     "conflict_of_interest": "I know the educator or their school",
     "no_time": "I have no time for it",
     "outside_expertise": "It is outside my expertise",
     "other": "Another reason",
 }
+TEMPLATES.env.globals["release_reasons"] = RELEASE_REASONS
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -63,9 +63,13 @@ class WorkspaceSettings(ServiceSettings):
             *self._public_url_problems(),
         ]
 
+    @property
+    def served_over_https(self) -> bool:
+        """People reach the workspace by https: its session cookie is then Secure."""
+        return urlsplit(self.workspace_public_url).scheme == "https"
+
     def _public_url_problems(self) -> list[str]:
-        """Session cookies are Secure (sent over https only) when the workspace is reached by https."""
-        if urlsplit(self.workspace_public_url).scheme == "https":
+        if self.served_over_https:
             return []
         url = self.workspace_public_url
         return [f"AWARDPATH_WORKSPACE_PUBLIC_URL is {url!r}, not https: set it to the https URL people open"]
