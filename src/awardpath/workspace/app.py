@@ -82,9 +82,16 @@ SECURITY_HEADERS = {
 }
 
 
+# Pages hold a person's work: never cached. The scripts and styles (htmx is 52 kB) may be, for
+# an hour: a release's new ones reach every browser within it.
+STATIC_CACHING = "public, max-age=3600"
+
+
 async def _security_headers(request: Request, call_next: Handler) -> Response:
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
+    if request.url.path.startswith("/static/"):
+        response.headers["Cache-Control"] = STATIC_CACHING
     return response
 
 
