@@ -604,6 +604,10 @@ async def test_long_lists_go_on_by_their_next_links(system, clients, tmp_path):
             await issuer.get_by_role("button", name=re.compile("^Revoke")).click()  # no reason given
             assert "Give the reason" in await issuer.locator(".error[id^=error-]").inner_text()
             assert await revoke.get_attribute("action") == second  # still the second page
+            await issuer.get_by_label("Reason", exact=False).fill("Issued twice.")
+            await issuer.get_by_role("button", name=re.compile("^Revoke")).click()
+            await issuer.wait_for_url("**/issuer/credentials?notice=revoked&cursor=*")  # still there
+            assert "Issued twice." in await issuer.get_by_role("row").nth(1).inner_text()
     finally:
         workspace.stop()
 

@@ -2,6 +2,7 @@
 both backends): the lease sweeper run by the app, release, double scoring as the issuer
 and the earner see it, the private note, calibration, the report, and bad input."""
 
+import base64
 from datetime import datetime, timedelta
 
 import pytest
@@ -130,7 +131,9 @@ async def test_administrators_read_the_releases_by_when_they_happened(clients):
         (second["assignment_id"], "no_time"),
     ]
     assert first["assignment_id"] < second["assignment_id"]  # assigned in the other order
-    problem(await path.admin.get("/v1/releases", params={"cursor": "bm90LW91cnM"}), 400)  # "not-ours"
+    for foreign in ("not-ours", "9" * 23 + ".x"):  # not a position; a time past any calendar
+        cursor = base64.urlsafe_b64encode(foreign.encode()).decode().rstrip("=")
+        problem(await path.admin.get("/v1/releases", params={"cursor": cursor}), 400)
 
 
 async def test_renewing_a_claim_starts_its_lease_again_until_it_lapsed(clients):

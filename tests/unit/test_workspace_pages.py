@@ -1,5 +1,9 @@
 """The workspace app as one layer, its APIs answered by a stand-in (httpx's MockTransport):
-what a page does when one of its API calls is refused, and what may be cached."""
+what a page does when one of its API calls is refused or not answered, and what may be
+cached."""
+
+import re
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -23,14 +27,30 @@ def older_assessment_api(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=EMPTY_PAGE)
 
 
-@pytest.fixture
-async def workspace():
+def restarting_api(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+async def workspace_calling(api: Callable[[httpx.Request], httpx.Response]) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the workspace app whose API calls `api` answers."""
     app = create_workspace_app(SETTINGS)
     async with LifespanManager(app):
-        app.state.http = httpx.AsyncClient(transport=httpx.MockTransport(older_assessment_api))
+        app.state.http = httpx.AsyncClient(transport=httpx.MockTransport(api))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://workspace") as client:
             yield client
         await app.state.http.aclose()
+
+
+@pytest.fixture
+async def workspace():
+    async for client in workspace_calling(older_assessment_api):
+        yield client
+
+
+@pytest.fixture
+async def unreachable():
+    async for client in workspace_calling(restarting_api):
+        yield client
 
 
 async def sign_in(client: httpx.AsyncClient, role: str, subject: str) -> None:
@@ -46,7 +66,17 @@ async def test_the_pool_shows_without_the_releases_an_older_api_lacks(workspace)
     assert "No assessor is in the pool yet." in pool.text
 
 
-async def test_pages_are_never_cached_and_their_scripts_are_for_an_hour(workspace):
-    assert (await workspace.get("/sign-in")).headers["cache-control"] == "no-store"
-    script = await workspace.get("/static/htmx.min.js")
-    assert script.status_code == 200 and script.headers["cache-control"] == "public, max-age=3600"
+async def test_pages_are_never_cached_and_their_scripts_are_kept_by_version(workspace):
+    sign_in_page = await workspace.get("/sign-in")
+    assert sign_in_page.headers["cache-control"] == "no-store"
+    (script,) = re.findall(r'src="(/static/htmx\.min\.js\?v=[0-9a-f]+)"', sign_in_page.text)
+    answer = await workspace.get(script)
+    assert answer.status_code == 200 and "immutable" in answer.headers["cache-control"]
+
+
+async def test_an_api_that_does_not_answer_is_a_page_and_a_refresh_keeps_the_list(unreachable):
+    await sign_in(unreachable, "issuer", "issuer-1")
+    page = await unreachable.get("/issuer")
+    assert page.status_code == 502 and "A service did not answer" in page.text
+    refresh = await unreachable.get("/issuer", headers={"HX-Request": "true", "HX-Trigger": "waiting-work"})
+    assert refresh.status_code == 204

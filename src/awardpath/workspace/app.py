@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from starlette.middleware.sessions import SessionMiddleware
 
 from awardpath.workspace import admin, assessor, catalog, issuer, oidc
-from awardpath.workspace.pages import page, problem_page
+from awardpath.workspace.pages import page, problem_page, refreshing
 from awardpath.workspace.sessions import ROLE_PAGES, ForgedForm, NotSignedIn, check_form, signed_in, start_session
 from awardpath.workspace.settings import WorkspaceSettings
 from awardpath.workspace.sign_in import SignInLinks, TakenInRedis, TakenInThisProcess, TakenLinks
@@ -57,6 +57,7 @@ def create_workspace_app(settings: WorkspaceSettings) -> FastAPI:
     app.add_exception_handler(ForgedForm, _forged)
     app.add_exception_handler(PermissionError, _not_yours)
     app.add_exception_handler(RequestValidationError, _names_nothing)
+    app.add_exception_handler(httpx.HTTPError, _api_unreachable)
     app.add_api_route("/health/live", _live, methods=["GET"])
     app.add_api_route("/", _home, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/sign-in", _sign_in_page, methods=["GET"], response_class=HTMLResponse)
@@ -82,9 +83,9 @@ SECURITY_HEADERS = {
 }
 
 
-# Pages hold a person's work: never cached. The scripts and styles (htmx is 52 kB) may be, for
-# an hour: a release's new ones reach every browser within it.
-STATIC_CACHING = "public, max-age=3600"
+# Pages hold a person's work: never cached. The scripts and styles (htmx is 52 kB) are asked
+# for by their content's digest (pages.STATIC_VERSION), so a browser may keep them for good.
+STATIC_CACHING = "public, max-age=31536000, immutable"
 
 
 async def _security_headers(request: Request, call_next: Handler) -> Response:
@@ -117,7 +118,8 @@ async def _sign_in(request: Request, token: Annotated[str, Form()] = "") -> Resp
         person = await request.app.state.sign_in_links.take(token)
     except RedisError:
         logger.exception("the store of taken sign-in links did not answer")
-        return problem_page(request, 503, "Sign-in is unavailable for a moment", "Try the same link again shortly.")
+        detail = "Try the link again shortly; if it is then refused, ask for a new one."
+        return problem_page(request, 503, "Sign-in is unavailable for a moment", detail)
     if person is None:
         return problem_page(
             request, 400, "This sign-in link does not work", "It was used already or has expired: ask for a new one."
@@ -147,6 +149,15 @@ async def _forged(request: Request, _error: Exception) -> Response:
 async def _names_nothing(request: Request, _error: Exception) -> Response:
     """An address whose ids could not be ours (every id in a path is checked, as the APIs do)."""
     return problem_page(request, 404, "Nothing is here", "This address names nothing: follow a link from your pages.")
+
+
+async def _api_unreachable(request: Request, error: Exception) -> Response:
+    """An API that did not answer (restarting, too slow): a list's own refresh keeps what it
+    shows; anything else says so, as a page."""
+    logger.warning("an API did not answer: %r", error)
+    if refreshing(request):
+        return Response(status_code=204)
+    return problem_page(request, 502, "A service did not answer", "Try again in a moment.")
 
 
 async def _not_yours(request: Request, error: Exception) -> Response:

@@ -34,7 +34,7 @@ async def decisions(request: Request, api: Api, notice: str | None = None, curso
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your decisions could not be shown")
     listed = answer.json()
-    if unchanged(request, digest := digest_of(listed["items"])):
+    if unchanged(request, digest := digest_of(listed)):
         return Response(status_code=204)
     return page(
         request,
@@ -108,7 +108,8 @@ async def revoke(
         return await _credentials_page(request, api, cursor=cursor, errors=errors, status_code=422)
     answer = await api.post("award", f"/v1/credentials/{credential_id}/revoke", {"reason": reason.strip()})
     if answer.status_code == 200:
-        return RedirectResponse("/issuer/credentials?notice=revoked", status_code=303)
+        shown = {"notice": "revoked", **({"cursor": cursor} if cursor else {})}
+        return RedirectResponse(f"/issuer/credentials?{urlencode(shown)}", status_code=303)
     if answer.status_code not in (409, 422):
         return refusal_page(request, answer, "The credential was not revoked")
     errors = {credential_id: problem_detail(answer)}

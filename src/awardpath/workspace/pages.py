@@ -25,6 +25,11 @@ def file_size(size: int) -> str:
 
 
 TEMPLATES.env.filters["file_size"] = file_size
+# The scripts' and styles' digest, in their URLs: a release with new ones is fetched anew.
+STATIC_VERSION = hashlib.sha256(
+    b"".join(path.read_bytes() for path in sorted(Path(__file__).with_name("static").iterdir()))
+).hexdigest()[:12]
+TEMPLATES.env.globals["static_version"] = STATIC_VERSION
 # Why an assessor hands work back, as the assessment API takes it and as people say it: the
 # assessor's buttons and the administrator's list.
 RELEASE_REASONS = {
@@ -56,9 +61,10 @@ def unchanged(request: Request, digest: str) -> bool:
     return refreshing(request) and request.query_params.get("seen") == digest
 
 
-def digest_of(items: list[dict[str, Any]]) -> str:
-    """What a list shows, in short: a refresh swaps the list in only when this changed."""
-    return hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
+def digest_of(shown: Any) -> str:
+    """What a list shows (its rows, and whether more follow), in short: a refresh swaps the
+    list in only when this changed."""
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def problem_page(request: Request, status_code: int, title: str, detail: str) -> HTMLResponse:

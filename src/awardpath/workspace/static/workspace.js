@@ -91,6 +91,12 @@ for (const button of document.querySelectorAll("[data-pause-updates]")) {
   });
 }
 
+// An error answer that is not one of our pages (a proxy's, a plain 500) would swap nothing
+// in for the page's content: the page stays as it is instead.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.isError && !event.detail.xhr.responseText.includes('id="main"')) event.detail.shouldSwap = false;
+});
+
 // A refusal swapped in place of the page's content (htmx) takes the focused element away:
 // the keyboard goes to the refusal's heading, which a screen reader then reads.
 document.addEventListener("htmx:afterSettle", (event) => {

@@ -185,6 +185,8 @@ class Assignment(Base):
         Index(None, "assessor_id", "state"),
         # The lease sweeper looks for claimed assignments whose lease ran out.
         Index(None, "state", "lease_expires_at"),
+        # Administrators read the releases, latest first.
+        Index(None, "state", "ended_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(OWN_ID, primary_key=True)

@@ -324,6 +324,7 @@ def _release_position(cursor_value: str | None) -> tuple[datetime, str] | None:
     if cursor_value is None:
         return None
     microseconds, _, assignment_id = cursor_value.partition(".")
-    if not microseconds.isdigit() or not assignment_id:
+    # 16 digits reach past the year 2200: enough for every real release, none overflows.
+    if not (microseconds.isdigit() and len(microseconds) <= 16) or not assignment_id:
         raise Malformed("invalid-cursor", "Invalid cursor", "the cursor is not one this API gave")
     return EPOCH + timedelta(microseconds=int(microseconds)), assignment_id

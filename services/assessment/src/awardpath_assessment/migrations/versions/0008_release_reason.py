@@ -1,5 +1,6 @@
 """assignments: why an assessor released one (conflict of interest, no time, outside their
-expertise, other); released before this, or without a reason: none
+expertise, other; released before this, or without a reason: none), and the index the
+administrators' list of releases, latest first, reads
 
 Revision ID: 0008
 Revises: 0007
@@ -24,7 +25,11 @@ def _schema() -> str | None:
 
 def upgrade() -> None:
     op.add_column("assignments", sa.Column("release_reason", sa.String(30), nullable=True), schema=_schema())
+    op.create_index(
+        op.f("ix_assignments_state_ended_at_id"), "assignments", ["state", "ended_at", "id"], schema="assessment"
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_assignments_state_ended_at_id"), table_name="assignments", schema="assessment")
     op.drop_column("assignments", "release_reason", schema=_schema())
