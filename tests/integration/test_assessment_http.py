@@ -2,12 +2,12 @@
 both backends): the lease sweeper run by the app, release, double scoring as the issuer
 and the earner see it, the private note, calibration, the report, and bad input."""
 
-import base64
 from datetime import datetime, timedelta
 
 import pytest
 
 from awardpath_shared.ids import utcnow
+from awardpath_shared.pagination import encode_cursor
 from tests.support.award_path import SECTIONS, Earner, open_award_path, review
 from tests.support.in_process import Clients, running_apps
 from tests.support.polling import eventually
@@ -132,8 +132,7 @@ async def test_administrators_read_the_releases_by_when_they_happened(clients):
     ]
     assert first["assignment_id"] < second["assignment_id"]  # assigned in the other order
     for foreign in ("not-ours", "9" * 23 + ".x"):  # not a position; a time past any calendar
-        cursor = base64.urlsafe_b64encode(foreign.encode()).decode().rstrip("=")
-        problem(await path.admin.get("/v1/releases", params={"cursor": cursor}), 400)
+        problem(await path.admin.get("/v1/releases", params={"cursor": encode_cursor(foreign)}), 400)
 
 
 async def test_renewing_a_claim_starts_its_lease_again_until_it_lapsed(clients):

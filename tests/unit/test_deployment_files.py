@@ -414,7 +414,6 @@ def test_the_workspace_is_fit_for_production_and_holds_only_its_own_secrets(cont
     for other in same_file:  # its tokens name the issuer and audience every service verifies
         verifies = settings_in(ServiceSettings, other.env, monkeypatch)
         assert (verifies.jwt_issuer, verifies.jwt_audience) == (settings.jwt_issuer, settings.jwt_audience), other.where
-    settings = settings_in(WorkspaceSettings, container.env, monkeypatch)
     routes = {route.path for route in create_workspace_app(settings).routes if isinstance(route, APIRoute)}
     assert container.probes, f"{container.where}: no health check"
     for kind, (path, port) in container.probes.items():

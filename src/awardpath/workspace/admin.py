@@ -6,7 +6,7 @@ comes from the APIs' answers to the administrator's own token."""
 import asyncio
 import logging
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import aiosmtplib
@@ -66,26 +66,23 @@ async def mail_sign_in_link(
     return RedirectResponse("/admin?notice=link-sent", status_code=303)
 
 
-@router.post("/admin/assessors/{assessor_id}/pause")
-async def pause(
+@router.post("/admin/assessors/{assessor_id}/{change}")
+async def pause_or_resume(
     request: Request,
     assessor_id: PathId,
+    change: Literal["pause", "resume"],
     api: Api,
     form_token: Annotated[str | None, Form()] = None,
     cursor: Annotated[str | None, Form()] = None,
 ) -> Response:
-    return await _set_paused(request, api, assessor_id, form_token, cursor, paused=True)
-
-
-@router.post("/admin/assessors/{assessor_id}/resume")
-async def resume(
-    request: Request,
-    assessor_id: PathId,
-    api: Api,
-    form_token: Annotated[str | None, Form()] = None,
-    cursor: Annotated[str | None, Form()] = None,
-) -> Response:
-    return await _set_paused(request, api, assessor_id, form_token, cursor, paused=False)
+    """Pause or resume, then the pool again (the page's script swaps in its changed part)."""
+    check_form(request, form_token)
+    paused = change == "pause"
+    answer = await api.patch("assessment", f"/v1/assessors/{assessor_id}", {"paused": paused})
+    if answer.status_code != 200:
+        return refusal_page(request, answer, "The assessor was not changed")
+    shown = {"notice": "paused" if paused else "resumed", **({"cursor": cursor} if cursor else {})}
+    return RedirectResponse(f"/admin?{urlencode(shown)}", status_code=303)
 
 
 @router.get("/admin/issuers", response_class=HTMLResponse)
@@ -142,7 +139,7 @@ async def _pool_page(
     status_code: int = 200,
 ) -> Response:
     answers = await asyncio.gather(
-        api.get("assessment", "/v1/assessors", limit=request.app.state.settings.workspace_page_size, cursor=cursor),
+        api.get_page("assessment", "/v1/assessors", cursor),
         api.get("assessment", "/v1/unassigned", limit=20),
         api.get("assessment", "/v1/overdue", limit=20),
         api.get("assessment", "/v1/releases", limit=20),
@@ -182,7 +179,7 @@ async def _issuers_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    answer = await api.get("award", "/v1/issuers", limit=request.app.state.settings.workspace_page_size, cursor=cursor)
+    answer = await api.get_page("award", "/v1/issuers", cursor)
     if answer.status_code != 200:
         return refusal_page(request, answer, "The issuers could not be shown")
     listed = answer.json()
@@ -201,15 +198,3 @@ def _sign_in_link_errors(values: dict[str, str]) -> dict[str, str]:
     except EmailNotValidError:
         errors["email"] = "Give an e-mail address such as name@school.org."
     return errors
-
-
-async def _set_paused(
-    request: Request, api: Api, assessor_id: str, form_token: str | None, cursor: str | None, *, paused: bool
-) -> Response:
-    """Pause or resume, then the pool again (the page's script swaps in its changed part)."""
-    check_form(request, form_token)
-    answer = await api.patch("assessment", f"/v1/assessors/{assessor_id}", {"paused": paused})
-    if answer.status_code != 200:
-        return refusal_page(request, answer, "The assessor was not changed")
-    shown = {"notice": "paused" if paused else "resumed", **({"cursor": cursor} if cursor else {})}
-    return RedirectResponse(f"/admin?{urlencode(shown)}", status_code=303)

@@ -25,6 +25,7 @@ class PersonalApi:
             "award": settings.award_url,
         }
         self._client = client
+        self._page_size = settings.workspace_page_size
         token = mint_token(settings, person.role, person.subject, TOKEN_LIFETIME)
         self._headers = {"Authorization": f"Bearer {token}"}
 
@@ -32,6 +33,11 @@ class PersonalApi:
         """A GET; a parameter given as None is left out (httpx would send it empty)."""
         given = {name: value for name, value in params.items() if value is not None}
         return await self._client.get(self._urls[service] + path, params=given, headers=self._headers)
+
+    async def get_page(self, service: Service, path: str, cursor: str | None, **params: Any) -> httpx.Response:
+        """One page of a list, as many rows as the workspace's pages show (its "next" link
+        carries the cursor)."""
+        return await self.get(service, path, limit=self._page_size, cursor=cursor, **params)
 
     async def post(self, service: Service, path: str, body: Any = None) -> httpx.Response:
         return await self._client.post(self._urls[service] + path, json=body, headers=self._headers)

@@ -30,9 +30,7 @@ NEW = {
 async def micro_credentials(
     request: Request, api: Api, notice: str | None = None, cursor: str | None = None
 ) -> Response:
-    size = request.app.state.settings.workspace_page_size
-    mine = signed_in(request).subject
-    answer = await api.get("award", "/v1/micro-credentials", issuer_id=mine, limit=size, cursor=cursor)
+    answer = await api.get_page("award", "/v1/micro-credentials", cursor, issuer_id=signed_in(request).subject)
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your catalog could not be shown")
     listed = answer.json()

@@ -29,8 +29,7 @@ OUTCOMES: dict[str, dict[str, Any]] = {
 
 @router.get("/issuer", response_class=HTMLResponse)
 async def decisions(request: Request, api: Api, notice: str | None = None, cursor: str | None = None) -> Response:
-    size = request.app.state.settings.workspace_page_size
-    answer = await api.get("award", "/v1/decisions", state="pending", limit=size, cursor=cursor)
+    answer = await api.get_page("award", "/v1/decisions", cursor, state="pending")
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your decisions could not be shown")
     listed = answer.json()
@@ -179,8 +178,7 @@ async def _credentials_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    size = request.app.state.settings.workspace_page_size
-    answer = await api.get("award", "/v1/credentials", limit=size, cursor=cursor)
+    answer = await api.get_page("award", "/v1/credentials", cursor)
     if answer.status_code != 200:
         return refusal_page(request, answer, "Your credentials could not be shown")
     listed = answer.json()
